@@ -1,0 +1,49 @@
+# Set-up and entry points. `make study` and `make test` work on a fresh machine
+# with Python 3.11+: they create .venv from the pins in requirements.txt first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CORES  ?= all
+SNAKEMAKE_ARGS ?=
+
+.PHONY: help venv study test test-fast bench lint format clean
+
+help:
+	@echo "make study   run the default study (config/config.yaml) on $(CORES) cores"
+	@echo "make test    unit tests and end-to-end workflow tests"
+	@echo "make bench   time the tutorial's model.fit training against the project's loop"
+	@echo "make lint    snakemake --lint and snakefmt --check"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0] + "; set PYTHON=...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+venv: $(VENV)/.installed
+
+study: venv
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: venv
+	$(BIN)/python -m snapens.bench
+
+lint: venv
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check .
+
+format: venv
+	$(BIN)/snakefmt .
+
+clean:
+	rm -rf results .snakemake

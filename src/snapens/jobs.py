@@ -1,0 +1,249 @@
+"""The body of each workflow rule, callable without Snakemake.
+
+Each function takes plain paths and values; ``workflow/scripts/*.py`` only
+unpack the ``snakemake`` object and call one of them inside :func:`job_log`.
+A job handles one or several runs (``run_dirs``, paired with ``seeds``), so
+runs can be packed into one process without changing any number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from snapens.data import load_dataset, make_dataset, save_dataset
+from snapens.io import atomic_path, write_csv, write_json, write_text
+
+log = logging.getLogger("snapens")
+
+PACKAGES = ("tensorflow-cpu", "keras", "numpy", "scikit-learn", "scipy", "pandas", "snakemake")
+
+
+@contextlib.contextmanager
+def job_log(path: str | os.PathLike | None) -> Iterator[None]:
+    """Send this process's output (Python logging, stdout, stderr and the C++
+    libraries' messages) to ``path``; on failure, also print the error to the
+    console so that it is seen without opening the log."""
+    if path is None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        yield
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    console = os.fdopen(os.dup(2), "w")
+    with open(path, "w") as fh:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr,
+            force=True,
+        )
+        try:
+            yield
+        except Exception as exc:
+            log.exception("job failed")
+            print(f"error: {exc}  (details in {path})", file=console, flush=True)
+            raise
+
+
+def run_dirs(files: str | Sequence[str]) -> list[Path]:
+    """Run directories of one output file per run (a single path or a list)."""
+    files = [files] if isinstance(files, (str, os.PathLike)) else list(files)
+    return [Path(f).parent for f in files]
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[pkg] = metadata.version(pkg)
+    return found
+
+
+def make_data(spec: dict[str, Any], out: str | Path) -> None:
+    data = make_dataset(spec)
+    save_dataset(data, out)
+    log.info(
+        "wrote %s: %d train, %d test, %d features, %d classes",
+        out, len(data.y_train), len(data.y_test), data.n_features, data.n_classes,
+    )
+
+
+def train(
+    data_path: str | Path,
+    run_dirs: Sequence[str | Path],
+    seeds: Sequence[int],
+    run_config: dict[str, Any],
+    threads: int = 1,
+) -> None:
+    """Train every seed's run and write its snapshots, ``training.csv`` and ``run.json``.
+
+    ``run_config`` holds ``dataset``, ``method``, ``method_config``, ``training``
+    and ``model`` (the resolved config of these runs, recorded in ``run.json``).
+    """
+    from snapens import runtime
+
+    runtime.configure(threads)
+    from snapens.training import RunSpec, Trainer, save_model, snapshot_name
+
+    data = load_dataset(data_path)
+    method, tr = run_config["method_config"], run_config["training"]
+    spec = RunSpec(
+        schedule=dict(method["schedule"]),
+        members=method["members"],
+        epochs=tr["epochs"],
+        batch_size=tr["batch_size"],
+        momentum=tr["momentum"],
+        hidden_units=run_config["model"]["hidden_units"],
+    )
+    trainer = Trainer(spec, data.X_train, data.y_train, data.n_classes, tr.get("jit_compile", True))
+    label = f"{run_config['dataset']}/{run_config['method']}"
+    for seed, run_dir in zip(seeds, run_dirs, strict=True):
+        run_dir = Path(run_dir)
+        snap_dir = run_dir / "snapshots"
+        snap_dir.mkdir(parents=True, exist_ok=True)
+        started = datetime.now(timezone.utc)
+        t0 = time.perf_counter()
+        result = trainer.run(
+            seed, on_snapshot=lambda i, epoch, model: save_model(model, snap_dir / snapshot_name(i))
+        )
+        write_csv(pd.DataFrame(result.history), run_dir / "training.csv")
+        wall = time.perf_counter() - t0
+        write_json(
+            {
+                "dataset": run_config["dataset"],
+                "method": run_config["method"],
+                "seed": int(seed),
+                "config": run_config,
+                "snapshot_epochs": result.snapshot_epochs,
+                "train_seconds": round(result.train_seconds, 4),
+                "wall_seconds": round(wall, 4),
+                "started": started.isoformat(),
+                "finished": datetime.now(timezone.utc).isoformat(),
+                "threads": threads,
+                "versions": versions(),
+                "platform": platform.platform(),
+            },
+            run_dir / "run.json",
+        )
+        h = result.history
+        log.info(
+            "%s seed %d: %d epochs in %.2fs, final train loss %.4f accuracy %.3f, snapshots after epochs %s",
+            label, seed, len(h["epoch"]), result.train_seconds, h["loss"][-1], h["accuracy"][-1],
+            ",".join(str(e) for e in result.snapshot_epochs),
+        )
+
+
+def _snapshot_files(run_dir: Path, expected: int) -> list[Path]:
+    files = sorted((run_dir / "snapshots").glob("snapshot-*.keras"))
+    if len(files) != expected:
+        raise ValueError(
+            f"{run_dir / 'snapshots'}: expected {expected} snapshots (from run.json), found {len(files)}"
+        )
+    return files
+
+
+def predict_snapshots(files: Sequence[Path], X: np.ndarray) -> np.ndarray:
+    """Load each snapshot alone and predict ``X``: ``(members, samples, classes)``."""
+    import keras
+
+    probs = []
+    for f in files:
+        try:
+            model = keras.saving.load_model(f, compile=False)
+        except Exception as exc:  # Keras raises many types for a bad archive
+            raise ValueError(f"{f}: cannot load snapshot ({type(exc).__name__}: {exc})") from exc
+        probs.append(np.asarray(model(X, training=False)))
+    return np.stack(probs)
+
+
+def evaluate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15, threads: int = 1) -> None:
+    """Per run: every snapshot's test probabilities and ``members.csv``."""
+    from snapens import runtime
+
+    runtime.configure(threads)
+    import keras
+
+    from snapens.ensembling import member_table
+
+    data = load_dataset(data_path)
+    for run_dir in map(Path, run_dirs):
+        meta = json.loads((run_dir / "run.json").read_text())
+        epochs = meta["snapshot_epochs"]
+        probs = predict_snapshots(_snapshot_files(run_dir, len(epochs)), data.X_test)
+        with atomic_path(run_dir / "probabilities.npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, probs=probs, epochs=np.asarray(epochs), y_test=data.y_test)
+        table = member_table(probs, data.y_test, epochs, ece_bins)
+        write_csv(table, run_dir / "members.csv")
+        log.info("%s: %d members, accuracy %s", run_dir, len(table),
+                 " ".join(f"{a:.3f}" for a in table["accuracy"]))
+        keras.backend.clear_session()
+
+
+def load_probabilities(path: str | Path, y_test: np.ndarray) -> np.ndarray:
+    """Member probabilities from ``probabilities.npz``, checked against the test labels."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            probs = npz["probs"]
+    except (OSError, KeyError, ValueError, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable probabilities file ({exc})") from exc
+    if probs.ndim != 3 or probs.shape[1] != len(y_test) or probs.shape[2] <= int(y_test.max()):
+        raise ValueError(
+            f"{path}: probabilities have shape {probs.shape}, expected (members, {len(y_test)}, "
+            f">{int(y_test.max())})"
+        )
+    if not np.all(np.isfinite(probs)) or np.any(probs < 0):
+        raise ValueError(f"{path}: probabilities contain negative, NaN or infinite values")
+    return probs
+
+
+def aggregate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15) -> None:
+    """Per run: ``ensemble.csv``, the last-k ensembles for k = 1..M."""
+    from snapens.ensembling import last_k_table
+
+    y = load_dataset(data_path).y_test
+    for run_dir in map(Path, run_dirs):
+        table = last_k_table(load_probabilities(run_dir / "probabilities.npz", y), y, ece_bins)
+        write_csv(table, run_dir / "ensemble.csv")
+        full = table.iloc[-1]
+        log.info("%s: final %.3f, ensemble of %d %.3f", run_dir, table["accuracy"].iloc[0],
+                 int(full["k"]), full["accuracy"])
+
+
+def summarise(
+    runs: Sequence[tuple[str, str, int, str | Path]],
+    outputs: dict[str, str | Path],
+    confidence: float,
+    title: str,
+) -> None:
+    """Study tables from every run: ``runs``, ``summary`` (+ markdown), ``paired``, ``curves``."""
+    from snapens import tables
+
+    records = [
+        (ds, m, seed, pd.read_csv(Path(d) / "members.csv"), pd.read_csv(Path(d) / "ensemble.csv"))
+        for ds, m, seed, d in runs
+    ]
+    run_df = pd.DataFrame([tables.run_row(*r) for r in records])
+    summary = tables.summary_table(run_df, confidence)
+    paired_df = tables.paired_table(run_df, confidence)
+    write_csv(run_df, outputs["runs"])
+    write_csv(summary, outputs["summary"])
+    write_csv(paired_df, outputs["paired"])
+    write_csv(tables.curve_table(records, confidence), outputs["curves"])
+    write_text(tables.summary_markdown(summary, paired_df, confidence, title), outputs["markdown"])
+    log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

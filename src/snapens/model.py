@@ -1,0 +1,47 @@
+"""The seed's multilayer perceptron."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+INIT_STREAM, SHUFFLE_STREAM = 0, 1
+
+
+def init_seeds(seed: int, n: int = 2) -> list[int]:
+    """``n`` 31-bit weight-initialisation seeds derived from one run seed.
+
+    Initialisation and shuffling draw from separate streams of the run seed
+    (``SeedSequence([seed, stream])``), so neither depends on the other.
+    """
+    state = np.random.SeedSequence([seed, INIT_STREAM]).generate_state(n)
+    return [int(s) for s in state % (2**31 - 1)]
+
+
+def build_mlp(n_features: int, n_classes: int, hidden_units: int, seed: int):
+    """input -> Dense(hidden, relu) -> Dense(n_classes, softmax), seeded init.
+
+    Each layer's Glorot-uniform kernel has its own seed derived from ``seed``,
+    so the weights do not depend on anything else that ran in the process.
+    """
+    import keras
+
+    s_hidden, s_out = init_seeds(seed)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(n_features,)),
+            keras.layers.Dense(
+                hidden_units,
+                activation="relu",
+                kernel_initializer=keras.initializers.GlorotUniform(seed=s_hidden),
+                name="hidden",
+            ),
+            keras.layers.Dense(
+                n_classes,
+                activation="softmax",
+                kernel_initializer=keras.initializers.GlorotUniform(seed=s_out),
+                name="output",
+            ),
+        ],
+        name="mlp",
+    )

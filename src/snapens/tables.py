@@ -1,0 +1,168 @@
+"""Study-level tables built from the per-run ``members.csv`` and ``ensemble.csv``.
+
+``runs``     one row per dataset x method x seed: the final model (k = 1), the
+             full ensemble (k = M) and the mean single member.
+``summary``  one row per dataset x method: mean, sd and CI of every metric for
+             the final model and the full ensemble.
+``paired``   paired comparisons across repeats: ensemble vs final model per
+             method, and every pair of methods (final vs final, ensemble vs
+             ensemble) on the same seeds.
+``curves``   per dataset x method x k: the seed's plot across repeats.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pandas as pd
+
+from snapens.metrics import HIGHER_IS_BETTER, METRICS
+from snapens.statistics import mean_ci, paired
+
+MODELS = ("final", "ensemble")
+ENSEMBLE_METRICS = (*METRICS, "vote_accuracy")
+
+
+def run_row(dataset, method, seed, members: pd.DataFrame, ensemble: pd.DataFrame) -> dict:
+    """Final model, full ensemble and mean member of one run."""
+    final, full = ensemble.iloc[0], ensemble.iloc[-1]
+    row = {"dataset": dataset, "method": method, "seed": int(seed), "members": len(members)}
+    row.update({f"final_{m}": float(final[m]) for m in METRICS})
+    row.update({f"ensemble_{m}": float(full[m]) for m in ENSEMBLE_METRICS})
+    row.update({f"member_mean_{m}": float(members[m].mean()) for m in METRICS})
+    return row
+
+
+def _groups(runs: pd.DataFrame):
+    """(dataset, method, rows) in first-appearance order, rows sorted by seed."""
+    for (dataset, method), g in runs.groupby(["dataset", "method"], sort=False):
+        yield dataset, method, g.sort_values("seed")
+
+
+def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    rows = []
+    for dataset, method, g in _groups(runs):
+        row = {"dataset": dataset, "method": method, "repeats": len(g), "members": int(g["members"].iloc[0])}
+        for model in MODELS:
+            for m in ENSEMBLE_METRICS if model == "ensemble" else METRICS:
+                ci = mean_ci(g[f"{model}_{m}"], confidence)
+                for stat in ("mean", "sd", "ci_low", "ci_high"):
+                    row[f"{model}_{m}_{stat}"] = ci[stat]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def paired_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    rows = []
+
+    def add(dataset, metric, a_method, a_model, b_method, b_model, a, b):
+        res = paired(a, b, HIGHER_IS_BETTER[metric], confidence)
+        rows.append(
+            {
+                "dataset": dataset,
+                "metric": metric,
+                "a_method": a_method,
+                "a_model": a_model,
+                "b_method": b_method,
+                "b_model": b_model,
+                **res,
+            }
+        )
+
+    groups = list(_groups(runs))
+    for dataset, method, g in groups:
+        for m in METRICS:
+            add(dataset, m, method, "ensemble", method, "final", g[f"ensemble_{m}"], g[f"final_{m}"])
+    by_dataset: dict[str, list] = {}
+    for dataset, method, g in groups:
+        by_dataset.setdefault(dataset, []).append((method, g.set_index("seed")))
+    for dataset, entries in by_dataset.items():
+        for (ma, ga), (mb, gb) in combinations(entries, 2):
+            seeds = ga.index.intersection(gb.index)
+            for model in MODELS:
+                for m in METRICS:
+                    col = f"{model}_{m}"
+                    add(dataset, m, ma, model, mb, model, ga.loc[seeds, col], gb.loc[seeds, col])
+    return pd.DataFrame(rows)
+
+
+def curve_table(records, confidence: float = 0.95) -> pd.DataFrame:
+    """Across repeats, per k: the k-th member from the end alone and the
+    ensemble of the last k members (accuracy, as in the seed's plot, and NLL).
+
+    ``records`` yields ``(dataset, method, seed, members_df, ensemble_df)``.
+    """
+    long = []
+    for dataset, method, seed, members, ensemble in records:
+        n = len(members)
+        for _, e in ensemble.iterrows():
+            k = int(e["k"])
+            single = members.iloc[n - k]
+            long.append(
+                {
+                    "dataset": dataset,
+                    "method": method,
+                    "seed": seed,
+                    "k": k,
+                    "single_accuracy": single["accuracy"],
+                    "single_nll": single["nll"],
+                    "ensemble_accuracy": e["accuracy"],
+                    "ensemble_nll": e["nll"],
+                }
+            )
+    long = pd.DataFrame(long)
+    rows = []
+    for (dataset, method, k), g in long.groupby(["dataset", "method", "k"], sort=False):
+        row = {"dataset": dataset, "method": method, "k": int(k)}
+        for col in ("single_accuracy", "single_nll", "ensemble_accuracy", "ensemble_nll"):
+            ci = mean_ci(g[col], confidence)
+            for stat in ("mean", "ci_low", "ci_high"):
+                row[f"{col}_{stat}"] = ci[stat]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _fmt_ci(mean, lo, hi, digits=3) -> str:
+    if pd.isna(lo):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def _fmt_p(p) -> str:
+    return "n/a" if pd.isna(p) else (f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}")
+
+
+def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float, title: str) -> str:
+    """A readable account of the headline comparison: final model vs full ensemble."""
+    pct = int(round(confidence * 100))
+    lines = [
+        f"# {title}",
+        "",
+        f"Means over repeats with {pct}% confidence intervals (Student t). "
+        "*Final* is the last snapshot of each run (k = 1), *ensemble* the average of "
+        "the probabilities of all M snapshots (declared in advance, not chosen on test data). "
+        "Differences are ensemble minus final, paired by seed; p from the two-sided "
+        "Wilcoxon signed-rank test; W/T/L counts repeats where the ensemble is "
+        "better / equal / worse.",
+        "",
+    ]
+    for dataset, sdf in summary.groupby("dataset", sort=False):
+        lines += [f"## {dataset}", ""]
+        for metric, label in (("accuracy", "Accuracy (higher is better)"), ("nll", "NLL (lower is better)"),
+                              ("brier", "Brier (lower is better)"), ("ece", "ECE (lower is better)")):
+            lines += [f"### {label}", "",
+                      "| method | repeats | final | ensemble | difference | p | W/T/L |",
+                      "|---|---:|---|---|---|---:|---|"]
+            for _, r in sdf.iterrows():
+                p = paired_df[(paired_df.dataset == dataset) & (paired_df.metric == metric)
+                              & (paired_df.a_method == r.method) & (paired_df.b_method == r.method)].iloc[0]
+                final = _fmt_ci(r[f"final_{metric}_mean"], r[f"final_{metric}_ci_low"], r[f"final_{metric}_ci_high"])
+                ens = _fmt_ci(r[f"ensemble_{metric}_mean"], r[f"ensemble_{metric}_ci_low"], r[f"ensemble_{metric}_ci_high"])
+                diff = _fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=4)
+                lines.append(f"| {r.method} | {r.repeats} | {final} | {ens} | {diff} | {_fmt_p(p.p_value)} "
+                             f"| {p.wins}/{p.ties}/{p.losses} |")
+            lines.append("")
+        vote = [f"| {r.method} | {_fmt_ci(r.ensemble_vote_accuracy_mean, r.ensemble_vote_accuracy_ci_low, r.ensemble_vote_accuracy_ci_high)} |"
+                for _, r in sdf.iterrows()]
+        lines += ["### Majority-vote accuracy of the full ensemble", "", "| method | vote accuracy |", "|---|---|", *vote, ""]
+    return "\n".join(lines)

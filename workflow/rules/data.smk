@@ -1,0 +1,19 @@
+# Stage 1: the datasets, fixed across repeats.
+
+
+rule make_dataset:
+    output:
+        "results/data/{dataset}.npz",
+    params:
+        spec=lambda wildcards: config["datasets"][wildcards.dataset],
+    log:
+        "results/logs/make_dataset/{dataset}.log",
+    benchmark:
+        "results/benchmarks/make_dataset/{dataset}.tsv"
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=400,
+        runtime=5,
+    script:
+        "../scripts/make_dataset.py"

@@ -1,0 +1,46 @@
+# Stage 3: every snapshot on the test set, then the last-k ensembles.
+
+
+rule evaluate:
+    input:
+        data="results/data/{dataset}.npz",
+        snapshots=run_files("snapshots"),
+        meta=run_files("run.json"),
+    output:
+        members=run_files("members.csv"),
+        probabilities=run_files("probabilities.npz"),
+    params:
+        ece_bins=config["evaluation"]["ece_bins"],
+    threads: 1
+    log:
+        job_file("logs", "evaluate", "log"),
+    benchmark:
+        job_file("benchmarks", "evaluate", "tsv")
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=1500,
+        runtime=20,
+    script:
+        "../scripts/evaluate.py"
+
+
+rule aggregate:
+    input:
+        data="results/data/{dataset}.npz",
+        probabilities=run_files("probabilities.npz"),
+    output:
+        ensemble=run_files("ensemble.csv"),
+    params:
+        ece_bins=config["evaluation"]["ece_bins"],
+    log:
+        job_file("logs", "aggregate", "log"),
+    benchmark:
+        job_file("benchmarks", "aggregate", "tsv")
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=500,
+        runtime=10,
+    script:
+        "../scripts/aggregate.py"

@@ -1,0 +1,29 @@
+# Stage 4: across repeats, the study's tables.
+
+
+rule summarise:
+    input:
+        members=all_run_files("members.csv"),
+        ensemble=all_run_files("ensemble.csv"),
+    output:
+        **{
+            name: report(path, category="Tables", caption="../report/tables.rst")
+            if name in ("summary", "paired")
+            else path
+            for name, path in TABLES.items()
+        },
+    params:
+        runs=study_runs(),
+        confidence=config["evaluation"]["confidence"],
+        title=config["study"]["title"],
+    log:
+        "results/logs/summarise.log",
+    benchmark:
+        "results/benchmarks/summarise.tsv"
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=500,
+        runtime=10,
+    script:
+        "../scripts/summarise.py"

@@ -1,0 +1,25 @@
+# Stage 2: seeded training runs, each saving its snapshots as .keras models.
+
+
+rule train:
+    input:
+        data="results/data/{dataset}.npz",
+    output:
+        snapshots=directory(run_files("snapshots")),
+        training=run_files("training.csv"),
+        meta=run_files("run.json"),
+    params:
+        seeds=run_seeds,
+        run_config=run_config,
+    threads: config["execution"]["train_threads"]
+    log:
+        job_file("logs", "train", "log"),
+    benchmark:
+        job_file("benchmarks", "train", "tsv")
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=1500,
+        runtime=30,
+    script:
+        "../scripts/train.py"
