@@ -2,7 +2,11 @@
 # the stages live in workflow/rules/, the science in src/snapens/.
 
 
-configfile: "config/config.yaml"
+# The default study; a --configfile given on the command line replaces it
+# (rather than being merged into it), so config/full.yaml means what it says.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -17,6 +21,6 @@ report: "workflow/report/workflow.rst"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

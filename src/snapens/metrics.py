@@ -14,10 +14,19 @@ HIGHER_IS_BETTER = {"accuracy": True, "vote_accuracy": True, "nll": False, "brie
 
 
 def _check(y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and float64 probabilities whose rows sum to one.
+
+    A float32 softmax sums to one only to ~1e-7; rows are renormalised in
+    float64, and rows further than 1e-3 from one are rejected as not being
+    probabilities at all.
+    """
     y, probs = np.asarray(y), np.asarray(probs, dtype=np.float64)
     if probs.ndim != 2 or len(probs) != len(y):
         raise ValueError(f"probabilities must have shape (n={len(y)}, classes), got {probs.shape}")
-    return y, probs
+    sums = probs.sum(axis=1, keepdims=True)
+    if np.any(probs < 0) or np.any(np.abs(sums - 1) > 1e-3):
+        raise ValueError("probabilities must be non-negative with rows summing to one")
+    return y, probs / sums
 
 
 def accuracy(y, probs) -> float:

@@ -19,7 +19,9 @@ DATASETS = list(config["datasets"])
 METHODS = list(config["methods"])
 PACK = config["execution"]["pack_runs"]
 RUN = "results/runs/{dataset}/{method}/seed-{seed}"
-RUN_OF_PACK = "results/runs/{{dataset}}/{{method}}/seed-{seed}"  # seed expanded, the rest kept
+RUN_OF_PACK = (
+    "results/runs/{{dataset}}/{{method}}/seed-{seed}"  # seed expanded, the rest kept
+)
 
 
 wildcard_constraints:
@@ -60,7 +62,9 @@ def run_config(wildcards):
 
 
 def steps_per_epoch(dataset):
-    return math.ceil(config["datasets"][dataset]["n_train"] / config["training"]["batch_size"])
+    return math.ceil(
+        config["datasets"][dataset]["n_train"] / config["training"]["batch_size"]
+    )
 
 
 def study_runs():
@@ -87,7 +91,11 @@ TABLES = {
 
 
 def figure_files(family):
-    return expand(f"results/figures/{family}_{{dataset}}.{{ext}}", dataset=DATASETS, ext=["png", "svg"])
+    return expand(
+        f"results/figures/{family}_{{dataset}}.{{ext}}",
+        dataset=DATASETS,
+        ext=["png", "svg"],
+    )
 
 
 def all_targets():

@@ -4,8 +4,6 @@
 rule make_dataset:
     output:
         "results/data/{dataset}.npz",
-    params:
-        spec=lambda wildcards: config["datasets"][wildcards.dataset],
     log:
         "results/logs/make_dataset/{dataset}.log",
     benchmark:
@@ -15,5 +13,7 @@ rule make_dataset:
     resources:
         mem_mb=400,
         runtime=5,
+    params:
+        spec=lambda wildcards: config["datasets"][wildcards.dataset],
     script:
         "../scripts/make_dataset.py"

@@ -9,18 +9,18 @@ rule evaluate:
     output:
         members=run_files("members.csv"),
         probabilities=run_files("probabilities.npz"),
-    params:
-        ece_bins=config["evaluation"]["ece_bins"],
-    threads: 1
     log:
         job_file("logs", "evaluate", "log"),
     benchmark:
         job_file("benchmarks", "evaluate", "tsv")
     conda:
         "../../environment.yml"
+    threads: 1
     resources:
         mem_mb=1500,
         runtime=20,
+    params:
+        ece_bins=config["evaluation"]["ece_bins"],
     script:
         "../scripts/evaluate.py"
 
@@ -31,8 +31,6 @@ rule aggregate:
         probabilities=run_files("probabilities.npz"),
     output:
         ensemble=run_files("ensemble.csv"),
-    params:
-        ece_bins=config["evaluation"]["ece_bins"],
     log:
         job_file("logs", "aggregate", "log"),
     benchmark:
@@ -42,5 +40,7 @@ rule aggregate:
     resources:
         mem_mb=500,
         runtime=10,
+    params:
+        ece_bins=config["evaluation"]["ece_bins"],
     script:
         "../scripts/aggregate.py"

@@ -12,8 +12,6 @@ rule seed_plot:
             caption="../report/seed_plot.rst",
         ),
         svg="results/figures/seed_plot_{dataset}.svg",
-    params:
-        confidence=config["evaluation"]["confidence"],
     log:
         "results/logs/figures/seed_plot_{dataset}.log",
     benchmark:
@@ -23,6 +21,8 @@ rule seed_plot:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        confidence=config["evaluation"]["confidence"],
     script:
         "../scripts/plot_seed.py"
 
@@ -35,10 +35,6 @@ rule lr_schedules:
             caption="../report/lr_schedules.rst",
         ),
         svg="results/figures/lr_schedules_{dataset}.svg",
-    params:
-        methods=config["methods"],
-        epochs=config["training"]["epochs"],
-        steps_per_epoch=lambda wildcards: steps_per_epoch(wildcards.dataset),
     log:
         "results/logs/figures/lr_schedules_{dataset}.log",
     benchmark:
@@ -48,5 +44,9 @@ rule lr_schedules:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        methods=config["methods"],
+        epochs=config["training"]["epochs"],
+        steps_per_epoch=lambda wildcards: steps_per_epoch(wildcards.dataset),
     script:
         "../scripts/plot_schedules.py"

@@ -7,15 +7,13 @@ rule summarise:
         ensemble=all_run_files("ensemble.csv"),
     output:
         **{
-            name: report(path, category="Tables", caption="../report/tables.rst")
-            if name in ("summary", "paired")
-            else path
+            name: (
+                report(path, category="Tables", caption="../report/tables.rst")
+                if name in ("summary", "paired")
+                else path
+            )
             for name, path in TABLES.items()
         },
-    params:
-        runs=study_runs(),
-        confidence=config["evaluation"]["confidence"],
-        title=config["study"]["title"],
     log:
         "results/logs/summarise.log",
     benchmark:
@@ -25,5 +23,9 @@ rule summarise:
     resources:
         mem_mb=500,
         runtime=10,
+    params:
+        runs=study_runs(),
+        confidence=config["evaluation"]["confidence"],
+        title=config["study"]["title"],
     script:
         "../scripts/summarise.py"

@@ -8,18 +8,18 @@ rule train:
         snapshots=directory(run_files("snapshots")),
         training=run_files("training.csv"),
         meta=run_files("run.json"),
-    params:
-        seeds=run_seeds,
-        run_config=run_config,
-    threads: config["execution"]["train_threads"]
     log:
         job_file("logs", "train", "log"),
     benchmark:
         job_file("benchmarks", "train", "tsv")
     conda:
         "../../environment.yml"
+    threads: config["execution"]["train_threads"]
     resources:
         mem_mb=1500,
         runtime=30,
+    params:
+        seeds=run_seeds,
+        run_config=run_config,
     script:
         "../scripts/train.py"

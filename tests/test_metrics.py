@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, log_loss
+
+from snapens import ensembling, metrics
+
+
+@pytest.fixture
+def case():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), size=(5, 40))  # 5 members, 40 samples, 3 classes
+    y = rng.integers(0, 3, 40)
+    return probs, y
+
+
+def test_metrics_against_sklearn_and_definitions(case):
+    probs, y = case
+    p = probs[0]
+    assert metrics.accuracy(y, p) == accuracy_score(y, p.argmax(1))
+    assert metrics.nll(y, p) == pytest.approx(log_loss(y, p, labels=[0, 1, 2]))
+    assert metrics.nll(y, p) == pytest.approx(-np.mean(np.log(p[np.arange(40), y])))
+    onehot = np.eye(3)[y]
+    assert metrics.brier(y, p) == pytest.approx(np.mean(np.sum((p - onehot) ** 2, axis=1)) / 2)
+    assert 0 <= metrics.brier(y, p) <= 1
+
+
+def test_ece_hand_computed():
+    # 4 samples, 2 classes; top probabilities 0.9, 0.9, 0.6, 0.55; bins of width 0.5 (n_bins=2)
+    probs = np.array([[0.9, 0.1], [0.1, 0.9], [0.6, 0.4], [0.45, 0.55]])
+    y = np.array([0, 0, 0, 0])  # correct, wrong, correct, wrong
+    # all four confidences fall in (0.5, 1.0]: |acc 0.5 - conf 0.7375| = 0.2375
+    assert metrics.ece(y, probs, n_bins=2) == pytest.approx(0.2375)
+    # 10 bins: (0.8,0.9]: conf .9,.9 acc .5 -> 2/4*.4; (0.5,0.6]: .6,.55 acc .5 -> 2/4*.075
+    assert metrics.ece(y, probs, n_bins=10) == pytest.approx(0.5 * 0.4 + 0.5 * 0.075)
+
+
+def test_ece_perfect_calibration_is_zero():
+    probs = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert metrics.ece(np.array([0, 1]), probs) == 0.0
+
+
+def test_metric_rejects_wrong_shape():
+    with pytest.raises(ValueError, match="shape"):
+        metrics.accuracy(np.zeros(3, int), np.ones((4, 2)) / 2)
+
+
+def test_last_k_table_k1_is_last_member_and_kM_is_average(case):
+    probs, y = case
+    members = ensembling.member_table(probs, y, epochs=range(5))
+    table = ensembling.last_k_table(probs, y)
+    assert list(table["k"]) == [1, 2, 3, 4, 5]
+    for m in metrics.METRICS:
+        assert table[m].iloc[0] == pytest.approx(members[m].iloc[-1])
+    full = metrics.evaluate(y, probs.mean(axis=0))
+    for m in metrics.METRICS:
+        assert table[m].iloc[-1] == pytest.approx(full[m])
+    two = metrics.evaluate(y, probs[-2:].mean(axis=0))
+    assert table["nll"].iloc[1] == pytest.approx(two["nll"])
+
+
+def test_majority_vote_and_tie_break():
+    # members' argmax votes: sample 0 -> [0, 0, 1] -> 0; sample 1 -> [1, 2] tie broken by summed prob
+    probs = np.array(
+        [
+            [[0.6, 0.3, 0.1], [0.1, 0.5, 0.4]],
+            [[0.5, 0.4, 0.1], [0.1, 0.3, 0.6]],
+            [[0.2, 0.7, 0.1], [0.34, 0.33, 0.33]],
+        ]
+    )
+    # sample 1 votes: 1, 2, 0 -> three-way tie; summed probs 0.55, 1.13, 1.33 -> class 2
+    np.testing.assert_array_equal(ensembling.majority_vote(probs), [0, 2])
+
+
+def test_metric_rejects_non_probabilities():
+    with pytest.raises(ValueError, match="summing to one"):
+        metrics.nll(np.array([0, 1]), np.array([[0.5, 0.6], [0.5, 0.5]]))
