@@ -1,15 +1,10 @@
 """Bad configs stop the workflow before any job, naming the key; nothing is written."""
 
-import copy
-
 import pytest
-
-from snapens.config import ConfigError, check_config, config_problems, seeds
-from workflow_utils import snakemake, tiny_config
-
 import yaml
 
-from workflow_utils import ROOT
+from snapens.config import ConfigError, check_config, config_problems, seeds
+from workflow_utils import ROOT, snakemake, tiny_config
 
 
 def mutate(path, value):

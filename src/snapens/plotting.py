@@ -73,7 +73,7 @@ def seed_plot(curves: pd.DataFrame, dataset: str, confidence: float = 0.95):
         ax.set_xlabel("k (snapshots counted from the end)")
         ax.set_xticks(k)
     axes[0].set_ylabel(f"test accuracy (mean, {pct}% CI)")
-    axes[0].legend(loc="lower right", fontsize="small")
+    axes[0].legend(loc="lower left", fontsize="small")
     fig.suptitle(f"{dataset}: single snapshots vs last-k ensembles across repeats")
     fig.tight_layout()
     return fig

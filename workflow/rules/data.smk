@@ -11,7 +11,7 @@ rule make_dataset:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=400,
+        mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=5,
     params:
         spec=lambda wildcards: config["datasets"][wildcards.dataset],

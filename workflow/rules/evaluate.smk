@@ -17,7 +17,7 @@ rule evaluate:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1500,
+        mem_mb=1024,  # measured peak RSS ~0.65 GB (results/benchmarks)
         runtime=20,
     params:
         ece_bins=config["evaluation"]["ece_bins"],
@@ -38,7 +38,7 @@ rule aggregate:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=500,
+        mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=10,
     params:
         ece_bins=config["evaluation"]["ece_bins"],

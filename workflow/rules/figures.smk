@@ -19,7 +19,7 @@ rule seed_plot:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=500,
+        mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=5,
     params:
         confidence=config["evaluation"]["confidence"],
@@ -42,7 +42,7 @@ rule lr_schedules:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=500,
+        mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=5,
     params:
         methods=config["methods"],

@@ -16,7 +16,7 @@ rule train:
         "../../environment.yml"
     threads: config["execution"]["train_threads"]
     resources:
-        mem_mb=1500,
+        mem_mb=1024,  # measured peak RSS ~0.8 GB (results/benchmarks)
         runtime=30,
     params:
         seeds=run_seeds,
