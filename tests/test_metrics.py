@@ -74,3 +74,32 @@ def test_majority_vote_and_tie_break():
 def test_metric_rejects_non_probabilities():
     with pytest.raises(ValueError, match="summing to one"):
         metrics.nll(np.array([0, 1]), np.array([[0.5, 0.6], [0.5, 0.5]]))
+
+
+def test_average_weights_is_elementwise_mean():
+    a = [np.array([[1.0, 2.0]]), np.array([0.0])]
+    b = [np.array([[3.0, 6.0]]), np.array([1.0])]
+    avg = ensembling.average_weights([a, b])
+    np.testing.assert_array_equal(avg[0], [[2.0, 4.0]])
+    np.testing.assert_array_equal(avg[1], [0.5])
+
+
+def test_disagreement_and_correlation_hand_computed():
+    probs = np.array(
+        [
+            [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]],  # labels 0 1 0 1
+            [[0.8, 0.2], [0.7, 0.3], [0.4, 0.6], [0.1, 0.9]],  # labels 0 0 1 1
+            [[0.1, 0.9], [0.8, 0.2], [0.4, 0.6], [0.7, 0.3]],  # labels 1 0 1 0
+        ]
+    )
+    dis = ensembling.disagreement(probs)
+    np.testing.assert_allclose(dis, [[0, 0.5, 1.0], [0.5, 0, 0.5], [1.0, 0.5, 0]])
+    cor = ensembling.correlation(probs)
+    x, y = probs[0].ravel(), probs[1].ravel()
+    expected = np.sum((x - x.mean()) * (y - y.mean())) / np.sqrt(np.sum((x - x.mean()) ** 2) * np.sum((y - y.mean()) ** 2))
+    assert cor[0, 1] == pytest.approx(expected) and cor[1, 0] == pytest.approx(expected)
+    np.testing.assert_allclose(np.diag(cor), 1.0)
+    table = ensembling.diversity_table(probs)
+    assert len(table) == 9
+    row = table[(table.i == 1) & (table.j == 3)].iloc[0]
+    assert row.disagreement == 1.0

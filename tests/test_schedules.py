@@ -9,6 +9,7 @@ SEED_BUDGET = Budget(epochs=500, members=10, steps_per_epoch=4)
 SCHEDULES = {
     "cosine_epoch": {"name": "cosine_epoch", "lr_max": 0.01},
     "cosine_step": {"name": "cosine_step", "lr_max": 0.01},
+    "triangular": {"name": "triangular", "lr_min": 0.001, "lr_max": 0.01},
     "step_decay": {"name": "step_decay", "lr": 0.01, "factor": 0.1, "milestones": [0.5, 0.75]},
     "constant": {"name": "constant", "lr": 0.01},
 }
@@ -79,3 +80,12 @@ def test_keras_cosine_step_is_keras_own_class(tf_runtime):
 
     assert isinstance(keras_schedule(SCHEDULES["cosine_step"], SEED_BUDGET),
                       keras.optimizers.schedules.CosineDecayRestarts)
+
+
+def test_triangular_cycles_end_at_their_minimum():
+    lr = learning_rates(SCHEDULES["triangular"], SEED_BUDGET)  # 10 cycles of 200 iterations
+    assert lr[0] == pytest.approx(0.001) and lr[100] == pytest.approx(0.01)
+    assert lr[200] == pytest.approx(0.001) and lr[150] == pytest.approx(0.0055)
+    assert lr[199] == pytest.approx(0.001 + 0.009 * 2 / 200)  # last iteration of a cycle
+    assert np.all(np.diff(lr[:100]) > 0) and np.all(np.diff(lr[100:200]) < 0)
+    assert snapshot_epochs("triangular", 500, 10) == snapshot_epochs("cosine_epoch", 500, 10)

@@ -54,6 +54,24 @@ def test_runs_do_not_depend_on_earlier_runs_in_the_process(training, blobs, jit)
     assert not np.array_equal(first[4][0], second[4][0])
 
 
+def test_independent_members_are_separate_full_runs(training, blobs):
+    from snapens.model import member_seed
+
+    spec = training.RunSpec(schedule={"name": "step_decay", "lr": 0.01, "factor": 0.1,
+                                      "milestones": [0.5, 0.75]}, members=1, epochs=8, hidden_units=8)
+    trainer = training.Trainer(spec, blobs.X_train, blobs.y_train, 3, jit_compile=False)
+    finals = {}
+    res = training.train_independent(trainer, 11, 3, on_member=lambda j, e, m: finals.setdefault(j, m.get_weights()))
+    assert res.snapshot_epochs == [7, 7, 7]
+    assert list(res.history["member"]) == [1] * 8 + [2] * 8 + [3] * 8
+    assert len({member_seed(11, j) for j in (1, 2, 3)}) == 3
+    alone = {}
+    trainer.run(member_seed(11, 2), on_snapshot=lambda i, e, m: alone.setdefault(i, m.get_weights()))
+    for a, b in zip(finals[2], alone[1]):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(finals[1][0], finals[2][0])
+
+
 def test_same_algorithm_as_model_fit(training, blobs):
     """Same initial weights, batch order and schedule: the compiled loop and
     ``model.fit`` reach the same weights and report the same epoch losses."""
@@ -98,3 +116,17 @@ def test_snapshot_saver_in_model_fit(training, blobs, tmp_path):
     loaded = keras.saving.load_model(tmp_path / "snaps" / "snapshot-02.keras")
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)  # the last snapshot is the final model here
+
+
+@pytest.mark.slow
+def test_bench_runs_end_to_end():
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "snapens.bench", "--tutorial-runs", "1", "--project-runs", "2",
+         "--epochs", "10", "--members", "2"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "tutorial's way" in res.stdout and "ratio" in res.stdout

@@ -52,7 +52,8 @@ def test_contract_files(study):
         assert snaps == [f"snapshot-{i:02d}.keras" for i in range(1, members + 1)]
         training = pd.read_csv(run / "training.csv")
         assert list(training.columns[:4]) == ["epoch", "lr", "loss", "accuracy"]
-        assert list(training["epoch"]) == list(range(CONFIG["training"]["epochs"]))
+        trainings = members if "independent" in str(run) else 1
+        assert list(training["epoch"]) == list(range(CONFIG["training"]["epochs"])) * trainings
         m = pd.read_csv(run / "members.csv")
         assert list(m.columns[:6]) == ["member", "epoch", "accuracy", "nll", "brier", "ece"]
         e = pd.read_csv(run / "ensemble.csv")
@@ -62,6 +63,10 @@ def test_contract_files(study):
             for col in ("accuracy", "brier", "ece"):
                 assert df[col].between(0, 1).all()
         assert (run / "probabilities.npz").exists()
+        averaged = pd.read_csv(run / "averaged.csv")
+        assert list(averaged["model"]) == ([] if "independent" in str(run) else ["swa"])
+        div = pd.read_csv(run / "diversity.csv")
+        assert len(div) == members**2 and (div[div.i == div.j]["disagreement"] == 0).all()
         meta = json.loads((run / "run.json").read_text())
         assert meta["seed"] in SEEDS and "versions" in meta
     summary = pd.read_csv(study / "tables" / "summary.csv")
@@ -69,6 +74,8 @@ def test_contract_files(study):
     paired = pd.read_csv(study / "tables" / "paired_tests.csv")
     assert {"p_value", "wins", "ties", "losses", "ci_low", "ci_high"} <= set(paired.columns)
     assert (study / "tables" / "summary.md").read_text().startswith("# ")
+    diversity = pd.read_csv(study / "tables" / "diversity.csv")
+    assert set(diversity["method"]) == set(CONFIG["methods"])
     figures = {p.name for p in (study / "figures").glob("*.png")}
     assert figures == {"seed_plot_blobs.png", "lr_schedules_blobs.png"}
     assert not list(study.rglob(".tmp-*")), "temporary files left behind"
@@ -81,11 +88,19 @@ def test_snapshots_load_alone_and_reproduce_members_csv(study, tf_runtime):
         X, y = npz["X_test"], npz["y_test"]
     for _, _, run in run_dirs(study):
         table = pd.read_csv(run / "members.csv")
+        weights = []
         for i, row in table.iterrows():
             model = keras.saving.load_model(run / "snapshots" / f"snapshot-{i + 1:02d}.keras")
             probs = np.asarray(model(X))
             assert metrics.accuracy(y, probs) == row["accuracy"]
             assert metrics.nll(y, probs) == pytest.approx(row["nll"], rel=1e-9)
+            weights.append(model.get_weights())
+        averaged = pd.read_csv(run / "averaged.csv")
+        if len(averaged):  # the weight-averaged model: the mean of the snapshots' weights
+            model.set_weights([np.mean(w, axis=0) for w in zip(*weights)])
+            probs = np.asarray(model(X))
+            assert metrics.accuracy(y, probs) == averaged["accuracy"].iloc[0]
+            assert metrics.nll(y, probs) == pytest.approx(averaged["nll"].iloc[0], rel=1e-6)
 
 
 def test_ensemble_k1_is_last_member_and_kM_is_average(study):
@@ -108,11 +123,16 @@ def test_snapshot_epochs_and_learning_rates(study):
         spec = CONFIG["methods"][method]
         m = pd.read_csv(run / "members.csv")
         period = epochs // spec["members"]
-        assert list(m["epoch"]) == [(i + 1) * period - 1 for i in range(spec["members"])]
-        lr = pd.read_csv(run / "training.csv")["lr"]
+        independent = spec.get("ensemble") == "independent"
+        expected_epochs = [epochs - 1] * spec["members"] if independent else [
+            (i + 1) * period - 1 for i in range(spec["members"])]
+        assert list(m["epoch"]) == expected_epochs
+        training = pd.read_csv(run / "training.csv")
         steps = math.ceil(CONFIG["datasets"]["blobs"]["n_train"] / CONFIG["training"]["batch_size"])
-        expected = learning_rates(spec["schedule"], Budget(epochs, spec["members"], steps), per="epoch")
-        np.testing.assert_allclose(lr, expected, rtol=1e-6, atol=1e-9)
+        budget = Budget(epochs, 1 if independent else spec["members"], steps)
+        expected = learning_rates(spec["schedule"], budget, per="epoch")
+        for _, g in training.groupby(training.get("member", pd.Series(0, index=training.index))):
+            np.testing.assert_allclose(g["lr"], expected, rtol=1e-6, atol=1e-9)
 
 
 def _same_tables(a, b):

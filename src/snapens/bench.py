@@ -17,6 +17,7 @@ It prints the time of each, the ratio, and both ways' test accuracy.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import tempfile
 import time
@@ -54,21 +55,24 @@ def tutorial_way(data, seed: int, epochs: int, members: int, out: Path) -> tuple
     return seconds, _acc(probs[-1], data.y_test), _acc(average(probs), data.y_test)
 
 
-def project_way(trainer, data, seed: int, out: Path) -> tuple[float, float, float]:
+def project_way(trainer, data, seed: int, out: Path) -> tuple[float, float, float, float]:
+    """(seconds, final accuracy, ensemble accuracy, seconds spent saving snapshots)."""
     from snapens.ensembling import average
     from snapens.training import save_model, snapshot_name
 
-    probs = []
+    probs, saving = [], [0.0]
 
     def snap(i, epoch, model):
+        t = time.perf_counter()
         save_model(model, out / snapshot_name(i))
+        saving[0] += time.perf_counter() - t
         probs.append(model(data.X_test).numpy())
 
     start = time.perf_counter()
     trainer.run(seed, on_snapshot=snap)
     seconds = time.perf_counter() - start
     probs = np.stack(probs)
-    return seconds, _acc(probs[-1], data.y_test), _acc(average(probs), data.y_test)
+    return seconds, _acc(probs[-1], data.y_test), _acc(average(probs), data.y_test), saving[0]
 
 
 def _acc(p, y) -> float:
@@ -95,20 +99,33 @@ def main(argv=None) -> None:
     spec = RunSpec(schedule=SCHEDULE, members=args.members, epochs=args.epochs)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t0 = time.perf_counter()
-        trainer = Trainer(spec, data.X_train, data.y_train, data.n_classes, jit_compile=True)
-        build = time.perf_counter() - t0
-        project = [project_way(trainer, data, s, tmp / f"p{s}") for s in range(1, args.project_runs + 1)]
+        project, timings = {}, {}
+        for jit in (True, False):
+            t0 = time.perf_counter()
+            trainer = Trainer(spec, data.X_train, data.y_train, data.n_classes, jit_compile=jit)
+            build = time.perf_counter() - t0
+            n = args.project_runs if jit else min(args.project_runs, 3)
+            runs = [project_way(trainer, data, s, tmp / f"p{jit}{s}") for s in range(1, n + 1)]
+            project[jit] = runs
+            timings[jit] = (build + runs[0][0],
+                            statistics.median(r[0] for r in runs[1:]) if n > 1 else math.nan,
+                            statistics.median(r[3] for r in runs))
         tutorial = [tutorial_way(data, s, args.epochs, args.members, tmp / f"t{s}")
                     for s in range(1, args.tutorial_runs + 1)]
 
-    first = build + project[0][0]
-    steady = statistics.median(r[0] for r in project[1:]) if len(project) > 1 else first
     tut = statistics.median(r[0] for r in tutorial)
     print(f"\nseed configuration: {args.epochs} epochs, {args.members} snapshots, each saved as .keras")
-    print(f"tutorial's way (model.fit + per-epoch validation), median of {len(tutorial)}: {tut:8.2f} s per run")
-    print(f"project's way, first run in a process (incl. XLA compile): {first:8.2f} s   ratio {tut / first:6.1f}x")
-    print(f"project's way, each further run (packed jobs), median:    {steady:8.3f} s   ratio {tut / steady:6.1f}x")
+    print(f"tutorial's way (model.fit + per-epoch validation), median of {len(tutorial)}: "
+          f"{tut:8.2f} s per run")
+    for jit in (True, False):
+        first, steady, saving = timings[jit]
+        label = "XLA-compiled loop" if jit else "graph loop, no XLA (TensorFlow already warm)"
+        print(f"project's way, {label}:")
+        print(f"  first run in a process (tracing/compiling included): {first:8.3f} s   "
+              f"ratio {tut / first:6.1f}x")
+        print(f"  each further run (as in packed jobs), median:        {steady:8.3f} s   "
+              f"ratio {tut / steady:6.1f}x   (of which saving snapshots {saving:.3f} s)")
+    project = project[True]
     print("\ntest accuracy, final model / ensemble of all snapshots:")
     for name, runs in (("tutorial's way", tutorial), ("project's way", project)):
         fin = [r[1] for r in runs]

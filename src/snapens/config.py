@@ -28,16 +28,26 @@ def config_problems(config: dict[str, Any]) -> list[str]:
             )
     for name, method in config["methods"].items():
         members, schedule = method["members"], method["schedule"]
-        if members > epochs:
+        if members > epochs and method.get("ensemble", "snapshots") == "snapshots":
             problems.append(
                 f"methods.{name}.members = {members} is more than training.epochs = {epochs}: "
                 "there cannot be more snapshots (cycles) than epochs"
             )
-        elif schedule["name"] in CYCLIC and epochs % members:
+        elif schedule["name"] in CYCLIC and method.get("ensemble", "snapshots") == "snapshots" and epochs % members:
             problems.append(
                 f"methods.{name}.members = {members} does not divide training.epochs = {epochs}: "
                 f"a {schedule['name']} schedule would end {epochs % members} epochs into an "
                 "unfinished cycle, after its last snapshot"
+            )
+        if schedule["name"] == "triangular" and schedule["lr_min"] >= schedule["lr_max"]:
+            problems.append(
+                f"methods.{name}.schedule.lr_min = {schedule['lr_min']} must be below "
+                f"methods.{name}.schedule.lr_max = {schedule['lr_max']}"
+            )
+        if method.get("ensemble") == "independent" and schedule["name"] in CYCLIC:
+            problems.append(
+                f"methods.{name}.schedule.name = {schedule['name']}: independent members are "
+                "trained with one non-cyclic schedule each (e.g. step_decay)"
             )
         milestones = schedule.get("milestones")
         if milestones is not None and list(milestones) != sorted(set(milestones)):

@@ -51,3 +51,36 @@ def last_k_table(probs: np.ndarray, y: np.ndarray, n_bins: int = 15) -> pd.DataF
         rows.append(row)
     return pd.DataFrame(rows)
 
+
+
+def average_weights(weight_sets) -> list[np.ndarray]:
+    """Element-wise mean of several models' weights (SWA-style averaging of the
+    snapshots of one run; the MLP has no batch-norm statistics to recompute)."""
+    return [np.mean(np.stack(ws), axis=0) for ws in zip(*weight_sets, strict=True)]
+
+
+def disagreement(probs: np.ndarray) -> np.ndarray:
+    """``(M, M)``: fraction of samples on which members i and j predict different labels."""
+    labels = np.asarray(probs).argmax(axis=2)
+    return (labels[:, None, :] != labels[None, :, :]).mean(axis=2)
+
+
+def correlation(probs: np.ndarray) -> np.ndarray:
+    """``(M, M)``: Pearson correlation of members' softmax outputs (all samples and classes)."""
+    flat = np.asarray(probs, dtype=np.float64).reshape(len(probs), -1)
+    return np.corrcoef(flat)
+
+
+def diversity_table(probs: np.ndarray) -> pd.DataFrame:
+    """Every ordered pair of members (1-based ``i``, ``j``): disagreement and correlation."""
+    dis, cor = disagreement(probs), correlation(probs)
+    m = len(probs)
+    i, j = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+    return pd.DataFrame(
+        {
+            "i": i.ravel() + 1,
+            "j": j.ravel() + 1,
+            "disagreement": dis.ravel(),
+            "correlation": cor.ravel(),
+        }
+    )

@@ -97,13 +97,14 @@ def train(
     from snapens import runtime
 
     runtime.configure(threads)
-    from snapens.training import RunSpec, Trainer, save_model, snapshot_name
+    from snapens.training import RunSpec, Trainer, save_model, snapshot_name, train_independent
 
     data = load_dataset(data_path)
     method, tr = run_config["method_config"], run_config["training"]
+    independent = method.get("ensemble", "snapshots") == "independent"
     spec = RunSpec(
         schedule=dict(method["schedule"]),
-        members=method["members"],
+        members=1 if independent else method["members"],
         epochs=tr["epochs"],
         batch_size=tr["batch_size"],
         momentum=tr["momentum"],
@@ -117,9 +118,14 @@ def train(
         snap_dir.mkdir(parents=True, exist_ok=True)
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
-        result = trainer.run(
-            seed, on_snapshot=lambda i, epoch, model: save_model(model, snap_dir / snapshot_name(i))
-        )
+
+        def save(i, epoch, model):
+            save_model(model, snap_dir / snapshot_name(i))
+
+        if independent:
+            result = train_independent(trainer, seed, method["members"], on_member=save)
+        else:
+            result = trainer.run(seed, on_snapshot=save)
         write_csv(pd.DataFrame(result.history), run_dir / "training.csv")
         wall = time.perf_counter() - t0
         write_json(
@@ -156,17 +162,13 @@ def _snapshot_files(run_dir: Path, expected: int) -> list[Path]:
     return files
 
 
-def predict_snapshots(files: Sequence[Path], X: np.ndarray) -> np.ndarray:
-    """Predict ``X`` with every snapshot: ``(members, samples, classes)``.
-
-    The first file is loaded with ``keras.saving.load_model``; the others,
-    snapshots of the same network, only have their weights loaded into it
-    (half the cost; the predictions are identical, and a test loads every
-    snapshot alone with ``load_model``).
-    """
+def load_snapshots(files: Sequence[Path]):
+    """``(model, weights)``: the first snapshot loaded with ``keras.saving.load_model``
+    and every snapshot's weights (the others only have their weights read, which
+    costs half as much; a test loads every snapshot alone with ``load_model``)."""
     import keras
 
-    model, probs = None, []
+    model, weights = None, []
     for f in files:
         try:
             if model is None:
@@ -175,29 +177,52 @@ def predict_snapshots(files: Sequence[Path], X: np.ndarray) -> np.ndarray:
                 model.load_weights(f)
         except Exception as exc:  # Keras raises many types for a bad archive
             raise ValueError(f"{f}: cannot load snapshot ({type(exc).__name__}: {exc})") from exc
-        probs.append(np.asarray(model(X, training=False)))
-    return np.stack(probs)
+        weights.append(model.get_weights())
+    return model, weights
+
+
+def predict(model, weights, X: np.ndarray) -> np.ndarray:
+    """Class probabilities of ``model`` with ``weights`` on ``X``."""
+    model.set_weights(weights)
+    return np.asarray(model(X, training=False))
+
+
+def predict_snapshots(files: Sequence[Path], X: np.ndarray) -> np.ndarray:
+    """Every snapshot's probabilities on ``X``: ``(members, samples, classes)``."""
+    model, weights = load_snapshots(files)
+    return np.stack([predict(model, w, X) for w in weights])
 
 
 def evaluate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15, threads: int = 1) -> None:
-    """Per run: every snapshot's test probabilities and ``members.csv``."""
+    """Per run: every snapshot's test probabilities, ``members.csv``, and
+    ``averaged.csv`` (the weight-averaged model of a snapshot run; empty for
+    independently trained members, whose weights cannot be averaged)."""
     from snapens import runtime
 
     runtime.configure(threads)
-    from snapens.ensembling import member_table
+    from snapens.ensembling import average_weights, member_table
+    from snapens.metrics import evaluate as metrics_of
 
     data = load_dataset(data_path)
     for run_dir in map(Path, run_dirs):
         meta = json.loads((run_dir / "run.json").read_text())
         epochs = meta["snapshot_epochs"]
-        probs = predict_snapshots(_snapshot_files(run_dir, len(epochs)), data.X_test)
+        model, weights = load_snapshots(_snapshot_files(run_dir, len(epochs)))
+        probs = np.stack([predict(model, w, data.X_test) for w in weights])
+        arrays = {"probs": probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
+        averaged = pd.DataFrame(columns=["model", "accuracy", "nll", "brier", "ece"])
+        if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
+            arrays["swa_probs"] = predict(model, average_weights(weights), data.X_test)
+            averaged = pd.DataFrame([{"model": "swa", **metrics_of(data.y_test, arrays["swa_probs"], ece_bins)}])
         with atomic_path(run_dir / "probabilities.npz") as tmp:
             with open(tmp, "wb") as fh:
-                np.savez(fh, probs=probs, epochs=np.asarray(epochs), y_test=data.y_test)
+                np.savez(fh, **arrays)
         table = member_table(probs, data.y_test, epochs, ece_bins)
         write_csv(table, run_dir / "members.csv")
-        log.info("%s: %d members, accuracy %s", run_dir, len(table),
-                 " ".join(f"{a:.3f}" for a in table["accuracy"]))
+        write_csv(averaged, run_dir / "averaged.csv")
+        log.info("%s: %d members, accuracy %s%s", run_dir, len(table),
+                 " ".join(f"{a:.3f}" for a in table["accuracy"]),
+                 f"; weight average {averaged['accuracy'].iloc[0]:.3f}" if len(averaged) else "")
 
 
 def load_probabilities(path: str | Path, y_test: np.ndarray) -> np.ndarray:
@@ -219,13 +244,16 @@ def load_probabilities(path: str | Path, y_test: np.ndarray) -> np.ndarray:
 
 
 def aggregate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15) -> None:
-    """Per run: ``ensemble.csv``, the last-k ensembles for k = 1..M."""
-    from snapens.ensembling import last_k_table
+    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M) and
+    ``diversity.csv`` (disagreement and correlation of every pair of members)."""
+    from snapens.ensembling import diversity_table, last_k_table
 
     y = load_dataset(data_path).y_test
     for run_dir in map(Path, run_dirs):
-        table = last_k_table(load_probabilities(run_dir / "probabilities.npz", y), y, ece_bins)
+        probs = load_probabilities(run_dir / "probabilities.npz", y)
+        table = last_k_table(probs, y, ece_bins)
         write_csv(table, run_dir / "ensemble.csv")
+        write_csv(diversity_table(probs), run_dir / "diversity.csv")
         full = table.iloc[-1]
         log.info("%s: final %.3f, ensemble of %d %.3f", run_dir, table["accuracy"].iloc[0],
                  int(full["k"]), full["accuracy"])
@@ -237,19 +265,32 @@ def summarise(
     confidence: float,
     title: str,
 ) -> None:
-    """Study tables from every run: ``runs``, ``summary`` (+ markdown), ``paired``, ``curves``."""
+    """Study tables from every run: ``runs``, ``summary`` (+ markdown), ``paired``,
+    ``curves`` and ``diversity``."""
     from snapens import tables
 
+    def read(run_dir, name):
+        return pd.read_csv(Path(run_dir) / name)
+
     records = [
-        (ds, m, seed, pd.read_csv(Path(d) / "members.csv"), pd.read_csv(Path(d) / "ensemble.csv"))
+        (ds, m, seed, {name: read(d, f"{name}.csv") for name in ("members", "ensemble", "averaged", "diversity")})
         for ds, m, seed, d in runs
     ]
-    run_df = pd.DataFrame([tables.run_row(*r) for r in records])
+    run_df = pd.DataFrame([tables.run_row(ds, m, seed, **t) for ds, m, seed, t in records])
     summary = tables.summary_table(run_df, confidence)
     paired_df = tables.paired_table(run_df, confidence)
     write_csv(run_df, outputs["runs"])
     write_csv(summary, outputs["summary"])
     write_csv(paired_df, outputs["paired"])
-    write_csv(tables.curve_table(records, confidence), outputs["curves"])
+    write_csv(
+        tables.curve_table(
+            ((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records), confidence
+        ),
+        outputs["curves"],
+    )
+    write_csv(
+        tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
+        outputs["diversity"],
+    )
     write_text(tables.summary_markdown(summary, paired_df, confidence, title), outputs["markdown"])
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-INIT_STREAM, SHUFFLE_STREAM = 0, 1
+INIT_STREAM, SHUFFLE_STREAM, MEMBER_STREAM = 0, 1, 2
 
 
 def init_seeds(seed: int, n: int = 2) -> list[int]:
@@ -45,3 +45,9 @@ def build_mlp(n_features: int, n_classes: int, hidden_units: int, seed: int):
         ],
         name="mlp",
     )
+
+
+def member_seed(seed: int, member: int) -> int:
+    """Seed of the ``member``-th (1-based) independently trained model of a run."""
+    state = np.random.SeedSequence([seed, MEMBER_STREAM, member]).generate_state(1)
+    return int(state[0] % (2**31 - 1))

@@ -12,11 +12,14 @@ Schedule names and their parameters:
     ``lr(e) = lr_max / 2 * (cos(pi * (e mod P) / P) + 1)``, ``P = floor(E / M)``.
 ``cosine_step``   the same curve updated every iteration (Huang et al. Eq. 2),
     ``P = ceil(T / M)`` iterations; realised with Keras' ``CosineDecayRestarts``.
+``triangular``    Smith's (2017) triangular cyclical rate per iteration, each of
+    the ``M`` cycles rising linearly from ``lr_min`` to ``lr_max`` at its middle
+    and falling back, so that it ends at its minimum (``P = ceil(T / M)``).
 ``step_decay``    ``lr`` multiplied by ``factor`` at each fraction of the budget
     in ``milestones`` (the paper's NoCycle baseline).
 ``constant``      ``lr`` throughout.
 
-Cyclic schedules (``cosine_epoch``, ``cosine_step``) take a snapshot at the end
+Cyclic schedules (``cosine_epoch``, ``cosine_step``, ``triangular``) take a snapshot at the end
 of each of their ``M`` cycles; the others take ``M`` equally spaced snapshots,
 the last one at the final epoch.
 """
@@ -30,8 +33,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-SCHEDULES = ("cosine_epoch", "cosine_step", "step_decay", "constant")
-CYCLIC = frozenset({"cosine_epoch", "cosine_step"})
+SCHEDULES = ("cosine_epoch", "cosine_step", "triangular", "step_decay", "constant")
+CYCLIC = frozenset({"cosine_epoch", "cosine_step", "triangular"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,14 @@ def cosine_annealing_step(step, total_steps: int, n_cycles: int, lr_max: float):
     """Huang et al. (2017) Eq. 2 with ``step = t - 1`` (0-based iterations)."""
     period = math.ceil(total_steps / n_cycles)
     return lr_max / 2 * (np.cos(np.pi * (np.asarray(step) % period) / period) + 1)
+
+
+def triangular(step, total_steps: int, n_cycles: int, lr_min: float, lr_max: float):
+    """Smith's triangular cyclical learning rate, cycles of ``ceil(T / M)`` iterations
+    starting (and ending) at ``lr_min`` with ``lr_max`` half-way."""
+    period = math.ceil(total_steps / n_cycles)
+    phase = (np.asarray(step) % period) / period
+    return lr_min + (lr_max - lr_min) * (1 - np.abs(2 * phase - 1))
 
 
 def step_decay(step, total_steps: int, lr: float, factor: float, milestones):
@@ -88,6 +99,9 @@ _FORMULAS: dict[str, Callable[[np.ndarray, dict, Budget], np.ndarray]] = {
     ),
     "cosine_step": lambda s, p, b: cosine_annealing_step(
         s, b.total_steps, b.members, p["lr_max"]
+    ),
+    "triangular": lambda s, p, b: triangular(
+        s, b.total_steps, b.members, p["lr_min"], p["lr_max"]
     ),
     "step_decay": lambda s, p, b: step_decay(
         s, b.total_steps, p["lr"], p["factor"], p["milestones"]
@@ -129,6 +143,9 @@ def keras_schedule(params: dict[str, Any], budget: Budget):
     if name == "cosine_epoch":
         return _epoch_cosine_class()(params["lr_max"], budget.epochs, budget.members,
                                      budget.steps_per_epoch)
+    if name == "triangular":
+        return _triangular_class()(params["lr_min"], params["lr_max"],
+                                   math.ceil(budget.total_steps / budget.members))
     if name == "constant":
         return float(params["lr"])
     raise ValueError(f"unknown schedule {name!r}; known: {', '.join(SCHEDULES)}")
@@ -164,3 +181,29 @@ def _epoch_cosine_class():
             }
 
     return EpochCosineRestarts
+
+
+@functools.cache
+def _triangular_class():
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="snapens")
+    class TriangularCycles(keras.optimizers.schedules.LearningRateSchedule):
+        """Smith's triangular cyclical learning rate, cycles of ``period`` iterations."""
+
+        def __init__(self, lr_min, lr_max, period):
+            self.lr_min = lr_min
+            self.lr_max = lr_max
+            self.period = period
+
+        def __call__(self, step):
+            phase = ops.cast(ops.mod(ops.cast(step, "int64"), self.period), "float32") / float(
+                self.period
+            )
+            return self.lr_min + (self.lr_max - self.lr_min) * (1.0 - ops.abs(2.0 * phase - 1.0))
+
+        def get_config(self):
+            return {"lr_min": self.lr_min, "lr_max": self.lr_max, "period": self.period}
+
+    return TriangularCycles

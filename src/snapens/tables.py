@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from itertools import combinations
 
 import pandas as pd
@@ -21,15 +22,24 @@ from snapens.statistics import mean_ci, paired
 
 MODELS = ("final", "ensemble")
 ENSEMBLE_METRICS = (*METRICS, "vote_accuracy")
+DIVERSITY = ("disagreement", "correlation")
 
 
-def run_row(dataset, method, seed, members: pd.DataFrame, ensemble: pd.DataFrame) -> dict:
-    """Final model, full ensemble and mean member of one run."""
+def run_row(dataset, method, seed, members: pd.DataFrame, ensemble: pd.DataFrame,
+            averaged: pd.DataFrame | None = None, diversity: pd.DataFrame | None = None) -> dict:
+    """Final model, full ensemble, mean member, weight-averaged model (NaN when
+    the run has none) and mean pairwise diversity of one run."""
     final, full = ensemble.iloc[0], ensemble.iloc[-1]
     row = {"dataset": dataset, "method": method, "seed": int(seed), "members": len(members)}
     row.update({f"final_{m}": float(final[m]) for m in METRICS})
     row.update({f"ensemble_{m}": float(full[m]) for m in ENSEMBLE_METRICS})
     row.update({f"member_mean_{m}": float(members[m].mean()) for m in METRICS})
+    swa = averaged[averaged["model"] == "swa"] if averaged is not None else pd.DataFrame()
+    row.update({f"swa_{m}": float(swa[m].iloc[0]) if len(swa) else math.nan for m in METRICS})
+    if diversity is not None:
+        pairs = diversity[diversity["i"] != diversity["j"]]
+        row["disagreement"] = float(pairs["disagreement"].mean()) if len(pairs) else math.nan
+        row["correlation"] = float(pairs["correlation"].mean()) if len(pairs) else math.nan
     return row
 
 
@@ -39,15 +49,23 @@ def _groups(runs: pd.DataFrame):
         yield dataset, method, g.sort_values("seed")
 
 
+def _stats(row: dict, prefix: str, values, confidence: float) -> None:
+    ci = mean_ci(pd.Series(values).dropna(), confidence)
+    for stat in ("mean", "sd", "ci_low", "ci_high"):
+        row[f"{prefix}_{stat}"] = ci[stat]
+
+
 def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     rows = []
     for dataset, method, g in _groups(runs):
         row = {"dataset": dataset, "method": method, "repeats": len(g), "members": int(g["members"].iloc[0])}
         for model in MODELS:
             for m in ENSEMBLE_METRICS if model == "ensemble" else METRICS:
-                ci = mean_ci(g[f"{model}_{m}"], confidence)
-                for stat in ("mean", "sd", "ci_low", "ci_high"):
-                    row[f"{model}_{m}_{stat}"] = ci[stat]
+                _stats(row, f"{model}_{m}", g[f"{model}_{m}"], confidence)
+        for m in METRICS:
+            _stats(row, f"swa_{m}", g.get(f"swa_{m}", pd.Series(dtype=float)), confidence)
+        for d in DIVERSITY:
+            _stats(row, d, g.get(d, pd.Series(dtype=float)), confidence)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -73,6 +91,9 @@ def paired_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     for dataset, method, g in groups:
         for m in METRICS:
             add(dataset, m, method, "ensemble", method, "final", g[f"ensemble_{m}"], g[f"final_{m}"])
+        if f"swa_{METRICS[0]}" in g and g[f"swa_{METRICS[0]}"].notna().all():
+            for m in METRICS:
+                add(dataset, m, method, "swa", method, "final", g[f"swa_{m}"], g[f"final_{m}"])
     by_dataset: dict[str, list] = {}
     for dataset, method, g in groups:
         by_dataset.setdefault(dataset, []).append((method, g.set_index("seed")))
@@ -120,6 +141,18 @@ def curve_table(records, confidence: float = 0.95) -> pd.DataFrame:
                 row[f"{col}_{stat}"] = ci[stat]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def diversity_summary(records) -> pd.DataFrame:
+    """Per dataset x method x member pair: disagreement and correlation averaged over repeats.
+
+    ``records`` yields ``(dataset, method, seed, diversity_df)``.
+    """
+    long = pd.concat(
+        [d.assign(dataset=ds, method=m, seed=seed) for ds, m, seed, d in records], ignore_index=True
+    )
+    out = long.groupby(["dataset", "method", "i", "j"], sort=False)[list(DIVERSITY)].mean()
+    return out.rename(columns={d: f"{d}_mean" for d in DIVERSITY}).reset_index()
 
 
 def _fmt_ci(mean, lo, hi, digits=3) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from snapens.io import atomic_path
-from snapens.model import SHUFFLE_STREAM, build_mlp
+from snapens.model import SHUFFLE_STREAM, build_mlp, member_seed
 from snapens.schedules import Budget, keras_schedule, snapshot_epochs
 
 
@@ -160,6 +160,29 @@ class Trainer:
         lr, loss, acc = (np.concatenate(col) for col in zip(*parts))
         history = {"epoch": np.arange(self.spec.epochs), "lr": lr, "loss": loss, "accuracy": acc}
         return RunResult(history=history, snapshot_epochs=list(self.marks), train_seconds=seconds)
+
+
+def train_independent(
+    trainer: Trainer, seed: int, members: int, on_member: Callable[[int, int, Any], Any] | None = None
+) -> RunResult:
+    """The ``independent`` method: ``members`` models, each trained alone for the
+    full budget from its own initialisation and batch order (seeds derived from
+    ``seed``); ``on_member(j, epoch, model)`` receives each final model.
+
+    ``trainer`` must take one snapshot per run (``RunSpec.members == 1``). The
+    history has one row per member and epoch, with a ``member`` column.
+    """
+    if trainer.spec.members != 1:
+        raise ValueError("train_independent needs a Trainer whose RunSpec has members=1")
+    histories, seconds, epochs = [], 0.0, []
+    for j in range(1, members + 1):
+        callback = None if on_member is None else (lambda i, e, m, j=j: on_member(j, e, m))
+        res = trainer.run(member_seed(seed, j), on_snapshot=callback)
+        histories.append({**res.history, "member": np.full(len(res.history["epoch"]), j)})
+        seconds += res.train_seconds
+        epochs += res.snapshot_epochs
+    history = {k: np.concatenate([h[k] for h in histories]) for k in histories[0]}
+    return RunResult(history=history, snapshot_epochs=epochs, train_seconds=seconds)
 
 
 def snapshot_name(i: int) -> str:

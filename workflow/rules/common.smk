@@ -86,6 +86,7 @@ TABLES = {
     "summary": "results/tables/summary.csv",
     "paired": "results/tables/paired_tests.csv",
     "curves": "results/tables/curves.csv",
+    "diversity": "results/tables/diversity.csv",
     "markdown": "results/tables/summary.md",
 }
 

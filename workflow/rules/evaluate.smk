@@ -9,6 +9,7 @@ rule evaluate:
     output:
         members=run_files("members.csv"),
         probabilities=run_files("probabilities.npz"),
+        averaged=run_files("averaged.csv"),
     log:
         job_file("logs", "evaluate", "log"),
     benchmark:
@@ -31,6 +32,7 @@ rule aggregate:
         probabilities=run_files("probabilities.npz"),
     output:
         ensemble=run_files("ensemble.csv"),
+        diversity=run_files("diversity.csv"),
     log:
         job_file("logs", "aggregate", "log"),
     benchmark:

@@ -5,6 +5,8 @@ rule summarise:
     input:
         members=all_run_files("members.csv"),
         ensemble=all_run_files("ensemble.csv"),
+        averaged=all_run_files("averaged.csv"),
+        diversity=all_run_files("diversity.csv"),
     output:
         **{
             name: (
