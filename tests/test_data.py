@@ -51,3 +51,59 @@ def test_nan_features_rejected():
 
     with pytest.raises(ValueError, match="NaN"):
         check_dataset(bad, "x")
+
+
+def test_digits_standardised_stratified():
+    d = make_dataset(dict(kind="digits", n_train=1000, random_state=0))
+    assert d.X_train.shape == (1000, 64) and len(d.y_test) == 797 and d.n_classes == 10
+    np.testing.assert_allclose(d.X_train.mean(axis=0), 0, atol=1e-5)
+    train_share = np.bincount(d.y_train) / 1000
+    test_share = np.bincount(d.y_test) / 797
+    np.testing.assert_allclose(train_share, test_share, atol=0.01)
+
+
+def test_user_csv_and_npz(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.array(["cat", "dog", "eel"] * 20)
+    import pandas as pd
+
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "kind": y}).to_csv(tmp_path / "d.csv", index=False)
+    d = make_dataset(dict(kind="file", path=str(tmp_path / "d.csv"), label="kind", n_train=30, random_state=1))
+    assert d.X_train.shape == (30, 3) and d.n_classes == 3 and sorted(set(d.y_test)) == [0, 1, 2]
+    np.savez(tmp_path / "xy.npz", X=X, y=np.arange(60) % 2)
+    d = make_dataset(dict(kind="file", path=str(tmp_path / "xy.npz"), n_train=40))
+    assert d.X_train.shape == (40, 3) and d.n_classes == 2
+    np.savez(tmp_path / "split.npz", X_train=X[:40], y_train=np.arange(40) % 3, X_test=X[40:], y_test=np.arange(20) % 3)
+    d = make_dataset(dict(kind="file", path=str(tmp_path / "split.npz")))
+    assert len(d.y_train) == 40 and len(d.y_test) == 20
+
+
+BAD_FILES = [
+    ("missing.csv", None, "data file not found"),
+    ("notes.txt", b"hello", "unsupported file type"),
+    ("empty.csv", b"", "not a readable CSV file"),
+    ("nolabel.csv", b"a,b\n1,2\n3,4\n", "no label column 'label'"),
+    ("text.csv", b"a,label\nx,0\ny,1\nz,0\nw,1\n", "feature columns must be numeric"),
+    ("oneclass.csv", b"a,label\n1,0\n2,0\n3,0\n4,0\n", "needs at least 2 classes"),
+    ("broken.npz", b"PK\x03\x04garbage", "not a readable .npz file"),
+]
+
+
+@pytest.mark.parametrize("name,content,message", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_user_files_name_the_file_and_problem(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as err:
+        make_dataset(dict(kind="file", path=str(path), n_train=2))
+    assert name in str(err.value)
+
+
+def test_npz_with_wrong_arrays(tmp_path):
+    np.savez(tmp_path / "w.npz", features=np.ones((4, 2)))
+    with pytest.raises(ValueError, match=r"w.npz: expected arrays X and y"):
+        make_dataset(dict(kind="file", path=str(tmp_path / "w.npz"), n_train=2))
+    np.savez(tmp_path / "m.npz", X=np.ones((4, 2)), y=np.array([0, 1, 0]))
+    with pytest.raises(ValueError, match=r"m.npz: y must be 1-D with one label per row"):
+        make_dataset(dict(kind="file", path=str(tmp_path / "m.npz"), n_train=2))

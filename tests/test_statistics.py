@@ -38,3 +38,17 @@ def test_wilcoxon_all_zero_is_undefined():
 def test_paired_length_mismatch():
     with pytest.raises(ValueError, match="length"):
         paired([1, 2], [1, 2, 3], True)
+
+
+def test_deep_ensemble_equivalent_on_a_synthetic_curve():
+    from snapens.tables import deep_ensemble_equivalent
+
+    k = np.arange(1, 6)
+    curve = 0.5 + 0.2 / k  # NLL of ensembles of k independent models: 0.7, 0.6, 0.567, 0.55, 0.54
+    dee, low, high = deep_ensemble_equivalent(k, curve, [0.7, 0.6, 0.65, 0.545, 0.8, 0.5])
+    np.testing.assert_allclose(dee, [1, 2, 1.5, 4.5, 1, 5])
+    assert list(low) == [False, False, False, False, True, False]
+    assert list(high) == [False, False, False, False, False, True]
+    # a curve that rises again is treated by its running minimum
+    dee, _, _ = deep_ensemble_equivalent([1, 2, 3], [0.7, 0.6, 0.65], [0.6])
+    assert dee[0] == 2

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 CONFIG = tiny_config()
 SEEDS = [CONFIG["study"]["first_seed"] + i for i in range(CONFIG["study"]["repeats"])]
-TABLES = ["runs.csv", "summary.csv", "paired_tests.csv", "curves.csv", "summary.md"]
+TABLES = ["runs.csv", "summary.csv", "paired_tests.csv", "curves.csv", "summary.md", "diversity.csv",
+          "deep_ensemble_equivalent.csv", "learning_curves.csv"]
 
 
 def run_dirs(results):
@@ -77,7 +78,12 @@ def test_contract_files(study):
     diversity = pd.read_csv(study / "tables" / "diversity.csv")
     assert set(diversity["method"]) == set(CONFIG["methods"])
     figures = {p.name for p in (study / "figures").glob("*.png")}
-    assert figures == {"seed_plot_blobs.png", "lr_schedules_blobs.png"}
+    families = ("lr_schedules", "learning_curves", "seed_plot", "paired_differences", "diversity",
+                "methods", "deep_ensemble_equivalent", "decision_regions")
+    assert figures == {f"{f}_blobs.png" for f in families}
+    assert {p.stem for p in (study / "figures").glob("*.svg")} == {p.removesuffix(".png") for p in figures}
+    dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv")
+    assert list(dee["method"]) == list(CONFIG["methods"]) and (dee["reference"] == "independent").all()
     assert not list(study.rglob(".tmp-*")), "temporary files left behind"
 
 
@@ -140,7 +146,7 @@ def _same_tables(a, b):
         assert filecmp.cmp(a / "tables" / name, b / "tables" / name, shallow=False), name
     for method, seed, run in run_dirs(a):
         rel = run.relative_to(a)
-        for name in ("training.csv", "members.csv", "ensemble.csv"):
+        for name in ("training.csv", "members.csv", "ensemble.csv", "averaged.csv", "diversity.csv"):
             assert filecmp.cmp(run / name, b / rel / name, shallow=False), rel / name
 
 

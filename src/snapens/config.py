@@ -7,6 +7,7 @@ rules that relate several keys. Both run before any job starts.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from snapens.schedules import CYCLIC
@@ -21,7 +22,9 @@ def config_problems(config: dict[str, Any]) -> list[str]:
     problems = []
     epochs = config["training"]["epochs"]
     for name, ds in config["datasets"].items():
-        if ds["n_train"] >= ds["n_samples"]:
+        if ds["kind"] == "file" and not Path(ds["path"]).is_file():
+            problems.append(f"datasets.{name}.path = {ds['path']!r}: no such file")
+        if "n_samples" in ds and "n_train" in ds and ds["n_train"] >= ds["n_samples"]:
             problems.append(
                 f"datasets.{name}.n_train = {ds['n_train']} leaves no test data: it must be "
                 f"smaller than datasets.{name}.n_samples = {ds['n_samples']}"

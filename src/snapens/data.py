@@ -80,7 +80,131 @@ def _circles(spec: dict[str, Any]) -> Dataset:
     return _split_first(X, y, spec["n_train"])
 
 
-GENERATORS = {"blobs": _blobs, "moons": _moons, "circles": _circles}
+def _standardized(data: Dataset) -> Dataset:
+    """Features scaled to zero mean, unit variance, with statistics of the training part only."""
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(data.X_train)
+    return Dataset(
+        X_train=scaler.transform(data.X_train).astype(np.float32),
+        y_train=data.y_train,
+        X_test=scaler.transform(data.X_test).astype(np.float32),
+        y_test=data.y_test,
+    )
+
+
+def _stratified(X, y, n_train: int, random_state: int, source: str) -> Dataset:
+    from sklearn.model_selection import train_test_split
+
+    if not 0 < n_train < len(y):
+        raise ValueError(f"{source}: n_train = {n_train} must be between 1 and {len(y) - 1} (rows: {len(y)})")
+    try:
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, train_size=n_train, stratify=y, random_state=random_state
+        )
+    except ValueError as exc:
+        raise ValueError(f"{source}: cannot make a stratified split with n_train = {n_train} ({exc})") from exc
+    return Dataset(np.asarray(X_tr, np.float32), np.asarray(y_tr, np.int64),
+                   np.asarray(X_te, np.float32), np.asarray(y_te, np.int64))
+
+
+def _digits(spec: dict[str, Any]) -> Dataset:
+    """scikit-learn's bundled 8x8 digits (1797 images, 10 classes), stratified split."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    data = _stratified(X, y, spec["n_train"], spec["random_state"], "digits")
+    return _standardized(data) if spec.get("standardize", True) else data
+
+
+def _encode_labels(y, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as 0..C-1 (sorted unique values) and the original class values."""
+    classes, codes = np.unique(np.asarray(y), return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"{source}: needs at least 2 classes, found {len(classes)}")
+    return codes.astype(np.int64), classes
+
+
+def _numeric(X, source: str, what: str) -> np.ndarray:
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: {what} must be numeric ({exc})") from exc
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] == 0:
+        raise ValueError(f"{source}: {what} must be a 2-D array of features, got shape {X.shape}")
+    return X
+
+
+def _read_npz(path: Path, spec: dict[str, Any]) -> Dataset:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except Exception as exc:  # zipfile, pickle and format errors differ by damage
+        raise ValueError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+    source = str(path)
+    if set(KEYS) <= set(arrays):
+        y_all, _ = _encode_labels(np.concatenate([arrays["y_train"], arrays["y_test"]]), source)
+        n = len(arrays["y_train"])
+        if len(arrays["X_train"]) != n:
+            raise ValueError(f"{source}: X_train has {len(arrays['X_train'])} rows, y_train {n}")
+        data = Dataset(_numeric(arrays["X_train"], source, "X_train").astype(np.float32), y_all[:n],
+                       _numeric(arrays["X_test"], source, "X_test").astype(np.float32), y_all[n:])
+        if set(data.y_test) - set(data.y_train):
+            raise ValueError(f"{source}: y_test has classes that y_train lacks")
+        return data
+    if {"X", "y"} <= set(arrays):
+        return _split_xy(arrays["X"], arrays["y"], spec, source)
+    raise ValueError(
+        f"{source}: expected arrays X and y, or X_train, y_train, X_test and y_test; found {sorted(arrays)}"
+    )
+
+
+def _read_csv(path: Path, spec: dict[str, Any]) -> Dataset:
+    import pandas as pd
+
+    label = spec.get("label", "label")
+    try:
+        df = pd.read_csv(path)
+    except Exception as exc:
+        raise ValueError(f"{path}: not a readable CSV file ({type(exc).__name__}: {exc})") from exc
+    if label not in df.columns:
+        raise ValueError(f"{path}: no label column {label!r}; columns are {list(df.columns)}")
+    if df[label].isna().any():
+        raise ValueError(f"{path}: label column {label!r} has missing values")
+    features = df.drop(columns=[label])
+    bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    if bad:
+        raise ValueError(f"{path}: feature columns must be numeric; not numeric: {bad}")
+    return _split_xy(features.to_numpy(), df[label].to_numpy(), spec, str(path))
+
+
+def _split_xy(X, y, spec: dict[str, Any], source: str) -> Dataset:
+    X = _numeric(X, source, "X")
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(X):
+        raise ValueError(f"{source}: y must be 1-D with one label per row of X, got shapes {X.shape} and {y.shape}")
+    codes, _ = _encode_labels(y, source)
+    if "n_train" not in spec:
+        raise ValueError(f"{source}: has no train/test split, so the config needs n_train")
+    return _stratified(X, codes, spec["n_train"], spec.get("random_state", 0), source)
+
+
+def _file(spec: dict[str, Any]) -> Dataset:
+    """A user's own data: ``.npz`` or ``.csv`` (see :func:`_read_npz`, :func:`_read_csv`)."""
+    path = Path(spec["path"])
+    if not path.is_file():
+        raise ValueError(f"{path}: data file not found")
+    readers = {".npz": _read_npz, ".csv": _read_csv}
+    if path.suffix not in readers:
+        raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .npz or .csv")
+    data = readers[path.suffix](path, spec)
+    check_dataset(data, source=str(path))
+    return _standardized(data) if spec.get("standardize", False) else data
+
+
+GENERATORS = {"blobs": _blobs, "moons": _moons, "circles": _circles, "digits": _digits, "file": _file}
 
 
 def make_dataset(spec: dict[str, Any]) -> Dataset:
@@ -106,7 +230,7 @@ def check_dataset(data: Dataset, source: str) -> None:
             raise ValueError(f"{source}: X_{part} contains NaN or infinite values")
         if y.min() < 0:
             raise ValueError(f"{source}: y_{part} has negative labels")
-    if data.X_train.shape[1] != data.X_test.shape[1]:
+    if data.X_train.ndim == 2 and data.X_train.shape[1] != data.X_test.shape[1]:
         raise ValueError(
             f"{source}: train and test have {data.X_train.shape[1]} and "
             f"{data.X_test.shape[1]} features"

@@ -264,33 +264,71 @@ def summarise(
     outputs: dict[str, str | Path],
     confidence: float,
     title: str,
+    independent: dict[str, str] | None = None,
 ) -> None:
     """Study tables from every run: ``runs``, ``summary`` (+ markdown), ``paired``,
-    ``curves`` and ``diversity``."""
+    ``curves``, ``diversity`` and ``dee`` (deep ensemble equivalents against the
+    method named for each dataset in ``independent``)."""
     from snapens import tables
 
     def read(run_dir, name):
         return pd.read_csv(Path(run_dir) / name)
 
     records = [
-        (ds, m, seed, {name: read(d, f"{name}.csv") for name in ("members", "ensemble", "averaged", "diversity")})
+        (ds, m, seed, {name: read(d, f"{name}.csv")
+                       for name in ("members", "ensemble", "averaged", "diversity", "training")})
         for ds, m, seed, d in runs
     ]
-    run_df = pd.DataFrame([tables.run_row(ds, m, seed, **t) for ds, m, seed, t in records])
+    run_df = pd.DataFrame([
+        tables.run_row(ds, m, seed, t["members"], t["ensemble"], t["averaged"], t["diversity"])
+        for ds, m, seed, t in records
+    ])
     summary = tables.summary_table(run_df, confidence)
     paired_df = tables.paired_table(run_df, confidence)
     write_csv(run_df, outputs["runs"])
     write_csv(summary, outputs["summary"])
     write_csv(paired_df, outputs["paired"])
-    write_csv(
-        tables.curve_table(
-            ((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records), confidence
-        ),
-        outputs["curves"],
+    curves = tables.curve_table(
+        ((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records), confidence
     )
+    write_csv(curves, outputs["curves"])
+    write_csv(
+        tables.learning_curve_table((ds, m, seed, t["training"]) for ds, m, seed, t in records),
+        outputs["learning"],
+    )
+    write_csv(tables.dee_table(run_df, curves, independent or {}, confidence), outputs["dee"])
     write_csv(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
         outputs["diversity"],
     )
     write_text(tables.summary_markdown(summary, paired_df, confidence, title), outputs["markdown"])
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))
+
+
+def decision_regions(data_path, runs: dict[str, str | Path], out_stem: str | Path,
+                     title: str, resolution: int = 200, threads: int = 1) -> None:
+    """Figure: decision regions of the final model and of the full ensemble of
+    one run per method (``runs`` maps a method to its run directory)."""
+    from snapens import runtime
+
+    runtime.configure(threads)
+    from snapens.ensembling import average
+    from snapens.plotting import decision_regions as draw
+    from snapens.plotting import save
+
+    data = load_dataset(data_path)
+    if data.n_features != 2:
+        raise ValueError(f"{data_path}: decision regions need 2 features, found {data.n_features}")
+    X = np.concatenate([data.X_train, data.X_test])
+    pad = 0.05 * (X.max(axis=0) - X.min(axis=0))
+    axes = [np.linspace(lo, hi, resolution) for lo, hi in zip(X.min(axis=0) - pad, X.max(axis=0) + pad)]
+    gx, gy = np.meshgrid(*axes)
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+    panels = {}
+    for method, run_dir in runs.items():
+        run_dir = Path(run_dir)
+        meta = json.loads((run_dir / "run.json").read_text())
+        probs = predict_snapshots(_snapshot_files(run_dir, len(meta["snapshot_epochs"])), grid)
+        panels[f"{method}: final model"] = probs[-1]
+        panels[f"{method}: ensemble of {len(probs)}"] = average(probs)
+    save(draw(data.X_test, data.y_test, gx, gy, panels, title), out_stem)

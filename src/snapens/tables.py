@@ -8,6 +8,7 @@
              method, and every pair of methods (final vs final, ensemble vs
              ensemble) on the same seeds.
 ``curves``   per dataset x method x k: the seed's plot across repeats.
+``dee``      deep ensemble equivalent of each method's full ensemble.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
 
 from snapens.metrics import HIGHER_IS_BETTER, METRICS
@@ -143,6 +145,19 @@ def curve_table(records, confidence: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def learning_curve_table(records) -> pd.DataFrame:
+    """Per dataset x method x epoch: learning rate, training loss and accuracy,
+    averaged over repeats (and over the members of independent runs).
+
+    ``records`` yields ``(dataset, method, seed, training_df)``.
+    """
+    long = pd.concat(
+        [t.assign(dataset=ds, method=m) for ds, m, _, t in records], ignore_index=True
+    )
+    out = long.groupby(["dataset", "method", "epoch"], sort=False)[["lr", "loss", "accuracy"]].mean()
+    return out.reset_index()
+
+
 def diversity_summary(records) -> pd.DataFrame:
     """Per dataset x method x member pair: disagreement and correlation averaged over repeats.
 
@@ -199,3 +214,46 @@ def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence:
                 for _, r in sdf.iterrows()]
         lines += ["### Majority-vote accuracy of the full ensemble", "", "| method | vote accuracy |", "|---|---|", *vote, ""]
     return "\n".join(lines)
+
+
+def deep_ensemble_equivalent(curve_k, curve_values, values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How many independently trained models give the same NLL as each of ``values``.
+
+    ``curve_values[i]`` is the (mean) NLL of an ensemble of ``curve_k[i]``
+    independent models. The curve is made non-increasing (running minimum) and
+    inverted by linear interpolation. Values beyond the curve's ends are
+    clipped to its first or last ``k``; the returned masks say which.
+    """
+    k = np.asarray(curve_k, dtype=np.float64)
+    c = np.minimum.accumulate(np.asarray(curve_values, dtype=np.float64))
+    v = np.asarray(values, dtype=np.float64)
+    # np.interp needs increasing x: walk the curve from its lowest NLL (largest k)
+    dee = np.interp(v, c[::-1], k[::-1])
+    return dee, v > c[0], v < c[-1]
+
+
+def dee_table(runs: pd.DataFrame, curves: pd.DataFrame, independent: dict[str, str],
+              confidence: float = 0.95) -> pd.DataFrame:
+    """Deep ensemble equivalent of every method's full ensemble (NLL), per dataset.
+
+    ``independent`` maps a dataset to the method whose ensembles of k
+    independently trained models form the reference curve; per repeat, the
+    full ensemble's NLL is placed on the mean curve over repeats.
+    """
+    rows = []
+    for dataset, method, g in _groups(runs):
+        ref = independent.get(dataset)
+        if ref is None:
+            continue
+        c = curves[(curves.dataset == dataset) & (curves.method == ref)].sort_values("k")
+        dee, low, high = deep_ensemble_equivalent(c["k"], c["ensemble_nll_mean"], g["ensemble_nll"])
+        ci = mean_ci(dee, confidence)
+        rows.append({
+            "dataset": dataset, "method": method, "reference": ref, "metric": "nll",
+            "repeats": ci["n"], "dee_mean": ci["mean"], "dee_sd": ci["sd"],
+            "dee_ci_low": ci["ci_low"], "dee_ci_high": ci["ci_high"],
+            "below_curve": int(low.sum()), "beyond_curve": int(high.sum()),
+        })
+    return pd.DataFrame(rows, columns=["dataset", "method", "reference", "metric", "repeats",
+                                       "dee_mean", "dee_sd", "dee_ci_low", "dee_ci_high",
+                                       "below_curve", "beyond_curve"])

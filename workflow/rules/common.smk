@@ -44,6 +44,12 @@ def job_file(kind, rule, ext):
     return f"results/{kind}/{rule}/{unit}.{ext}"
 
 
+def dataset_sources(wildcards):
+    """The user's file behind a `kind: file` dataset (so that editing it regenerates)."""
+    spec = config["datasets"][wildcards.dataset]
+    return [spec["path"]] if spec["kind"] == "file" else []
+
+
 def run_seeds(wildcards):
     return SEEDS if PACK else [int(wildcards.seed)]
 
@@ -77,6 +83,13 @@ def study_runs():
     ]
 
 
+def independent_reference():
+    """The first method with independently trained members: the reference curve
+    of the deep ensemble equivalent (the same for every dataset)."""
+    refs = [m for m in METHODS if config["methods"][m].get("ensemble") == "independent"]
+    return {d: refs[0] for d in DATASETS} if refs else {}
+
+
 def all_run_files(name):
     return [f"{run_dir}/{name}" for *_, run_dir in study_runs()]
 
@@ -87,17 +100,50 @@ TABLES = {
     "paired": "results/tables/paired_tests.csv",
     "curves": "results/tables/curves.csv",
     "diversity": "results/tables/diversity.csv",
+    "dee": "results/tables/deep_ensemble_equivalent.csv",
+    "learning": "results/tables/learning_curves.csv",
     "markdown": "results/tables/summary.md",
 }
 
 
-def figure_files(family):
+FIGURES = (
+    "lr_schedules",
+    "learning_curves",
+    "seed_plot",
+    "paired_differences",
+    "diversity",
+    "methods",
+    "deep_ensemble_equivalent",
+)
+
+
+def two_d_datasets():
+    """Generated datasets with two features, where decision regions can be drawn."""
+    return [
+        d
+        for d in DATASETS
+        if config["datasets"][d]["kind"] in ("moons", "circles")
+        or config["datasets"][d].get("n_features") == 2
+    ]
+
+
+def figure_files(family, datasets=None):
     return expand(
         f"results/figures/{family}_{{dataset}}.{{ext}}",
-        dataset=DATASETS,
+        dataset=DATASETS if datasets is None else datasets,
         ext=["png", "svg"],
     )
 
 
+def first_seed_runs(wildcards):
+    """Run directory of the first seed of every method on a dataset."""
+    return {
+        m: RUN.format(dataset=wildcards.dataset, method=m, seed=SEEDS[0])
+        for m in METHODS
+    }
+
+
 def all_targets():
-    return [*TABLES.values(), *figure_files("seed_plot"), *figure_files("lr_schedules")]
+    figures = [f for family in FIGURES for f in figure_files(family)]
+    regions = figure_files("decision_regions", two_d_datasets())
+    return [*TABLES.values(), *figures, *regions]

@@ -2,6 +2,8 @@
 
 
 rule make_dataset:
+    input:
+        dataset_sources,
     output:
         "results/data/{dataset}.npz",
     log:

@@ -7,6 +7,7 @@ rule summarise:
         ensemble=all_run_files("ensemble.csv"),
         averaged=all_run_files("averaged.csv"),
         diversity=all_run_files("diversity.csv"),
+        training=all_run_files("training.csv"),
     output:
         **{
             name: (
@@ -29,5 +30,6 @@ rule summarise:
         runs=study_runs(),
         confidence=config["evaluation"]["confidence"],
         title=config["study"]["title"],
+        independent=independent_reference(),
     script:
         "../scripts/summarise.py"

@@ -6,4 +6,5 @@ with job_log(snakemake.log[0]):
         dict(snakemake.output.items()),
         snakemake.params.confidence,
         snakemake.params.title,
+        snakemake.params.independent,
     )
