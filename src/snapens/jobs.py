@@ -296,12 +296,14 @@ def summarise(
         tables.learning_curve_table((ds, m, seed, t["training"]) for ds, m, seed, t in records),
         outputs["learning"],
     )
-    write_csv(tables.dee_table(run_df, curves, independent or {}, confidence), outputs["dee"])
+    dee = tables.dee_table(run_df, curves, independent or {}, confidence)
+    write_csv(dee, outputs["dee"])
     write_csv(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
         outputs["diversity"],
     )
-    write_text(tables.summary_markdown(summary, paired_df, confidence, title), outputs["markdown"])
+    write_text(tables.summary_markdown(summary, paired_df, confidence, title, dee), outputs["markdown"])
+    write_text(tables.headline_rst(summary, paired_df, confidence), outputs["headline"])
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))
 
 

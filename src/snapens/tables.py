@@ -180,7 +180,8 @@ def _fmt_p(p) -> str:
     return "n/a" if pd.isna(p) else (f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}")
 
 
-def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float, title: str) -> str:
+def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float, title: str,
+                     dee: pd.DataFrame | None = None) -> str:
     """A readable account of the headline comparison: final model vs full ensemble."""
     pct = int(round(confidence * 100))
     lines = [
@@ -213,6 +214,27 @@ def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence:
         vote = [f"| {r.method} | {_fmt_ci(r.ensemble_vote_accuracy_mean, r.ensemble_vote_accuracy_ci_low, r.ensemble_vote_accuracy_ci_high)} |"
                 for _, r in sdf.iterrows()]
         lines += ["### Majority-vote accuracy of the full ensemble", "", "| method | vote accuracy |", "|---|---|", *vote, ""]
+        swa = [r for _, r in sdf.iterrows() if not pd.isna(r.get("swa_accuracy_mean"))]
+        if swa:
+            lines += ["### Weight average of the snapshots (SWA style) vs final model", "",
+                      "| method | SWA accuracy | difference | p | SWA NLL | difference | p |",
+                      "|---|---|---|---:|---|---|---:|"]
+            for r in swa:
+                cells = []
+                for metric in ("accuracy", "nll"):
+                    p = _pair(paired_df, dataset, metric, r.method, "swa", "final")
+                    cells += [_fmt_ci(r[f"swa_{metric}_mean"], r[f"swa_{metric}_ci_low"], r[f"swa_{metric}_ci_high"]),
+                              _fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=4), _fmt_p(p.p_value)]
+                lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
+            lines.append("")
+        d = dee[dee.dataset == dataset] if dee is not None else pd.DataFrame()
+        if len(d):
+            lines += [f"### Deep ensemble equivalent (NLL, reference: {d.reference.iloc[0]})", "",
+                      "| method | independent models of equal NLL | repeats outside the curve |",
+                      "|---|---|---:|"]
+            lines += [f"| {r.method} | {_fmt_ci(r.dee_mean, r.dee_ci_low, r.dee_ci_high, digits=2)} "
+                      f"| {r.below_curve + r.beyond_curve} |" for _, r in d.iterrows()]
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -257,3 +279,51 @@ def dee_table(runs: pd.DataFrame, curves: pd.DataFrame, independent: dict[str, s
     return pd.DataFrame(rows, columns=["dataset", "method", "reference", "metric", "repeats",
                                        "dee_mean", "dee_sd", "dee_ci_low", "dee_ci_high",
                                        "below_curve", "beyond_curve"])
+
+
+def _pair(paired_df, dataset, metric, method, a_model="ensemble", b_model="final"):
+    sel = paired_df[(paired_df.dataset == dataset) & (paired_df.metric == metric)
+                    & (paired_df.a_method == method) & (paired_df.b_method == method)
+                    & (paired_df.a_model == a_model) & (paired_df.b_model == b_model)]
+    return sel.iloc[0]
+
+
+def headline_rst(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float) -> str:
+    """The headline answer as reStructuredText (the report's front page includes it):
+    final model vs full ensemble, accuracy and NLL, per dataset and method."""
+    pct = int(round(confidence * 100))
+    out = []
+    for dataset, sdf in summary.groupby("dataset", sort=False):
+        lead = "snapshot" if "snapshot" in set(sdf.method) else sdf.method.iloc[0]
+        acc, nll = _pair(paired_df, dataset, "accuracy", lead), _pair(paired_df, dataset, "nll", lead)
+        out += [
+            f"**{dataset}**, method ``{lead}``, {int(acc.n)} repeats: the ensemble of all snapshots "
+            f"minus the final model is {acc.mean_diff:+.4f} in accuracy ({pct}% CI "
+            f"{acc.ci_low:+.4f} to {acc.ci_high:+.4f}, Wilcoxon p = {_fmt_p(acc.p_value)}, "
+            f"better in {acc.wins} of {int(acc.n)} repeats) and {nll.mean_diff:+.4f} in NLL "
+            f"(CI {nll.ci_low:+.4f} to {nll.ci_high:+.4f}, p = {_fmt_p(nll.p_value)}, "
+            f"better in {nll.wins} of {int(nll.n)}).",
+            "",
+            f".. list-table:: {dataset}: final model vs ensemble of all members (mean [{pct}% CI])",
+            "   :header-rows: 1",
+            "",
+            "   * - method",
+            "     - final accuracy",
+            "     - ensemble accuracy",
+            "     - difference (p)",
+            "     - final NLL",
+            "     - ensemble NLL",
+            "     - difference (p)",
+        ]
+        for _, r in sdf.iterrows():
+            cells = [f"``{r.method}``"]
+            for metric in ("accuracy", "nll"):
+                p = _pair(paired_df, dataset, metric, r.method)
+                cells += [
+                    _fmt_ci(r[f"final_{metric}_mean"], r[f"final_{metric}_ci_low"], r[f"final_{metric}_ci_high"]),
+                    _fmt_ci(r[f"ensemble_{metric}_mean"], r[f"ensemble_{metric}_ci_low"], r[f"ensemble_{metric}_ci_high"]),
+                    f"{p.mean_diff:+.4f} ({_fmt_p(p.p_value)})",
+                ]
+            out.append("   * - " + "\n     - ".join(cells))
+        out.append("")
+    return "\n".join(out) + "\n"

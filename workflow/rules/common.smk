@@ -103,6 +103,7 @@ TABLES = {
     "dee": "results/tables/deep_ensemble_equivalent.csv",
     "learning": "results/tables/learning_curves.csv",
     "markdown": "results/tables/summary.md",
+    "headline": "results/tables/headline.rst",
 }
 
 
