@@ -64,7 +64,8 @@ def test_default_config_is_the_seed_study():
     check_config(config)
     assert config["study"]["repeats"] == 30 and len(seeds(config)) == 30
     assert set(config["methods"]) == {
-        "snapshot", "snapshot_step", "snapshot_cyclic", "nocycle", "constant", "independent"
+        "snapshot", "snapshot_step", "snapshot_weighted", "snapshot_cyclic", "nocycle", "constant",
+        "independent",
     }
     assert config["training"] == {"epochs": 500, "batch_size": 32, "momentum": 0.9, "jit_compile": True}
     assert config["model"]["hidden_units"] == 50

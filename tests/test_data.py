@@ -107,3 +107,14 @@ def test_npz_with_wrong_arrays(tmp_path):
     np.savez(tmp_path / "m.npz", X=np.ones((4, 2)), y=np.array([0, 1, 0]))
     with pytest.raises(ValueError, match=r"m.npz: y must be 1-D with one label per row"):
         make_dataset(dict(kind="file", path=str(tmp_path / "m.npz"), n_train=2))
+
+
+def test_validation_split_is_stratified_and_fixed(blobs):
+    from snapens.data import validation_split
+
+    fit, val = validation_split(blobs.y_train, 0.2)
+    assert len(val) == 20 and len(fit) == 80 and not set(fit) & set(val)
+    counts = np.bincount(blobs.y_train[val], minlength=3)
+    assert counts.min() >= 6
+    again = validation_split(blobs.y_train, 0.2)
+    np.testing.assert_array_equal(val, again[1])

@@ -103,3 +103,27 @@ def test_disagreement_and_correlation_hand_computed():
     assert len(table) == 9
     row = table[(table.i == 1) & (table.j == 3)].iloc[0]
     assert row.disagreement == 1.0
+
+
+def test_fit_weights_prefers_the_informative_member():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 200)
+    good = np.full((200, 3), 0.05)
+    good[np.arange(200), y] = 0.9
+    noise = rng.dirichlet(np.ones(3), size=200)
+    w = ensembling.fit_weights(np.stack([noise, good]), y)
+    assert w.sum() == pytest.approx(1) and (w >= 0).all()
+    assert w[1] > 0.95
+    same = ensembling.fit_weights(np.stack([good, good]), y)
+    np.testing.assert_allclose(same, [0.5, 0.5])
+
+
+def test_fit_weights_minimises_validation_log_loss(case):
+    probs, y = case
+    w = ensembling.fit_weights(probs, y)
+    best = metrics.nll(y, ensembling.weighted_average(probs, w))
+    assert best <= metrics.nll(y, probs.mean(axis=0)) + 1e-12
+    rng = np.random.default_rng(2)
+    for _ in range(20):  # no random point of the simplex does better
+        other = rng.dirichlet(np.ones(len(probs)))
+        assert best <= metrics.nll(y, ensembling.weighted_average(probs, other)) + 1e-9

@@ -66,6 +66,8 @@ def test_contract_files(study):
         assert (run / "probabilities.npz").exists()
         averaged = pd.read_csv(run / "averaged.csv")
         assert list(averaged["model"]) == ([] if "independent" in str(run) else ["swa"])
+        weighted = pd.read_csv(run / "weighted.csv")
+        assert len(weighted) == (1 if "weighted" in str(run) else 0)
         div = pd.read_csv(run / "diversity.csv")
         assert len(div) == members**2 and (div[div.i == div.j]["disagreement"] == 0).all()
         meta = json.loads((run / "run.json").read_text())
@@ -146,7 +148,8 @@ def _same_tables(a, b):
         assert filecmp.cmp(a / "tables" / name, b / "tables" / name, shallow=False), name
     for method, seed, run in run_dirs(a):
         rel = run.relative_to(a)
-        for name in ("training.csv", "members.csv", "ensemble.csv", "averaged.csv", "diversity.csv"):
+        for name in ("training.csv", "members.csv", "ensemble.csv", "averaged.csv", "diversity.csv",
+                     "weighted.csv"):
             assert filecmp.cmp(run / name, b / rel / name, shallow=False), rel / name
 
 
@@ -174,3 +177,21 @@ def test_lint_and_format(tmp_path):
     fmt = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT,
                          capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_member_weights_come_from_held_out_training_rows(study):
+    from snapens.ensembling import fit_weights, weighted_average
+
+    with np.load(study / "data" / "blobs.npz") as npz:
+        y_train, y_test = npz["y_train"], npz["y_test"]
+    run = study / "runs" / "blobs" / "snapshot_weighted" / f"seed-{SEEDS[0]}"
+    meta = json.loads((run / "run.json").read_text())
+    val = meta["validation_rows"]
+    assert len(val) == 20 and meta["train_rows"] == 80
+    with np.load(run / "probabilities.npz") as npz:
+        np.testing.assert_array_equal(npz["y_val"], y_train[val])
+        w = fit_weights(npz["val_probs"], npz["y_val"])
+        probs = npz["probs"]
+    row = pd.read_csv(run / "weighted.csv").iloc[0]
+    np.testing.assert_allclose([float(x) for x in row["weights"].split()], w, atol=1e-6)
+    assert row["nll"] == pytest.approx(metrics.nll(y_test, weighted_average(probs, w)), rel=1e-6)

@@ -259,3 +259,21 @@ def load_dataset(path: str | Path) -> Dataset:
         raise ValueError(f"{path}: not a readable dataset file ({exc})") from exc
     check_dataset(data, source=str(path))
     return data
+
+
+def validation_split(y_train: np.ndarray, fraction: float, random_state: int = 0):
+    """Indices ``(fit, validation)`` of a stratified split of the training data.
+
+    The validation part serves only to fit member weights; test data never do.
+    """
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(y_train))
+    try:
+        fit, val = train_test_split(idx, test_size=fraction, stratify=y_train, random_state=random_state)
+    except ValueError as exc:
+        raise ValueError(
+            f"validation_fraction = {fraction} of {len(y_train)} training rows cannot be split "
+            f"by class ({exc})"
+        ) from exc
+    return np.sort(fit), np.sort(val)

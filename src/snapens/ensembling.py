@@ -84,3 +84,31 @@ def diversity_table(probs: np.ndarray) -> pd.DataFrame:
             "correlation": cor.ravel(),
         }
     )
+
+
+def weighted_average(probs: np.ndarray, weights) -> np.ndarray:
+    """Members' probabilities averaged with ``weights`` (non-negative, summing to one)."""
+    return np.tensordot(np.asarray(weights, dtype=np.float64), np.asarray(probs, dtype=np.float64), axes=1)
+
+
+def fit_weights(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Member weights minimising the log-loss of the weighted average on ``(probs, y)``.
+
+    Weights are ``softmax(z)`` (so non-negative and summing to one), ``z``
+    found by L-BFGS from equal weights. Use validation data, never test data.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import softmax
+
+    p_true = np.asarray(probs, dtype=np.float64)[:, np.arange(len(y)), y].T  # (samples, members)
+    eps = np.finfo(np.float64).eps
+
+    def loss(z):
+        w = softmax(z)
+        mix = np.clip(p_true @ w, eps, None)
+        # gradient through the softmax: d/dz_j = w_j * (g_j - w . g), g = dL/dw
+        g = -(p_true / mix[:, None]).mean(axis=0)
+        return -np.log(mix).mean(), w * (g - w @ g)
+
+    res = minimize(loss, np.zeros(len(probs)), jac=True, method="L-BFGS-B")
+    return softmax(res.x)

@@ -23,7 +23,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from snapens.data import load_dataset, make_dataset, save_dataset
+from snapens.data import load_dataset, make_dataset, save_dataset, validation_split
 from snapens.io import atomic_path, write_csv, write_json, write_text
 
 log = logging.getLogger("snapens")
@@ -110,7 +110,11 @@ def train(
         momentum=tr["momentum"],
         hidden_units=run_config["model"]["hidden_units"],
     )
-    trainer = Trainer(spec, data.X_train, data.y_train, data.n_classes, tr.get("jit_compile", True))
+    fit_idx, val_idx = np.arange(len(data.y_train)), np.array([], dtype=np.int64)
+    if method.get("validation_fraction", 0):
+        fit_idx, val_idx = validation_split(data.y_train, method["validation_fraction"])
+    trainer = Trainer(spec, data.X_train[fit_idx], data.y_train[fit_idx], data.n_classes,
+                      tr.get("jit_compile", True))
     label = f"{run_config['dataset']}/{run_config['method']}"
     for seed, run_dir in zip(seeds, run_dirs, strict=True):
         run_dir = Path(run_dir)
@@ -135,6 +139,8 @@ def train(
                 "seed": int(seed),
                 "config": run_config,
                 "snapshot_epochs": result.snapshot_epochs,
+                "train_rows": len(fit_idx),
+                "validation_rows": val_idx.tolist(),
                 "train_seconds": round(result.train_seconds, 4),
                 "wall_seconds": round(wall, 4),
                 "started": started.isoformat(),
@@ -210,6 +216,10 @@ def evaluate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15, thre
         model, weights = load_snapshots(_snapshot_files(run_dir, len(epochs)))
         probs = np.stack([predict(model, w, data.X_test) for w in weights])
         arrays = {"probs": probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
+        val = np.asarray(meta.get("validation_rows", []), dtype=np.int64)
+        if len(val):  # held-out training rows, for fitting member weights only
+            arrays["val_probs"] = np.stack([predict(model, w, data.X_train[val]) for w in weights])
+            arrays["y_val"] = data.y_train[val]
         averaged = pd.DataFrame(columns=["model", "accuracy", "nll", "brier", "ece"])
         if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
             arrays["swa_probs"] = predict(model, average_weights(weights), data.X_test)
@@ -244,19 +254,32 @@ def load_probabilities(path: str | Path, y_test: np.ndarray) -> np.ndarray:
 
 
 def aggregate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15) -> None:
-    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M) and
-    ``diversity.csv`` (disagreement and correlation of every pair of members)."""
-    from snapens.ensembling import diversity_table, last_k_table
+    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M),
+    ``diversity.csv`` (disagreement and correlation of every pair of members)
+    and ``weighted.csv`` (the full ensemble with member weights fitted on the
+    run's validation rows; empty for runs trained without a validation split)."""
+    from snapens.ensembling import diversity_table, fit_weights, last_k_table, weighted_average
+    from snapens.metrics import evaluate as metrics_of
 
     y = load_dataset(data_path).y_test
     for run_dir in map(Path, run_dirs):
-        probs = load_probabilities(run_dir / "probabilities.npz", y)
+        path = run_dir / "probabilities.npz"
+        probs = load_probabilities(path, y)
         table = last_k_table(probs, y, ece_bins)
         write_csv(table, run_dir / "ensemble.csv")
         write_csv(diversity_table(probs), run_dir / "diversity.csv")
+        weighted = pd.DataFrame(columns=["model", "accuracy", "nll", "brier", "ece", "weights"])
+        with np.load(path) as npz:
+            val = (npz["val_probs"], npz["y_val"]) if "val_probs" in npz.files else None
+        if val is not None:
+            w = fit_weights(*val)
+            weighted = pd.DataFrame([{"model": "weighted", **metrics_of(y, weighted_average(probs, w), ece_bins),
+                                      "weights": " ".join(f"{x:.6f}" for x in w)}])
+        write_csv(weighted, run_dir / "weighted.csv")
         full = table.iloc[-1]
-        log.info("%s: final %.3f, ensemble of %d %.3f", run_dir, table["accuracy"].iloc[0],
-                 int(full["k"]), full["accuracy"])
+        log.info("%s: final %.3f, ensemble of %d %.3f%s", run_dir, table["accuracy"].iloc[0],
+                 int(full["k"]), full["accuracy"],
+                 f", weighted {weighted['accuracy'].iloc[0]:.3f}" if len(weighted) else "")
 
 
 def summarise(
@@ -276,11 +299,12 @@ def summarise(
 
     records = [
         (ds, m, seed, {name: read(d, f"{name}.csv")
-                       for name in ("members", "ensemble", "averaged", "diversity", "training")})
+                       for name in ("members", "ensemble", "averaged", "diversity", "training", "weighted")})
         for ds, m, seed, d in runs
     ]
     run_df = pd.DataFrame([
-        tables.run_row(ds, m, seed, t["members"], t["ensemble"], t["averaged"], t["diversity"])
+        tables.run_row(ds, m, seed, t["members"], t["ensemble"], t["averaged"], t["diversity"],
+                       t["weighted"])
         for ds, m, seed, t in records
     ])
     summary = tables.summary_table(run_df, confidence)

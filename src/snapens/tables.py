@@ -28,7 +28,8 @@ DIVERSITY = ("disagreement", "correlation")
 
 
 def run_row(dataset, method, seed, members: pd.DataFrame, ensemble: pd.DataFrame,
-            averaged: pd.DataFrame | None = None, diversity: pd.DataFrame | None = None) -> dict:
+            averaged: pd.DataFrame | None = None, diversity: pd.DataFrame | None = None,
+            weighted: pd.DataFrame | None = None) -> dict:
     """Final model, full ensemble, mean member, weight-averaged model (NaN when
     the run has none) and mean pairwise diversity of one run."""
     final, full = ensemble.iloc[0], ensemble.iloc[-1]
@@ -38,6 +39,8 @@ def run_row(dataset, method, seed, members: pd.DataFrame, ensemble: pd.DataFrame
     row.update({f"member_mean_{m}": float(members[m].mean()) for m in METRICS})
     swa = averaged[averaged["model"] == "swa"] if averaged is not None else pd.DataFrame()
     row.update({f"swa_{m}": float(swa[m].iloc[0]) if len(swa) else math.nan for m in METRICS})
+    wtd = weighted if weighted is not None else pd.DataFrame()
+    row.update({f"weighted_{m}": float(wtd[m].iloc[0]) if len(wtd) else math.nan for m in METRICS})
     if diversity is not None:
         pairs = diversity[diversity["i"] != diversity["j"]]
         row["disagreement"] = float(pairs["disagreement"].mean()) if len(pairs) else math.nan
@@ -64,8 +67,9 @@ def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
         for model in MODELS:
             for m in ENSEMBLE_METRICS if model == "ensemble" else METRICS:
                 _stats(row, f"{model}_{m}", g[f"{model}_{m}"], confidence)
-        for m in METRICS:
-            _stats(row, f"swa_{m}", g.get(f"swa_{m}", pd.Series(dtype=float)), confidence)
+        for extra in ("swa", "weighted"):
+            for m in METRICS:
+                _stats(row, f"{extra}_{m}", g.get(f"{extra}_{m}", pd.Series(dtype=float)), confidence)
         for d in DIVERSITY:
             _stats(row, d, g.get(d, pd.Series(dtype=float)), confidence)
         rows.append(row)
@@ -93,9 +97,10 @@ def paired_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     for dataset, method, g in groups:
         for m in METRICS:
             add(dataset, m, method, "ensemble", method, "final", g[f"ensemble_{m}"], g[f"final_{m}"])
-        if f"swa_{METRICS[0]}" in g and g[f"swa_{METRICS[0]}"].notna().all():
-            for m in METRICS:
-                add(dataset, m, method, "swa", method, "final", g[f"swa_{m}"], g[f"final_{m}"])
+        for extra, against in (("swa", "final"), ("weighted", "ensemble")):
+            if f"{extra}_{METRICS[0]}" in g and g[f"{extra}_{METRICS[0]}"].notna().all():
+                for m in METRICS:
+                    add(dataset, m, method, extra, method, against, g[f"{extra}_{m}"], g[f"{against}_{m}"])
     by_dataset: dict[str, list] = {}
     for dataset, method, g in groups:
         by_dataset.setdefault(dataset, []).append((method, g.set_index("seed")))
@@ -224,6 +229,23 @@ def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence:
                 for metric in ("accuracy", "nll"):
                     p = _pair(paired_df, dataset, metric, r.method, "swa", "final")
                     cells += [_fmt_ci(r[f"swa_{metric}_mean"], r[f"swa_{metric}_ci_low"], r[f"swa_{metric}_ci_high"]),
+                              _fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=4), _fmt_p(p.p_value)]
+                lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
+            lines.append("")
+        wtd = [r for _, r in sdf.iterrows() if not pd.isna(r.get("weighted_accuracy_mean"))]
+        if wtd:
+            lines += ["### Member weights fitted on a validation split vs equal weights", "",
+                      "Weights minimise the log-loss on rows held out of the training data "
+                      "(never test data); these runs train on fewer rows, which the "
+                      "method-vs-method rows of paired_tests.csv price against the full-data methods.", "",
+                      "| method | weighted accuracy | difference | p | weighted NLL | difference | p |",
+                      "|---|---|---|---:|---|---|---:|"]
+            for r in wtd:
+                cells = []
+                for metric in ("accuracy", "nll"):
+                    p = _pair(paired_df, dataset, metric, r.method, "weighted", "ensemble")
+                    cells += [_fmt_ci(r[f"weighted_{metric}_mean"], r[f"weighted_{metric}_ci_low"],
+                                      r[f"weighted_{metric}_ci_high"]),
                               _fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=4), _fmt_p(p.p_value)]
                 lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
             lines.append("")

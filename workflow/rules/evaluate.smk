@@ -33,6 +33,7 @@ rule aggregate:
     output:
         ensemble=run_files("ensemble.csv"),
         diversity=run_files("diversity.csv"),
+        weighted=run_files("weighted.csv"),
     log:
         job_file("logs", "aggregate", "log"),
     benchmark:

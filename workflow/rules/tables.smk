@@ -8,6 +8,7 @@ rule summarise:
         averaged=all_run_files("averaged.csv"),
         diversity=all_run_files("diversity.csv"),
         training=all_run_files("training.csv"),
+        weighted=all_run_files("weighted.csv"),
     output:
         **{
             name: (
