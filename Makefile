@@ -7,12 +7,14 @@ BIN    := $(VENV)/bin
 CORES  ?= all
 SNAKEMAKE_ARGS ?=
 
-.PHONY: help venv study test test-fast bench lint format clean
+.PHONY: help venv study test test-fast bench report report-check lint format clean
 
 help:
 	@echo "make study   run the default study (config/config.yaml) on $(CORES) cores"
 	@echo "make test    unit tests and end-to-end workflow tests"
 	@echo "make bench   time the tutorial's model.fit training against the project's loop"
+	@echo "make report  results/report.html from a finished study"
+	@echo "make report-check  open the report in headless Chromium, screenshot every figure"
 	@echo "make lint    snakemake --lint and snakefmt --check"
 
 $(BIN)/python:
@@ -37,6 +39,12 @@ test-fast: venv
 
 bench: venv
 	$(BIN)/python -m snapens.bench
+
+report: venv
+	$(BIN)/snakemake --report results/report.html $(SNAKEMAKE_ARGS)
+
+report-check: report
+	$(BIN)/python -m snapens.report_check results/report.html
 
 lint: venv
 	$(BIN)/snakemake --lint

@@ -2,6 +2,7 @@
 section 7), and byte-identical tables across reruns, core counts and packing."""
 
 import filecmp
+import shutil
 import json
 import math
 
@@ -11,7 +12,7 @@ import pytest
 
 from snapens import metrics
 from snapens.schedules import Budget, learning_rates
-from workflow_utils import ROOT, snakemake, tiny_config
+from workflow_utils import ROOT, copy_workflow, job_counts, snakemake, tiny_config
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +30,9 @@ def run_dirs(results):
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
+    """The tiny study, run from a copy of the workflow (a later test edits a script)."""
     work = tmp_path_factory.mktemp("study")
-    res = snakemake(work, CONFIG, "--cores", "2")
+    res = snakemake(work, CONFIG, "--cores", "2", snakefile=copy_workflow(work))
     assert res.returncode == 0, res.stdout + res.stderr
     return work / "results"
 
@@ -195,3 +197,40 @@ def test_member_weights_come_from_held_out_training_rows(study):
     row = pd.read_csv(run / "weighted.csv").iloc[0]
     np.testing.assert_allclose([float(x) for x in row["weights"].split()], w, atol=1e-6)
     assert row["nll"] == pytest.approx(metrics.nll(y_test, weighted_average(probs, w)), rel=1e-6)
+
+
+def test_changing_a_plot_script_reruns_only_that_figure(study):
+    import time
+
+    work = study.parent
+    script = work / "workflow" / "scripts" / "plot_seed.py"
+    script.write_text(script.read_text() + "# a cosmetic change\n")
+    dry = snakemake(work, work / "config.yaml", "-n", snakefile=work / "Snakefile")
+    assert dry.returncode == 0, dry.stderr
+    assert job_counts(dry.stdout + dry.stderr) == {"seed_plot": 1, "all": 1}
+    start = time.perf_counter()
+    res = snakemake(work, work / "config.yaml", "--cores", "2", snakefile=work / "Snakefile")
+    assert res.returncode == 0, res.stderr
+    assert time.perf_counter() - start < 60
+    again = snakemake(work, work / "config.yaml", "-n", snakefile=work / "Snakefile")
+    assert job_counts(again.stdout + again.stderr) == {}
+
+
+@pytest.mark.skipif(not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")),
+                    reason="needs Chromium (.ci/run installs it)")
+def test_report_opens_in_a_browser_with_figures_visible(study, tmp_path):
+    from snapens import report_check
+
+    work = study.parent
+    res = snakemake(work, work / "config.yaml", "--report", "results/report.html",
+                    snakefile=work / "Snakefile")
+    assert res.returncode == 0, res.stderr
+    report = study / "report.html"
+    figures = report_check.figures_in(report)
+    assert len(figures) == 8
+    assert report_check.check(report, tmp_path / "shots") == []
+    # the check can fail: a figure the report does not hold leaves the view unchanged
+    broken = tmp_path / "broken.html"
+    broken.write_text(report.read_text().replace(figures[0], "results/figures/missing.png"))
+    problems = report_check.check(broken, tmp_path / "broken-shots")
+    assert any("missing.png" in p for p in problems)

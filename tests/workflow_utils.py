@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,10 +23,35 @@ def write_config(config: dict, path: Path) -> Path:
     return path
 
 
-def snakemake(workdir: Path, config: dict | Path, *args: str, timeout: int = 900):
-    """Run the project's Snakefile in ``workdir`` with ``config``; return the CompletedProcess."""
+def snakemake(workdir: Path, config: dict | Path, *args: str, timeout: int = 900,
+              snakefile: Path = ROOT / "Snakefile"):
+    """Run a Snakefile (the project's by default) in ``workdir`` with ``config``;
+    return the CompletedProcess."""
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = config if isinstance(config, Path) else write_config(config, workdir / "config.yaml")
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "--directory",
            str(workdir), "--configfile", str(cfg), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def copy_workflow(dest: Path) -> Path:
+    """A copy of the Snakefile and workflow/ (to change a script without touching the project)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
+    shutil.copytree(ROOT / "workflow", dest / "workflow")
+    return dest / "Snakefile"
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a Snakemake run or dry run."""
+    counts, table = {}, False
+    for line in output.splitlines():
+        if line.startswith("Job stats:"):
+            table, counts = True, {}
+        elif table:
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+                counts[parts[0]] = int(parts[1])
+            elif parts and parts[0] == "total":
+                table = False
+    return counts

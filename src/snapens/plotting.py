@@ -84,15 +84,17 @@ def lr_schedules(methods: dict[str, Any], epochs: int, steps_per_epoch: int):
     _style()
     fig, axes = _grid(len(methods), height=2.8)
     for ax, (name, m) in zip(axes, methods.items()):
-        budget = Budget(epochs, m["members"], steps_per_epoch)
+        independent = m.get("ensemble") == "independent"
+        budget = Budget(epochs, 1 if independent else m["members"], steps_per_epoch)
         lr = learning_rates(m["schedule"], budget, per="step")
         x = np.arange(len(lr)) / steps_per_epoch
         ax.plot(x, lr, lw=1)
-        marks = snapshot_epochs(m["schedule"]["name"], epochs, m["members"])
+        marks = snapshot_epochs(m["schedule"]["name"], epochs, budget.members)
         last_step = [(e + 1) * steps_per_epoch - 1 for e in marks]
         ax.plot(np.asarray(marks) + 1 - 1 / steps_per_epoch, lr[last_step], "v", ms=5,
                 label="snapshot")
-        ax.set_title(f"{name} ({m['schedule']['name']})")
+        runs = f", x{m['members']} runs" if independent else ""
+        ax.set_title(f"{name} ({m['schedule']['name']}{runs})")
         ax.set_xlabel("epoch")
     axes[0].set_ylabel("learning rate")
     axes[0].legend(loc="upper right", fontsize="small")
