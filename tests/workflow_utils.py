@@ -35,9 +35,11 @@ def snakemake(workdir: Path, config: dict | Path, *args: str, timeout: int = 900
 
 
 def copy_workflow(dest: Path) -> Path:
-    """A copy of the Snakefile and workflow/ (to change a script without touching the project)."""
+    """A copy of the Snakefile, workflow/ and the environment its rules name (to
+    change a script without touching the project)."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
+    shutil.copy(ROOT / "environment.yml", dest / "environment.yml")
     shutil.copytree(ROOT / "workflow", dest / "workflow")
     return dest / "Snakefile"
 
