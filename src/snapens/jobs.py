@@ -153,7 +153,8 @@ def train(
         )
         h = result.history
         log.info(
-            "%s seed %d: %d epochs in %.2fs, final train loss %.4f accuracy %.3f, snapshots after epochs %s",
+            "%s seed %d: %d epoch(s) of training in %.2fs, final train loss %.4f accuracy %.3f, "
+            "members after epochs %s",
             label, seed, len(h["epoch"]), result.train_seconds, h["loss"][-1], h["accuracy"][-1],
             ",".join(str(e) for e in result.snapshot_epochs),
         )

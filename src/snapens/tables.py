@@ -185,6 +185,25 @@ def _fmt_p(p) -> str:
     return "n/a" if pd.isna(p) else (f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}")
 
 
+def _versus_section(sdf, paired_df, dataset, model, against, title, label, note=None) -> list[str]:
+    """Markdown rows comparing ``model`` with ``against`` for the methods that have it."""
+    rows = [r for _, r in sdf.iterrows() if not pd.isna(r.get(f"{model}_accuracy_mean"))]
+    if not rows:
+        return []
+    lines = [f"### {title}", "", *([note, ""] if note else []),
+             f"| method | {label} accuracy | difference | p | {label} NLL | difference | p |",
+             "|---|---|---|---:|---|---|---:|"]
+    for r in rows:
+        cells = []
+        for metric in ("accuracy", "nll"):
+            p = _pair(paired_df, dataset, metric, r.method, model, against)
+            cells += [_fmt_ci(r[f"{model}_{metric}_mean"], r[f"{model}_{metric}_ci_low"],
+                              r[f"{model}_{metric}_ci_high"]),
+                      _fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=4), _fmt_p(p.p_value)]
+        lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float, title: str,
                      dee: pd.DataFrame | None = None) -> str:
     """A readable account of the headline comparison: final model vs full ensemble."""
@@ -219,36 +238,14 @@ def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence:
         vote = [f"| {r.method} | {_fmt_ci(r.ensemble_vote_accuracy_mean, r.ensemble_vote_accuracy_ci_low, r.ensemble_vote_accuracy_ci_high)} |"
                 for _, r in sdf.iterrows()]
         lines += ["### Majority-vote accuracy of the full ensemble", "", "| method | vote accuracy |", "|---|---|", *vote, ""]
-        swa = [r for _, r in sdf.iterrows() if not pd.isna(r.get("swa_accuracy_mean"))]
-        if swa:
-            lines += ["### Weight average of the snapshots (SWA style) vs final model", "",
-                      "| method | SWA accuracy | difference | p | SWA NLL | difference | p |",
-                      "|---|---|---|---:|---|---|---:|"]
-            for r in swa:
-                cells = []
-                for metric in ("accuracy", "nll"):
-                    p = _pair(paired_df, dataset, metric, r.method, "swa", "final")
-                    cells += [_fmt_ci(r[f"swa_{metric}_mean"], r[f"swa_{metric}_ci_low"], r[f"swa_{metric}_ci_high"]),
-                              _fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=4), _fmt_p(p.p_value)]
-                lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
-            lines.append("")
-        wtd = [r for _, r in sdf.iterrows() if not pd.isna(r.get("weighted_accuracy_mean"))]
-        if wtd:
-            lines += ["### Member weights fitted on a validation split vs equal weights", "",
-                      "Weights minimise the log-loss on rows held out of the training data "
-                      "(never test data); these runs train on fewer rows, which the "
-                      "method-vs-method rows of paired_tests.csv price against the full-data methods.", "",
-                      "| method | weighted accuracy | difference | p | weighted NLL | difference | p |",
-                      "|---|---|---|---:|---|---|---:|"]
-            for r in wtd:
-                cells = []
-                for metric in ("accuracy", "nll"):
-                    p = _pair(paired_df, dataset, metric, r.method, "weighted", "ensemble")
-                    cells += [_fmt_ci(r[f"weighted_{metric}_mean"], r[f"weighted_{metric}_ci_low"],
-                                      r[f"weighted_{metric}_ci_high"]),
-                              _fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=4), _fmt_p(p.p_value)]
-                lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
-            lines.append("")
+        lines += _versus_section(sdf, paired_df, dataset, "swa", "final",
+                                 "Weight average of the snapshots (SWA style) vs final model", "SWA")
+        lines += _versus_section(
+            sdf, paired_df, dataset, "weighted", "ensemble",
+            "Member weights fitted on a validation split vs equal weights", "weighted",
+            note="Weights minimise the log-loss on rows held out of the training data "
+                 "(never test data); these runs train on fewer rows, which the "
+                 "method-vs-method rows of paired_tests.csv price against the full-data methods.")
         d = dee[dee.dataset == dataset] if dee is not None else pd.DataFrame()
         if len(d):
             lines += [f"### Deep ensemble equivalent (NLL, reference: {d.reference.iloc[0]})", "",
