@@ -81,12 +81,14 @@ def changed(png: Path, reference: Path) -> float:
     return float(np.mean(np.abs(a - b).max(axis=2) > 0.15))
 
 
-def check(report: Path, out_dir: Path, min_ink: float = 0.01, min_change: float = 0.02) -> list[str]:
-    """Screenshot the front page and each figure; return the problems found."""
+def check(report: Path, out_dir: Path, figures: list[str] | None = None, min_ink: float = 0.01,
+          min_change: float = 0.02) -> list[str]:
+    """Screenshot the front page and each figure (default: all the report holds);
+    return the problems found."""
     browser = find_browser()
     out_dir.mkdir(parents=True, exist_ok=True)
     problems = []
-    figures = figures_in(report)
+    figures = figures_in(report) if figures is None else figures
     if not figures:
         problems.append(f"{report}: no figures found in the report")
     with tempfile.TemporaryDirectory() as tmp:
