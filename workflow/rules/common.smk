@@ -30,6 +30,22 @@ wildcard_constraints:
     seed=r"\d+",
 
 
+# Cheap jobs (a dataset, the tables, the figures) run on the submitting host
+# when a cluster executor is used: queueing would cost more than they do.
+localrules:
+    all,
+    make_dataset,
+    summarise,
+    lr_schedules,
+    learning_curves,
+    seed_plot,
+    paired_differences,
+    diversity,
+    methods,
+    deep_ensemble_equivalent,
+    decision_regions,
+
+
 def run_files(name):
     """A file of the run-level rules: one seed per job, or (pack_runs) every
     seed of a dataset x method in one job, with the same per-seed paths."""
