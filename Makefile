@@ -7,12 +7,15 @@ BIN    := $(VENV)/bin
 CORES  ?= all
 SNAKEMAKE_ARGS ?=
 
-.PHONY: help venv study test test-fast bench report report-check lint format clean
+.PHONY: help venv study test test-fast test-slurm bench bench-study bench-study-scale report report-check lint format clean
 
 help:
 	@echo "make study   run the default study (config/config.yaml) on $(CORES) cores"
 	@echo "make test    unit tests and end-to-end workflow tests"
+	@echo "make test-slurm  the tiny study through profiles/slurm on a single-node SLURM it starts"
 	@echo "make bench   time the tutorial's model.fit training against the project's loop"
+	@echo "make bench-study  the default study at --cores 1 and 2: wall, speed-up, per-rule time and memory"
+	@echo "make bench-study-scale  the default study with 300 repeats at --cores 2 (wall per run)"
 	@echo "make report  results/report.html from a finished study"
 	@echo "make report-check  open the report in headless Chromium, screenshot every figure"
 	@echo "make lint    snakemake --lint and snakefmt --check"
@@ -37,8 +40,17 @@ test: venv
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
 
+test-slurm: venv
+	bash tests/slurm/run.sh
+
 bench: venv
 	$(BIN)/python -m snapens.bench
+
+bench-study: venv
+	$(BIN)/python -m snapens.bench_study --cores 1 2
+
+bench-study-scale: venv
+	$(BIN)/python -m snapens.bench_study --cores 2 --repeats 300
 
 report: venv
 	$(BIN)/snakemake --report results/report.html $(SNAKEMAKE_ARGS)

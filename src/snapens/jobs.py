@@ -28,7 +28,23 @@ from snapens.io import atomic_path, write_csv, write_json, write_text
 
 log = logging.getLogger("snapens")
 
+READY = "ready after %.2fs of start-up"  # parsed by snapens.bench_study
+
 PACKAGES = ("tensorflow-cpu", "keras", "numpy", "scikit-learn", "scipy", "pandas", "snakemake")
+
+
+def since_process_start() -> float:
+    """Seconds since this process was created (interpreter, imports and all)."""
+    import psutil
+
+    return time.time() - psutil.Process().create_time()
+
+
+def ready() -> None:
+    """Log how long the job took to get ready for its real work (interpreter,
+    imports, thread set-up, reading the data): the start-up that packing runs
+    into one process pays once."""
+    log.info(READY, since_process_start())
 
 
 @contextlib.contextmanager
@@ -51,6 +67,7 @@ def job_log(path: str | os.PathLike | None) -> Iterator[None]:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr,
             force=True,
         )
+        log.info("job process up after %.2fs", since_process_start())
         try:
             yield
         except Exception as exc:
@@ -116,6 +133,7 @@ def train(
     trainer = Trainer(spec, data.X_train[fit_idx], data.y_train[fit_idx], data.n_classes,
                       tr.get("jit_compile", True))
     label = f"{run_config['dataset']}/{run_config['method']}"
+    ready()
     for seed, run_dir in zip(seeds, run_dirs, strict=True):
         run_dir = Path(run_dir)
         snap_dir = run_dir / "snapshots"
@@ -211,6 +229,7 @@ def evaluate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15, thre
     from snapens.metrics import evaluate as metrics_of
 
     data = load_dataset(data_path)
+    ready()
     for run_dir in map(Path, run_dirs):
         meta = json.loads((run_dir / "run.json").read_text())
         epochs = meta["snapshot_epochs"]
@@ -263,6 +282,7 @@ def aggregate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15) -> 
     from snapens.metrics import evaluate as metrics_of
 
     y = load_dataset(data_path).y_test
+    ready()
     for run_dir in map(Path, run_dirs):
         path = run_dir / "probabilities.npz"
         probs = load_probabilities(path, y)
@@ -294,6 +314,8 @@ def summarise(
     ``curves``, ``diversity`` and ``dee`` (deep ensemble equivalents against the
     method named for each dataset in ``independent``)."""
     from snapens import tables
+
+    ready()
 
     def read(run_dir, name):
         return pd.read_csv(Path(run_dir) / name)
@@ -344,6 +366,7 @@ def decision_regions(data_path, runs: dict[str, str | Path], out_stem: str | Pat
     from snapens.plotting import save
 
     data = load_dataset(data_path)
+    ready()
     if data.n_features != 2:
         raise ValueError(f"{data_path}: decision regions need 2 features, found {data.n_features}")
     X = np.concatenate([data.X_train, data.X_test])

@@ -1,0 +1,63 @@
+"""`make bench-study`'s bookkeeping: benchmark files, start-up marks, tables."""
+
+import json
+
+import pytest
+
+from snapens import bench_study
+from snapens.jobs import READY
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def job(root, rel, wall, rss, log_text):
+    tsv = root / "results" / "benchmarks" / f"{rel}.tsv"
+    tsv.parent.mkdir(parents=True, exist_ok=True)
+    tsv.write_text(HEADER + f"{wall}\t0:00:01\t{rss}\t0\t0\t0\t0\t0\t0\t{wall}\n")
+    log = root / "results" / "logs" / f"{rel}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(log_text)
+
+
+def test_job_times_rules_startup_and_summary(tmp_path):
+    job(tmp_path, "train/blobs/snapshot", 20.0, 800.0,
+        "x INFO job process up after 0.60s\nx INFO " + READY % 8.25 + "\n")
+    job(tmp_path, "train/blobs/constant", 30.0, 790.0, "x INFO " + READY % 7.75 + "\n")
+    job(tmp_path, "figures/seed_plot_blobs", 5.0, 190.0, "x INFO job process up after 3.50s\n")
+    job(tmp_path, "summarise", 7.0, 200.0, "")
+    jobs = bench_study.job_times(tmp_path).set_index("job")
+    assert jobs.loc["train/blobs/snapshot", "startup_s"] == 8.25  # the ready mark wins
+    assert jobs.loc["figures/seed_plot_blobs", "rule"] == "seed_plot"
+    assert jobs.loc["figures/seed_plot_blobs", "startup_s"] == 3.5
+    assert jobs.loc["summarise", "rule"] == "summarise"
+    rules = bench_study.per_rule(jobs.reset_index())
+    assert rules.loc["train", "jobs"] == 2
+    assert rules.loc["train", "median_wall_s"] == 25.0
+    assert rules.loc["train", "peak_rss_mb"] == 800.0
+    assert rules.loc["train", "startup_s"] == 16.0
+    assert list(rules.index)[0] == "train"  # largest total first
+
+
+def test_compile_seconds_from_first_run(tmp_path):
+    for seed, (started, secs) in enumerate([("t1", 3.2), ("t2", 0.2), ("t3", 0.4)], start=1):
+        d = tmp_path / "results" / "runs" / "blobs" / "snapshot" / f"seed-{seed}"
+        d.mkdir(parents=True)
+        (d / "run.json").write_text(json.dumps({"started": started, "train_seconds": secs}))
+    assert bench_study.compile_seconds(tmp_path) == pytest.approx(3.2 - 0.3)
+
+
+def test_identical_tables_names_the_differences(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for root, text in ((a, "1"), (b, "2")):
+        t = root / "results" / "tables"
+        t.mkdir(parents=True)
+        (t / "same.csv").write_text("x\n")
+        (t / "summary.csv").write_text(text)
+    (a / "results" / "tables" / "only_a.csv").write_text("")
+    assert bench_study.identical_tables(a, b) == ["only_a.csv", "summary.csv"]
+
+
+def test_run_study_refuses_a_used_directory(tmp_path):
+    (tmp_path / "results").mkdir()
+    with pytest.raises(SystemExit, match="empty directory"):
+        bench_study.run_study(tmp_path, 1, [], tmp_path / "Snakefile")
