@@ -19,7 +19,7 @@ rule evaluate:
     threads: 1
     resources:
         mem_mb=1024,  # measured peak RSS ~0.65 GB (results/benchmarks)
-        runtime=20,
+        runtime=evaluate_runtime,
     params:
         ece_bins=config["evaluation"]["ece_bins"],
     script:

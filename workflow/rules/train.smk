@@ -17,7 +17,7 @@ rule train:
     threads: config["execution"]["train_threads"]
     resources:
         mem_mb=1024,  # measured peak RSS ~0.8 GB (results/benchmarks)
-        runtime=30,
+        runtime=train_runtime,
     params:
         seeds=run_seeds,
         run_config=run_config,
