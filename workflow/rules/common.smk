@@ -89,25 +89,31 @@ def steps_per_epoch(dataset):
     )
 
 
-# Runtime requests (minutes) for the run-level jobs, from the measured cost of
-# the default study (`make bench-study`): a job's start-up (Python, TensorFlow,
-# XLA compilation) ~12 s; training ~0.1 ms per optimizer step plus ~15 ms per
-# saved model; evaluation ~40 ms per member. Requests are 3x that, at least 5.
-def _minutes(seconds):
-    return max(5, math.ceil(3 * seconds / 60))
-
-
-def train_runtime(wildcards):
+# Expected cost (seconds) of the run-level jobs, from the measured cost of the
+# default study (`make bench-study`): a job's start-up (Python, TensorFlow, XLA
+# compilation) ~12 s; training ~0.1 ms per optimizer step plus ~15 ms per saved
+# model; evaluation ~40 ms per member. It sets the runtime requested from a
+# cluster (3x, at least 5 minutes) and the job's priority, so that the longest
+# jobs (the independent ensembles) start first and do not finish last.
+def train_seconds(wildcards):
     method = config["methods"][wildcards.method]
     steps = config["training"]["epochs"] * steps_per_epoch(wildcards.dataset)
     models = method["members"] if method.get("ensemble") == "independent" else 1
     per_run = models * steps * 1e-4 + method["members"] * 0.015
-    return _minutes(12 + len(run_seeds(wildcards)) * per_run)
+    return 12 + len(run_seeds(wildcards)) * per_run
 
 
-def evaluate_runtime(wildcards):
+def evaluate_seconds(wildcards):
     members = config["methods"][wildcards.method]["members"]
-    return _minutes(12 + len(run_seeds(wildcards)) * members * 0.04)
+    return 12 + len(run_seeds(wildcards)) * members * 0.04
+
+
+def minutes(seconds_of):
+    return lambda wildcards: max(5, math.ceil(3 * seconds_of(wildcards) / 60))
+
+
+def priority(seconds_of):
+    return lambda wildcards: round(seconds_of(wildcards))
 
 
 def study_runs():

@@ -14,12 +14,13 @@ rule evaluate:
         job_file("logs", "evaluate", "log"),
     benchmark:
         job_file("benchmarks", "evaluate", "tsv")
+    priority: priority(evaluate_seconds)
     conda:
         "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1024,  # measured peak RSS ~0.65 GB (results/benchmarks)
-        runtime=evaluate_runtime,
+        runtime=minutes(evaluate_seconds),
     params:
         ece_bins=config["evaluation"]["ece_bins"],
     script:

@@ -12,12 +12,13 @@ rule train:
         job_file("logs", "train", "log"),
     benchmark:
         job_file("benchmarks", "train", "tsv")
+    priority: priority(train_seconds)
     conda:
         "../../environment.yml"
     threads: config["execution"]["train_threads"]
     resources:
         mem_mb=1024,  # measured peak RSS ~0.8 GB (results/benchmarks)
-        runtime=train_runtime,
+        runtime=minutes(train_seconds),
     params:
         seeds=run_seeds,
         run_config=run_config,
