@@ -27,7 +27,9 @@ from pathlib import Path
 RULE = re.compile(r"^(\s*)(local)?rule (\w+):\s*$")
 FIELD = re.compile(r"^\s+(output|jobid|wildcards): (.*)$")
 FINISHED = re.compile(r"Finished jobid: (\S+) \(Rule: (\w+)\)")
-SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.+)\)\.\s*$", re.M)
+SUBMITTED = re.compile(
+    r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.+)\)\.\s*$", re.M
+)
 RUN_ID = re.compile(r"SLURM run ID: (\S+)")
 GROUP_ID = re.compile(r"--local-groupid (\S+)")
 
@@ -41,7 +43,13 @@ def blocks(text: str):
         if m:
             if current:
                 yield current
-            current = {"local": bool(m.group(2)), "rule": m.group(3), "jobid": None, "output": "", "line": i}
+            current = {
+                "local": bool(m.group(2)),
+                "rule": m.group(3),
+                "jobid": None,
+                "output": "",
+                "line": i,
+            }
             continue
         if current is None:
             continue
@@ -83,7 +91,9 @@ def label(output: str) -> str:
 def squeue_jobs() -> dict[str, tuple[str, str, str]]:
     out = subprocess.run(
         ["squeue", "--states=all", "--noheader", "--format=%i|%j|%T|%C|%m|%l"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     jobs = {}
     for line in out.splitlines():
@@ -93,11 +103,16 @@ def squeue_jobs() -> dict[str, tuple[str, str, str]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--log", type=Path, required=True, help="Snakemake's output of the SLURM run")
     ap.add_argument("--workdir", type=Path, required=True, help="its --directory")
-    ap.add_argument("--remote-rules", required=True,
-                    help="comma-separated rules that must run in SLURM jobs (every job of them)")
+    ap.add_argument(
+        "--remote-rules",
+        required=True,
+        help="comma-separated rules that must run in SLURM jobs (every job of them)",
+    )
     ap.add_argument("--summary", type=Path, help="write a short summary here")
     args = ap.parse_args()
     must_be_remote = set(args.remote_rules.split(","))
@@ -114,7 +129,9 @@ def main() -> int:
             problems.append(f"{rule} job announced {n} times for the executor: {label(output)}")
     for b in local:
         if b["rule"] in must_be_remote:
-            problems.append(f"{b['rule']} job ran on the submitting host (localrule): {label(b['output'])}")
+            problems.append(
+                f"{b['rule']} job ran on the submitting host (localrule): {label(b['output'])}"
+            )
     rules_seen = {b["rule"] for b in announced}
     for rule in sorted(must_be_remote - rules_seen):
         problems.append(f"no job of rule {rule} in the run (expected it to be submitted to SLURM)")
@@ -142,24 +159,34 @@ def main() -> int:
         if group:
             group_jobs += 1
             if group.group(1) != sm_id:
-                problems.append(f"SLURM job {slurm_id} ran group {group.group(1)}, but was submitted for {sm_id}")
+                problems.append(
+                    f"SLURM job {slurm_id} ran group {group.group(1)}, but was submitted for {sm_id}"
+                )
         inside = executed_in(slurm_text)
         if not inside:
-            problems.append(f"SLURM job {slurm_id} ({path}) shows no job executed and finished inside it")
+            problems.append(
+                f"SLURM job {slurm_id} ({path}) shows no job executed and finished inside it"
+            )
         ran_in_slurm.update(inside)
 
     for key, n in remote_keys.items():
         if ran_in_slurm[key] == 0:
             problems.append(f"{key[0]} job never ran inside a SLURM job: {label(key[1])}")
         elif ran_in_slurm[key] > 1:
-            problems.append(f"{key[0]} job ran {ran_in_slurm[key]} times inside SLURM jobs: {label(key[1])}")
+            problems.append(
+                f"{key[0]} job ran {ran_in_slurm[key]} times inside SLURM jobs: {label(key[1])}"
+            )
     for key in ran_in_slurm:
         if key not in remote_keys:
-            problems.append(f"a SLURM job ran {key[0]} for outputs the run did not submit: {label(key[1])}")
+            problems.append(
+                f"a SLURM job ran {key[0]} for outputs the run did not submit: {label(key[1])}"
+            )
     for rule in {r for r, _ in remote_keys}:
         n_remote = sum(n for (r, _), n in remote_keys.items() if r == rule)
         if finished[rule] < n_remote:
-            problems.append(f"rule {rule}: {n_remote} jobs submitted, {finished[rule]} reported finished")
+            problems.append(
+                f"rule {rule}: {n_remote} jobs submitted, {finished[rule]} reported finished"
+            )
 
     # slurmctld's view
     states = Counter()
@@ -168,8 +195,8 @@ def main() -> int:
         jobs = squeue_jobs()
     except (OSError, subprocess.CalledProcessError) as err:
         problems.append(f"squeue failed: {err}")
-        jobs = {}
-    if run_id and jobs:
+        jobs = None
+    if run_id and jobs is not None:
         ours = {j: v for j, v in jobs.items() if v[0] == run_id.group(1)}
         submitted_ids = {s for _, s, _ in submissions}
         if set(ours) != submitted_ids:
