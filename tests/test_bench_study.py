@@ -61,3 +61,17 @@ def test_run_study_refuses_a_used_directory(tmp_path):
     (tmp_path / "results").mkdir()
     with pytest.raises(SystemExit, match="empty directory"):
         bench_study.run_study(tmp_path, 1, [], tmp_path / "Snakefile")
+
+
+def test_declared_memory_from_a_dry_run_listing():
+    listing = """
+rule train:
+    input: results/data/blobs.npz
+    resources: tmpdir=/tmp, mem_mb=1024, mem=1 GB, runtime=5
+localrule summarise:
+    resources: tmpdir=/tmp, mem_mb=400, mem=400 MB
+[Thu] Group job run (jobs in lexicogr. order):
+    rule evaluate:
+        resources: tmpdir=/tmp, mem_mb=1200, mem=1.2 GB
+"""
+    assert bench_study.declared_memory(listing) == {"train": 1024, "summarise": 400, "evaluate": 1200}
