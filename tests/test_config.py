@@ -7,6 +7,10 @@ from snapens.config import ConfigError, check_config, config_problems, seeds
 from workflow_utils import ROOT, snakemake, tiny_config
 
 
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+MOONS = {"kind": "moons", "n_samples": 200, "n_train": 100, "random_state": 0, "noise": 0.2}
+
+
 def mutate(path, value):
     """A tiny config with ``path`` (dotted) set to ``value`` (or deleted if ``...``)."""
     config = tiny_config()
@@ -22,31 +26,93 @@ def mutate(path, value):
 
 
 BAD = [
-    # (what, dotted key, value, text the message must contain)
-    ("negative epochs", "training.epochs", -5, "['training']['epochs']"),
-    ("wrong type", "training.batch_size", "thirty-two", "['training']['batch_size']"),
-    ("missing key", "training.momentum", ..., "'momentum' is a required property"),
-    ("unknown schedule (method)", "methods.snapshot.schedule", {"name": "cosine_forever", "lr_max": 0.01},
-     "['methods']['snapshot']['schedule']['name']"),
+    # (what, dotted key, value, text the message must contain: the key and the value)
+    # -- the schema: types, ranges, required and unknown keys
+    ("negative epochs", "training.epochs", -5, "training.epochs = -5: -5 is less than the minimum of 1"),
+    ("string for integer", "training.batch_size", "thirty-two",
+     "training.batch_size = 'thirty-two': 'thirty-two' is not of type 'integer'"),
+    ("fraction for integer", "model.hidden_units", 8.5, "model.hidden_units = 8.5: 8.5 is not of type 'integer'"),
+    ("missing key", "training.momentum", ..., "training.momentum: missing (required)"),
+    ("momentum of one", "training.momentum", 1.0, "training.momentum = 1.0: 1.0 is greater than or equal to"),
+    ("unknown key", "training.epoch", 10, "training.epoch = 10: unknown key (expected one of: epochs,"),
+    ("unknown section", "plots", {"dpi": 300}, 'plots = {"dpi": 300}: unknown key'),
+    ("unknown schedule", "methods.snapshot.schedule", {"name": "cosine_forever", "lr_max": 0.01},
+     "methods.snapshot.schedule.name = 'cosine_forever': must be one of cosine_epoch"),
     ("schedule parameter missing", "methods.snapshot.schedule", {"name": "cosine_epoch"},
-     "'lr_max' is a required property"),
-    ("unknown key", "training.epoch", 10, "'epoch' was unexpected"),
+     "methods.snapshot.schedule.lr_max: missing (required)"),
+    ("another schedule's parameter", "methods.constant.schedule", {"name": "constant", "lr": 0.01, "lr_max": 0.1},
+     "methods.constant.schedule.lr_max = 0.1: unknown key (expected one of: name, lr)"),
+    ("milestone past the end", "methods.nocycle.schedule.milestones", [0.5, 1.5],
+     "methods.nocycle.schedule.milestones[1] = 1.5: 1.5 is greater than or equal to the maximum of 1"),
+    ("unknown dataset kind", "datasets.blobs.kind", "spirals", "datasets.blobs.kind = 'spirals': must be one of"),
+    ("dataset name with a dash", "datasets.my-moons", MOONS, "datasets.my-moons: invalid name"),
+    ("zero cluster spread", "datasets.blobs.cluster_std", 0,
+     "datasets.blobs.cluster_std = 0: 0 is less than or equal to the minimum of 0"),
+    ("zero ECE bins", "evaluation.ece_bins", 0, "evaluation.ece_bins = 0: 0 is less than the minimum of 1"),
+    ("confidence in percent", "evaluation.confidence", 95,
+     "evaluation.confidence = 95: 95 is greater than or equal to the maximum of 1"),
+    ("validation fraction too large", "methods.snapshot_weighted.validation_fraction", 0.7,
+     "methods.snapshot_weighted.validation_fraction = 0.7: 0.7 is greater than the maximum of 0.5"),
+    ("unknown ensemble kind", "methods.independent.ensemble", "bagging",
+     "methods.independent.ensemble = 'bagging': must be one of snapshots, independent"),
+    ("string for boolean", "execution.pack_runs", "yes", "execution.pack_runs = 'yes': 'yes' is not of type 'boolean'"),
+    ("zero threads", "execution.train_threads", 0, "execution.train_threads = 0: 0 is less than the minimum of 1"),
+    ("zero repeats", "study.repeats", 0, "study.repeats = 0: 0 is less than the minimum of 1"),
+    ("negative first seed", "study.first_seed", -1, "study.first_seed = -1: -1 is less than the minimum of 0"),
+    ("no methods", "methods", {}, "methods = {}: needs at least 1 entry"),
+    ("zero members", "methods.snapshot.members", 0, "methods.snapshot.members = 0: 0 is less than the minimum of 1"),
+    # -- rules relating several keys
     ("more cycles than epochs", "methods.snapshot.members", 50,
      "methods.snapshot.members = 50 is more than training.epochs = 12"),
     ("cycles not dividing epochs", "methods.snapshot.members", 5,
      "methods.snapshot.members = 5 does not divide training.epochs = 12"),
-    ("no test data", "datasets.blobs.n_train", 300, "datasets.blobs.n_train = 300 leaves no test data"),
-    ("zero repeats", "study.repeats", 0, "['study']['repeats']"),
+    ("no test data", "datasets.blobs.n_train", 300,
+     "datasets.blobs.n_train = 300 leaves no test data: it must be smaller than datasets.blobs.n_samples = 300"),
+    ("lowest rate above highest", "methods.snapshot_cyclic.schedule",
+     {"name": "triangular", "lr_min": 0.01, "lr_max": 0.001},
+     "methods.snapshot_cyclic.schedule.lr_min = 0.01 must be below methods.snapshot_cyclic.schedule.lr_max = 0.001"),
+    ("milestones out of order", "methods.nocycle.schedule.milestones", [0.75, 0.5],
+     "methods.nocycle.schedule.milestones = [0.75, 0.5] must be strictly increasing"),
+    ("independent members with a cyclic schedule", "methods.independent.schedule",
+     {"name": "cosine_epoch", "lr_max": 0.01}, "methods.independent.schedule.name = 'cosine_epoch': independent"),
+    ("missing data file", "datasets.mine", {"kind": "file", "path": "no/such.csv"},
+     "datasets.mine.path = 'no/such.csv': no such file"),
+    ("validation split without a row per class", "methods.snapshot_weighted.validation_fraction", 0.01,
+     "methods.snapshot_weighted.validation_fraction = 0.01: holds out 1 of the 100 training rows of dataset blobs"),
+    ("digits with every row for training", "datasets.digits", {"kind": "digits", "n_train": 1797, "random_state": 0},
+     "datasets.digits.n_train = 1797 leaves no test data: it must be smaller than the 1797 digits"),
 ]
 
 
+def tree(path):
+    """Every file under ``path`` with its size, modification time and bytes."""
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns, p.read_bytes()) for p in path.rglob("*") if p.is_file()}
+
+
 @pytest.mark.parametrize("what,key,value,message", BAD, ids=[b[0] for b in BAD])
-def test_bad_config_stops_before_any_job(tmp_path, what, key, value, message):
+def test_bad_config_is_named_in_process(what, key, value, message):
+    with pytest.raises(ConfigError) as err:
+        check_config(mutate(key, value), SCHEMA)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("what,key,value,message", BAD, ids=[b[0] for b in BAD])
+def test_bad_config_stops_the_workflow_before_any_job(tmp_path, what, key, value, message):
+    results = tmp_path / "work" / "results"
+    (results / "tables").mkdir(parents=True)
+    (results / "tables" / "summary.csv").write_text("an earlier study's table\n")
+    before = tree(results)
     res = snakemake(tmp_path / "work", mutate(key, value), "--cores", "1")
     out = res.stdout + res.stderr
     assert res.returncode != 0, out
     assert message in out, out
-    assert not (tmp_path / "work" / "results").exists()
+    assert "invalid config" in out and "Traceback" not in out, out
+    assert "jobs" not in out.split("invalid config")[0] and "rule " not in out, out
+    assert tree(results) == before
+
+
+def test_every_bad_config_is_distinct():
+    assert len({b[0] for b in BAD}) == len({(b[1], repr(b[2])) for b in BAD}) == len(BAD) >= 20
 
 
 def test_problems_are_all_reported_at_once():
@@ -56,12 +122,12 @@ def test_problems_are_all_reported_at_once():
     problems = config_problems(config)
     assert len(problems) == 2
     with pytest.raises(ConfigError, match="milestones"):
-        check_config(config)
+        check_config(config, SCHEMA)
 
 
 def test_default_config_is_the_seed_study():
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    check_config(config)
+    check_config(config, SCHEMA)
     assert config["study"]["repeats"] == 30 and len(seeds(config)) == 30
     assert set(config["methods"]) == {
         "snapshot", "snapshot_step", "snapshot_weighted", "snapshot_cyclic", "nocycle", "constant",
@@ -72,3 +138,15 @@ def test_default_config_is_the_seed_study():
     for m in config["methods"].values():
         assert m["members"] == 10
     assert config["methods"]["snapshot"]["schedule"] == {"name": "cosine_epoch", "lr_max": 0.01}
+
+
+def test_config_hash_is_stable_and_ignores_execution():
+    from snapens.config import config_hash, study_config
+
+    a, b = tiny_config(), tiny_config()
+    b["execution"]["pack_runs"] = not b["execution"]["pack_runs"]
+    b["training"] = dict(reversed(list(b["training"].items())))  # key order does not count
+    assert config_hash(study_config(a)) == config_hash(study_config(b))
+    b["training"]["epochs"] += 1
+    assert config_hash(study_config(a)) != config_hash(study_config(b))
+    assert len(config_hash(a)) == 16

@@ -1,70 +1,198 @@
-"""Checks of the study config that a JSON schema cannot express.
+"""Every check of the study config, in one place, before any job starts.
 
-The workflow validates the config against ``workflow/schemas/config.schema.yaml``
-first (types, ranges, unknown keys), then calls :func:`check_config` for the
-rules that relate several keys. Both run before any job starts.
+:func:`check_config` validates the config against the JSON schema
+(``workflow/schemas/config.schema.yaml``: types, ranges, required and unknown
+keys), then, if that passes, checks the rules that relate several keys. Every
+problem is reported at once, each as ``dotted.key = value: what is wrong``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
 from snapens.schedules import CYCLIC
+
+DIGITS_ROWS = 1797  # rows of scikit-learn's bundled digits
 
 
 class ConfigError(ValueError):
     """The config is invalid; the message names every offending key and value."""
 
 
-def config_problems(config: dict[str, Any]) -> list[str]:
-    """Every cross-field problem of a schema-valid config, one message each."""
+# --- the schema ---------------------------------------------------------------
+
+
+def _key(path) -> str:
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str) if isinstance(value, (dict, list)) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _describe(error) -> list[str]:
+    """Messages for a jsonschema ``ValidationError``, one per offending key."""
+    key, value, kind = _key(error.absolute_path), error.instance, error.validator
+    if kind == "required":
+        missing = re.match(r"'(.+)' is a required property", error.message)
+        return [f"{_join(key, missing.group(1) if missing else '?')}: missing (required)"]
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = list(error.schema.get("properties", {}))
+        expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        return [f"{_join(key, extra)} = {_show(value[extra])}: unknown key{expected}"
+                for extra in value if extra not in allowed]
+    if "propertyNames" in error.absolute_schema_path:
+        return [f"{_join(key, str(value))}: invalid name, use letters, digits and _ only"]
+    if kind == "enum":
+        return [f"{key} = {_show(value)}: must be one of {', '.join(map(str, error.validator_value))}"]
+    if kind == "minProperties":
+        return [f"{key} = {_show(value)}: needs at least {error.validator_value} entry"]
+    return [f"{key or 'config'} = {_show(value)}: {error.message}"]
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(Path(path).read_text())
+
+
+def schema_problems(config: Any, schema: dict[str, Any]) -> list[str]:
+    """Every violation of the JSON ``schema``, one message per key, in key order."""
+    import jsonschema
+
+    errors = jsonschema.Draft202012Validator(schema).iter_errors(config)
+    problems: list[str] = []
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        problems += [p for p in _describe(error) if p not in problems]
+    return problems
+
+
+# --- rules relating several keys ------------------------------------------------
+
+
+def _classes(ds: dict[str, Any]) -> int | None:
+    """Classes of a generated dataset (a ``file`` dataset's are known once read)."""
+    return {"blobs": ds.get("centers"), "moons": 2, "circles": 2, "digits": 10}.get(ds["kind"])
+
+
+def dataset_problems(name: str, ds: dict[str, Any]) -> list[str]:
     problems = []
-    epochs = config["training"]["epochs"]
-    for name, ds in config["datasets"].items():
-        if ds["kind"] == "file" and not Path(ds["path"]).is_file():
-            problems.append(f"datasets.{name}.path = {ds['path']!r}: no such file")
-        if "n_samples" in ds and "n_train" in ds and ds["n_train"] >= ds["n_samples"]:
+    if ds["kind"] == "file" and not Path(ds["path"]).is_file():
+        problems.append(f"datasets.{name}.path = {ds['path']!r}: no such file")
+    rows = DIGITS_ROWS if ds["kind"] == "digits" else ds.get("n_samples")
+    if rows is not None and "n_train" in ds and ds["n_train"] >= rows:
+        source = f"the {rows} digits" if ds["kind"] == "digits" else f"datasets.{name}.n_samples = {rows}"
+        problems.append(
+            f"datasets.{name}.n_train = {ds['n_train']} leaves no test data: it must be "
+            f"smaller than {source}"
+        )
+    return problems
+
+
+def validation_problems(name: str, fraction: float, datasets: dict[str, Any]) -> list[str]:
+    """A stratified validation split must hold, and leave, a row of every class."""
+    problems = []
+    for ds_name, ds in datasets.items():
+        classes, n = _classes(ds), ds.get("n_train")
+        if not fraction or classes is None or n is None:
+            continue
+        held = math.ceil(fraction * n)
+        if held < classes or n - held < classes:
             problems.append(
-                f"datasets.{name}.n_train = {ds['n_train']} leaves no test data: it must be "
-                f"smaller than datasets.{name}.n_samples = {ds['n_samples']}"
-            )
-    for name, method in config["methods"].items():
-        members, schedule = method["members"], method["schedule"]
-        if members > epochs and method.get("ensemble", "snapshots") == "snapshots":
-            problems.append(
-                f"methods.{name}.members = {members} is more than training.epochs = {epochs}: "
-                "there cannot be more snapshots (cycles) than epochs"
-            )
-        elif schedule["name"] in CYCLIC and method.get("ensemble", "snapshots") == "snapshots" and epochs % members:
-            problems.append(
-                f"methods.{name}.members = {members} does not divide training.epochs = {epochs}: "
-                f"a {schedule['name']} schedule would end {epochs % members} epochs into an "
-                "unfinished cycle, after its last snapshot"
-            )
-        if schedule["name"] == "triangular" and schedule["lr_min"] >= schedule["lr_max"]:
-            problems.append(
-                f"methods.{name}.schedule.lr_min = {schedule['lr_min']} must be below "
-                f"methods.{name}.schedule.lr_max = {schedule['lr_max']}"
-            )
-        if method.get("ensemble") == "independent" and schedule["name"] in CYCLIC:
-            problems.append(
-                f"methods.{name}.schedule.name = {schedule['name']}: independent members are "
-                "trained with one non-cyclic schedule each (e.g. step_decay)"
-            )
-        milestones = schedule.get("milestones")
-        if milestones is not None and list(milestones) != sorted(set(milestones)):
-            problems.append(
-                f"methods.{name}.schedule.milestones = {list(milestones)} must be strictly increasing"
+                f"methods.{name}.validation_fraction = {fraction}: holds out {held} of the {n} "
+                f"training rows of dataset {ds_name} ({classes} classes); both parts need at "
+                "least one row of every class"
             )
     return problems
 
 
-def check_config(config: dict[str, Any]) -> None:
-    """Raise :class:`ConfigError` listing every cross-field problem."""
-    problems = config_problems(config)
+def method_problems(name: str, method: dict[str, Any], epochs: int) -> list[str]:
+    """A method's members and schedule against the training length."""
+    problems = []
+    members, schedule = method["members"], method["schedule"]
+    snapshots = method.get("ensemble", "snapshots") == "snapshots"
+    if snapshots and members > epochs:
+        problems.append(
+            f"methods.{name}.members = {members} is more than training.epochs = {epochs}: "
+            "there cannot be more snapshots (cycles) than epochs"
+        )
+    elif snapshots and schedule["name"] in CYCLIC and epochs % members:
+        problems.append(
+            f"methods.{name}.members = {members} does not divide training.epochs = {epochs}: "
+            f"a {schedule['name']} schedule would end {epochs % members} epochs into an "
+            "unfinished cycle, after its last snapshot"
+        )
+    if schedule["name"] == "triangular" and schedule["lr_min"] >= schedule["lr_max"]:
+        problems.append(
+            f"methods.{name}.schedule.lr_min = {schedule['lr_min']} must be below "
+            f"methods.{name}.schedule.lr_max = {schedule['lr_max']}"
+        )
+    if not snapshots and schedule["name"] in CYCLIC:
+        problems.append(
+            f"methods.{name}.schedule.name = {schedule['name']!r}: independent members are "
+            "trained with one non-cyclic schedule each (e.g. step_decay)"
+        )
+    milestones = schedule.get("milestones")
+    if milestones is not None and list(milestones) != sorted(set(milestones)):
+        problems.append(
+            f"methods.{name}.schedule.milestones = {list(milestones)} must be strictly increasing"
+        )
+    return problems
+
+
+def config_problems(config: dict[str, Any]) -> list[str]:
+    """Every cross-field problem of a schema-valid config, one message each."""
+    problems = []
+    for name, ds in config["datasets"].items():
+        problems += dataset_problems(name, ds)
+    for name, method in config["methods"].items():
+        problems += validation_problems(name, method.get("validation_fraction", 0), config["datasets"])
+        problems += method_problems(name, method, config["training"]["epochs"])
+    return problems
+
+
+def check_config(config: dict[str, Any], schema: dict[str, Any] | str | Path | None = None) -> None:
+    """Raise :class:`ConfigError` listing every problem: the schema's (when a
+    ``schema`` or its path is given), then, for a schema-valid config, the
+    cross-field ones."""
+    if schema is not None and not isinstance(schema, dict):
+        schema = load_schema(schema)
+    problems = schema_problems(config, schema) if schema is not None else []
+    if not problems:
+        problems = config_problems(config)
     if problems:
-        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+        raise ConfigError(
+            f"invalid config ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n  - "
+            + "\n  - ".join(problems)
+        )
+
+
+# --- identity -------------------------------------------------------------------
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """First 16 hex digits of the SHA-256 of a config's canonical JSON."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def study_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of the config that decides the results: all but ``execution``
+    (packing and threads leave every table unchanged, tested)."""
+    return {key: value for key, value in config.items() if key != "execution"}
 
 
 def seeds(config: dict[str, Any]) -> list[int]:

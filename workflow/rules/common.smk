@@ -4,15 +4,17 @@ import math
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from snapens.config import ConfigError, check_config, seeds
+from snapens.config import ConfigError, check_config, seeds, study_config
 
 min_version("9.0")
 
-validate(config, schema="../schemas/config.schema.yaml")
+# Every problem of the config at once, named by key and value, before any job;
+# then Snakemake's validation fills in the schema's defaults.
 try:
-    check_config(config)
+    check_config(config, f"{workflow.current_basedir}/../schemas/config.schema.yaml")
 except ConfigError as err:
     raise WorkflowError(str(err))
+validate(config, schema="../schemas/config.schema.yaml")
 
 SEEDS = seeds(config)
 DATASETS = list(config["datasets"])
@@ -147,6 +149,7 @@ TABLES = {
     "learning": "results/tables/learning_curves.csv",
     "markdown": "results/tables/summary.md",
     "headline": "results/tables/headline.rst",
+    "study": "results/tables/study.json",
 }
 
 
