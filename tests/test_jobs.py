@@ -39,3 +39,16 @@ def test_missing_snapshot_is_reported(tmp_path):
     (tmp_path / "snapshots").mkdir()
     with pytest.raises(ValueError, match="expected 3 snapshots"):
         jobs._snapshot_files(tmp_path, 3)
+
+
+def test_probabilities_inconsistent_with_their_snapshots_or_not_summing_to_one(tmp_path):
+    y = np.array([0, 1, 2, 1])
+    path = tmp_path / "probabilities.npz"
+    np.savez(path, probs=np.full((2, 4, 3), 1 / 3), epochs=np.array([5, 10, 15]))
+    with pytest.raises(ValueError, match="probabilities.npz: 2 members' probabilities for 3 snapshot epochs"):
+        jobs.load_probabilities(path, y)
+    np.savez(path, probs=np.full((3, 4, 3), 0.2), epochs=np.array([5, 10, 15]))
+    with pytest.raises(ValueError, match="probabilities.npz: probabilities of a sample do not sum to 1"):
+        jobs.load_probabilities(path, y)
+    np.savez(path, probs=np.full((3, 4, 3), 1 / 3), epochs=np.array([5, 10, 15]))
+    assert jobs.load_probabilities(path, y).shape == (3, 4, 3)
