@@ -9,7 +9,6 @@ runs can be packed into one process without changing any number.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import platform
@@ -23,14 +22,24 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from snapens.config import config_hash
 from snapens.data import load_dataset, make_dataset, save_dataset, validation_split
-from snapens.io import atomic_path, write_csv, write_json, write_text
+from snapens.io import atomic_path, read_json, read_table, write_csv, write_json, write_text
 
 log = logging.getLogger("snapens")
 
 READY = "ready after %.2fs of start-up"  # parsed by snapens.bench_study
 
-PACKAGES = ("tensorflow-cpu", "keras", "numpy", "scikit-learn", "scipy", "pandas", "snakemake")
+# package recorded in run.json -> the distributions that may provide it
+PACKAGES = {
+    "tensorflow": ("tensorflow-cpu", "tensorflow"),
+    "keras": ("keras",),
+    "numpy": ("numpy",),
+    "scikit-learn": ("scikit-learn",),
+    "scipy": ("scipy",),
+    "pandas": ("pandas",),
+    "snakemake": ("snakemake",),
+}
 
 
 def since_process_start() -> float:
@@ -83,10 +92,14 @@ def run_dirs(files: str | Sequence[str]) -> list[Path]:
 
 
 def versions() -> dict[str, str]:
+    """Python's and the study's packages' versions (``"missing"`` if not installed)."""
     found = {"python": platform.python_version()}
-    for pkg in PACKAGES:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            found[pkg] = metadata.version(pkg)
+    for name, dists in PACKAGES.items():
+        found[name] = "missing"
+        for dist in dists:
+            with contextlib.suppress(metadata.PackageNotFoundError):
+                found[name] = metadata.version(dist)
+                break
     return found
 
 
@@ -156,6 +169,7 @@ def train(
                 "method": run_config["method"],
                 "seed": int(seed),
                 "config": run_config,
+                "config_sha256": config_hash(run_config),
                 "snapshot_epochs": result.snapshot_epochs,
                 "train_rows": len(fit_idx),
                 "validation_rows": val_idx.tolist(),
@@ -231,7 +245,7 @@ def evaluate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15, thre
     data = load_dataset(data_path)
     ready()
     for run_dir in map(Path, run_dirs):
-        meta = json.loads((run_dir / "run.json").read_text())
+        meta = read_json(run_dir / "run.json")
         epochs = meta["snapshot_epochs"]
         model, weights = load_snapshots(_snapshot_files(run_dir, len(epochs)))
         probs = np.stack([predict(model, w, data.X_test) for w in weights])
@@ -261,8 +275,11 @@ def load_probabilities(path: str | Path, y_test: np.ndarray) -> np.ndarray:
     try:
         with np.load(path, allow_pickle=False) as npz:
             probs = npz["probs"]
+            epochs = npz["epochs"] if "epochs" in npz.files else None
     except (OSError, KeyError, ValueError, EOFError) as exc:
         raise ValueError(f"{path}: not a readable probabilities file ({exc})") from exc
+    if epochs is not None and probs.ndim == 3 and len(epochs) != probs.shape[0]:
+        raise ValueError(f"{path}: {probs.shape[0]} members' probabilities for {len(epochs)} snapshot epochs")
     if probs.ndim != 3 or probs.shape[1] != len(y_test) or probs.shape[2] <= int(y_test.max()):
         raise ValueError(
             f"{path}: probabilities have shape {probs.shape}, expected (members, {len(y_test)}, "
@@ -270,6 +287,8 @@ def load_probabilities(path: str | Path, y_test: np.ndarray) -> np.ndarray:
         )
     if not np.all(np.isfinite(probs)) or np.any(probs < 0):
         raise ValueError(f"{path}: probabilities contain negative, NaN or infinite values")
+    if not np.allclose(probs.sum(axis=-1), 1, atol=1e-4):
+        raise ValueError(f"{path}: probabilities of a sample do not sum to 1")
     return probs
 
 
@@ -303,28 +322,45 @@ def aggregate(data_path, run_dirs: Sequence[str | Path], ece_bins: int = 15) -> 
                  f", weighted {weighted['accuracy'].iloc[0]:.3f}" if len(weighted) else "")
 
 
+# the columns of each per-run table that the study tables use
+RUN_TABLES = {
+    "members": ("member", "epoch", "accuracy", "nll", "brier", "ece"),
+    "ensemble": ("k", "accuracy", "nll", "brier", "ece", "vote_accuracy"),
+    "averaged": ("model", "accuracy", "nll", "brier", "ece"),
+    "diversity": ("i", "j", "disagreement", "correlation"),
+    "training": ("epoch", "lr", "loss", "accuracy"),
+    "weighted": ("model", "accuracy", "nll", "brier", "ece", "weights"),
+}
+
+
 def summarise(
     runs: Sequence[tuple[str, str, int, str | Path]],
     outputs: dict[str, str | Path],
     confidence: float,
     title: str,
     independent: dict[str, str] | None = None,
+    study: dict[str, Any] | None = None,
 ) -> None:
     """Study tables from every run: ``runs``, ``summary`` (+ markdown), ``paired``,
     ``curves``, ``diversity`` and ``dee`` (deep ensemble equivalents against the
-    method named for each dataset in ``independent``)."""
+    method named for each dataset in ``independent``). ``study`` (the resolved
+    config without ``execution``) is written with its hash to ``outputs["study"]``
+    and the hash is quoted in the markdown and headline."""
     from snapens import tables
+    from snapens.config import config_hash
 
     ready()
 
-    def read(run_dir, name):
-        return pd.read_csv(Path(run_dir) / name)
+    def read(run_dir, method):
+        members = study["methods"][method]["members"] if study else None
+        return {
+            name: read_table(Path(run_dir) / f"{name}.csv", RUN_TABLES[name], rows)
+            for name, rows in (("members", members), ("ensemble", members), ("averaged", None),
+                               ("diversity", members and members**2), ("training", None),
+                               ("weighted", None))
+        }
 
-    records = [
-        (ds, m, seed, {name: read(d, f"{name}.csv")
-                       for name in ("members", "ensemble", "averaged", "diversity", "training", "weighted")})
-        for ds, m, seed, d in runs
-    ]
+    records = [(ds, m, seed, read(d, m)) for ds, m, seed, d in runs]
     run_df = pd.DataFrame([
         tables.run_row(ds, m, seed, t["members"], t["ensemble"], t["averaged"], t["diversity"],
                        t["weighted"])
@@ -349,8 +385,11 @@ def summarise(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
         outputs["diversity"],
     )
-    write_text(tables.summary_markdown(summary, paired_df, confidence, title, dee), outputs["markdown"])
-    write_text(tables.headline_rst(summary, paired_df, confidence), outputs["headline"])
+    digest = config_hash(study) if study is not None else None
+    if study is not None and "study" in outputs:
+        write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])
+    write_text(tables.summary_markdown(summary, paired_df, confidence, title, dee, digest), outputs["markdown"])
+    write_text(tables.headline_rst(summary, paired_df, confidence, digest), outputs["headline"])
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))
 
 
@@ -377,7 +416,7 @@ def decision_regions(data_path, runs: dict[str, str | Path], out_stem: str | Pat
     panels = {}
     for method, run_dir in runs.items():
         run_dir = Path(run_dir)
-        meta = json.loads((run_dir / "run.json").read_text())
+        meta = read_json(run_dir / "run.json")
         probs = predict_snapshots(_snapshot_files(run_dir, len(meta["snapshot_epochs"])), grid)
         panels[f"{method}: final model"] = probs[-1]
         panels[f"{method}: ensemble of {len(probs)}"] = average(probs)

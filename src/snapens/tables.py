@@ -204,13 +204,21 @@ def _versus_section(sdf, paired_df, dataset, model, against, title, label, note=
     return [*lines, ""]
 
 
+def provenance_line(config_hash: str | None) -> list[str]:
+    if not config_hash:
+        return []
+    return [f"Study config hash: `{config_hash}` (SHA-256 of the resolved config without "
+            "`execution`; `results/tables/study.json` holds that config).", ""]
+
+
 def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float, title: str,
-                     dee: pd.DataFrame | None = None) -> str:
+                     dee: pd.DataFrame | None = None, config_hash: str | None = None) -> str:
     """A readable account of the headline comparison: final model vs full ensemble."""
     pct = int(round(confidence * 100))
     lines = [
         f"# {title}",
         "",
+        *provenance_line(config_hash),
         f"Means over repeats with {pct}% confidence intervals (Student t). "
         "*Final* is the last snapshot of each run (k = 1), *ensemble* the average of "
         "the probabilities of all M snapshots (declared in advance, not chosen on test data). "
@@ -307,11 +315,12 @@ def _pair(paired_df, dataset, metric, method, a_model="ensemble", b_model="final
     return sel.iloc[0]
 
 
-def headline_rst(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float) -> str:
+def headline_rst(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float,
+                 config_hash: str | None = None) -> str:
     """The headline answer as reStructuredText (the report's front page includes it):
     final model vs full ensemble, accuracy and NLL, per dataset and method."""
     pct = int(round(confidence * 100))
-    out = []
+    out = [line.replace("`", "``") for line in provenance_line(config_hash)]
     for dataset, sdf in summary.groupby("dataset", sort=False):
         lead = "snapshot" if "snapshot" in set(sdf.method) else sdf.method.iloc[0]
         acc, nll = _pair(paired_df, dataset, "accuracy", lead), _pair(paired_df, dataset, "nll", lead)

@@ -32,5 +32,6 @@ rule summarise:
         confidence=config["evaluation"]["confidence"],
         title=config["study"]["title"],
         independent=independent_reference(),
+        study=study_config(config),
     script:
         "../scripts/summarise.py"

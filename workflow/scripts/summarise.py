@@ -7,4 +7,5 @@ with job_log(snakemake.log[0]):
         snakemake.params.confidence,
         snakemake.params.title,
         snakemake.params.independent,
+        snakemake.params.study,
     )
