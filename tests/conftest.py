@@ -25,3 +25,16 @@ def blobs():
         dict(kind="blobs", n_samples=1100, centers=3, n_features=2, cluster_std=2.0,
              random_state=2, n_train=100)
     )
+
+
+@pytest.fixture(scope="session")
+def small_study(tmp_path_factory):
+    """``results/`` of the small study (workflow_utils.small_config) run
+    uninterrupted on one core: the reference that runs on two cores, one seed
+    per job and interrupted runs must match byte for byte."""
+    from workflow_utils import small_config, snakemake
+
+    work = tmp_path_factory.mktemp("small-study")
+    res = snakemake(work, small_config(), "--cores", "1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return work / "results"

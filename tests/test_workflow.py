@@ -1,25 +1,27 @@
 """End-to-end: the workflow on a tiny config, its output contract (STUDY.md
 section 7), and byte-identical tables across reruns, core counts and packing."""
 
-import filecmp
-import shutil
 import json
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from snapens import metrics
+from snapens.config import config_hash
 from snapens.schedules import Budget, learning_rates
-from workflow_utils import ROOT, copy_workflow, job_counts, snakemake, tiny_config
+from workflow_utils import (ROOT, copy_workflow, job_counts, same_tables, small_config, snakemake, tiny_config,
+                            write_config)
 
 pytestmark = pytest.mark.slow
 
 CONFIG = tiny_config()
 SEEDS = [CONFIG["study"]["first_seed"] + i for i in range(CONFIG["study"]["repeats"])]
 TABLES = ["runs.csv", "summary.csv", "paired_tests.csv", "curves.csv", "summary.md", "diversity.csv",
-          "deep_ensemble_equivalent.csv", "learning_curves.csv"]
+          "deep_ensemble_equivalent.csv", "learning_curves.csv", "headline.rst", "study.json"]
 
 
 def run_dirs(results):
@@ -145,29 +147,15 @@ def test_snapshot_epochs_and_learning_rates(study):
             np.testing.assert_allclose(g["lr"], expected, rtol=1e-6, atol=1e-9)
 
 
-def _same_tables(a, b):
-    for name in TABLES:
-        assert filecmp.cmp(a / "tables" / name, b / "tables" / name, shallow=False), name
-    for method, seed, run in run_dirs(a):
-        rel = run.relative_to(a)
-        for name in ("training.csv", "members.csv", "ensemble.csv", "averaged.csv", "diversity.csv",
-                     "weighted.csv"):
-            assert filecmp.cmp(run / name, b / rel / name, shallow=False), rel / name
-
-
-def test_rerun_on_one_core_gives_identical_tables(study, tmp_path):
-    res = snakemake(tmp_path, CONFIG, "--cores", "1")
-    assert res.returncode == 0, res.stdout + res.stderr
-    _same_tables(study, tmp_path / "results")
-
-
-def test_one_run_per_job_gives_identical_tables(study, tmp_path):
-    config = tiny_config()
+def test_one_run_per_job_on_two_cores_gives_the_tables_of_packed_jobs_on_one_core(small_study, tmp_path):
+    config = small_config()
     config["execution"]["pack_runs"] = False
     res = snakemake(tmp_path, config, "--cores", "2")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert len(list((tmp_path / "results" / "benchmarks" / "train" / "blobs" / "snapshot").glob("seed-*.tsv"))) == 2
-    _same_tables(study, tmp_path / "results")
+    seeds = len(config["methods"]) * config["study"]["repeats"]
+    assert len(list((tmp_path / "results" / "benchmarks" / "train" / "blobs").glob("*/seed-*.tsv"))) == seeds
+    same_tables(small_study, tmp_path / "results", TABLES,
+                ("training.csv", "members.csv", "ensemble.csv", "averaged.csv", "diversity.csv", "weighted.csv"))
 
 
 def test_lint_and_format(tmp_path):
@@ -216,6 +204,130 @@ def test_changing_a_plot_script_reruns_only_that_figure(study):
     assert job_counts(again.stdout + again.stderr) == {}
 
 
+def test_run_json_records_provenance(study):
+    for method, seed, run in run_dirs(study):
+        meta = json.loads((run / "run.json").read_text())
+        assert meta["seed"] == seed and meta["method"] == method
+        config = meta["config"]
+        assert config["method_config"]["schedule"] == CONFIG["methods"][method]["schedule"]
+        assert config["training"]["epochs"] == CONFIG["training"]["epochs"]
+        assert meta["config_sha256"] == config_hash(config)
+        assert set(meta["versions"]) >= {"python", "tensorflow", "keras", "numpy", "scikit-learn"}
+        assert "missing" not in meta["versions"].values(), meta["versions"]
+        assert meta["platform"] and meta["started"] < meta["finished"] and meta["wall_seconds"] > 0
+
+
+def test_tables_carry_the_study_config_hash(study):
+    record = json.loads((study / "tables" / "study.json").read_text())
+    digest = record["config_sha256"]
+    assert digest == config_hash(record["config"]) and len(digest) == 16
+    for method, spec in CONFIG["methods"].items():  # as configured, plus the schema's defaults
+        assert record["config"]["methods"][method].items() >= spec.items(), method
+    assert record["config"]["training"]["epochs"] == CONFIG["training"]["epochs"]
+    assert "execution" not in record["config"]
+    assert record["runs"] == len(CONFIG["methods"]) * len(SEEDS)
+    assert digest in (study / "tables" / "summary.md").read_text()
+    assert digest in (study / "tables" / "headline.rst").read_text()
+
+
+def test_every_job_stays_within_its_memory_request(study):
+    from snapens.bench_study import job_times, memory_requests
+
+    work = study.parent
+    jobs = job_times(work)
+    requests = memory_requests(work, [work / "config.yaml"], work / "Snakefile")
+    assert set(jobs["rule"]) <= set(requests), set(jobs["rule"]) - set(requests)
+    for _, job in jobs.iterrows():
+        assert 0 < job.max_rss_mb <= requests[job.rule], job
+    # eight of the largest jobs at once (--cores 8) fit in 24 GiB with room to spare
+    assert 8 * max(requests.values()) < 24 * 1024 / 2
+
+
+def _dry_run_after(study, tmp_path, change):
+    """Job counts of a dry run of the finished study with ``change(config)`` applied."""
+    config = tiny_config()
+    change(config)
+    work = study.parent
+    res = snakemake(work, write_config(config, tmp_path / "changed.yaml"), "-n", snakefile=work / "Snakefile")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return job_counts(res.stdout + res.stderr)
+
+
+def test_changing_a_parameter_reruns_exactly_the_runs_it_affects(study, tmp_path):
+    def lr_of_one_method(c):
+        c["methods"]["snapshot"]["schedule"]["lr_max"] = 0.02
+
+    def ece_bins(c):
+        c["evaluation"]["ece_bins"] = 10
+
+    def hidden_units(c):
+        c["model"]["hidden_units"] = 9
+
+    def title(c):
+        c["study"]["title"] = "Another title"
+
+    assert _dry_run_after(study, tmp_path, lambda c: None) == {}
+    one = _dry_run_after(study, tmp_path, lr_of_one_method)
+    assert (one["train"], one["evaluate"], one["aggregate"], one["summarise"]) == (1, 1, 1, 1), one
+    bins = _dry_run_after(study, tmp_path, ece_bins)
+    assert "train" not in bins and bins["evaluate"] == bins["aggregate"] == len(CONFIG["methods"]), bins
+    model = _dry_run_after(study, tmp_path, hidden_units)
+    assert model["train"] == len(CONFIG["methods"]), model
+    titled = _dry_run_after(study, tmp_path, title)
+    assert not {"train", "evaluate", "aggregate"} & set(titled) and titled["summarise"] == 1, titled
+
+
+# Each damages a file of the finished study (in ``work``) and returns the
+# arguments that make Snakemake run the job reading it, the job's message
+# (with the path the job sees) and the outputs that must not survive.
+RUN = Path("results") / "runs" / "blobs" / "snapshot" / f"seed-{SEEDS[0]}"
+
+
+def _damage_snapshot(work):
+    snapshot = RUN / "snapshots" / "snapshot-02.keras"
+    (work / snapshot).write_bytes((work / snapshot).read_bytes()[:300])
+    return (["--forcerun", "evaluate", "--", str(RUN / "members.csv")], f"{snapshot}: cannot load snapshot",
+            [RUN / "probabilities.npz", RUN / "members.csv"])
+
+
+def _empty_data(work):
+    data = Path("results") / "data" / "blobs.npz"
+    (work / data).write_bytes(b"")
+    return [str(RUN / "run.json")], f"{data}: not a readable dataset file", [RUN / "run.json", RUN / "training.csv"]
+
+
+def _wrong_shape_probabilities(work):
+    path = RUN / "probabilities.npz"
+    np.savez(work / path, probs=np.full((3, 5, 3), 1 / 3), epochs=np.array([3, 7, 11]))
+    return [str(RUN / "ensemble.csv")], f"{path}: probabilities have shape (3, 5, 3)", [RUN / "ensemble.csv"]
+
+
+def _short_member_table(work):
+    path = RUN / "members.csv"
+    lines = (work / path).read_text().splitlines()
+    (work / path).write_text("\n".join(lines[:-1]) + "\n")
+    return (["results/tables/summary.csv"], f"{path}: 2 rows, expected 3",
+            [Path("results") / "tables" / "summary.csv"])
+
+
+BAD_FILES = [("truncated snapshot", _damage_snapshot), ("empty data file", _empty_data),
+             ("probabilities of the wrong shape", _wrong_shape_probabilities),
+             ("member table missing a row", _short_member_table)]
+
+
+@pytest.mark.parametrize("what,damage", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_file_fails_the_job_that_reads_it_naming_the_file(study, tmp_path, what, damage):
+    work = tmp_path / "work"
+    shutil.copytree(study.parent, work, symlinks=True)
+    args, message, removed = damage(work)
+    res = snakemake(work, work / "config.yaml", "--cores", "2", *args, snakefile=work / "Snakefile")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out
+    assert f"error: {message}" in out, out  # the job's own message, on the console
+    for path in removed:  # the failed job's outputs are gone: nothing downstream can use them
+        assert not (work / path).exists(), path
+
+
 @pytest.mark.skipif(not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")),
                     reason="needs Chromium (.ci/run installs it)")
 def test_report_opens_in_a_browser_with_figures_visible(study, tmp_path):
@@ -226,6 +338,8 @@ def test_report_opens_in_a_browser_with_figures_visible(study, tmp_path):
                     snakefile=work / "Snakefile")
     assert res.returncode == 0, res.stderr
     report = study / "report.html"
+    digest = json.loads((study / "tables" / "study.json").read_text())["config_sha256"]
+    assert digest in report.read_text(), "the front page quotes the study's config hash"
     figures = report_check.figures_in(report)
     assert len(figures) == 8
     assert report_check.check(report, tmp_path / "shots") == []

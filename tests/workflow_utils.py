@@ -57,3 +57,29 @@ def job_counts(output: str) -> dict[str, int]:
             elif parts and parts[0] == "total":
                 table = False
     return counts
+
+
+SMALL_SEEDS = (7, 8, 9)
+
+
+def small_config() -> dict:
+    """Two methods (snapshots of one run, independent members), three seeds,
+    enough epochs that a packed training job takes a few seconds."""
+    config = tiny_config()
+    config["study"]["repeats"] = len(SMALL_SEEDS)
+    config["training"]["epochs"] = 60
+    config["methods"] = {m: config["methods"][m] for m in ("snapshot", "independent")}
+    return config
+
+
+def same_tables(a: Path, b: Path, tables, run_files=("training.csv", "members.csv", "ensemble.csv")) -> None:
+    """Assert byte-identical study tables and per-run tables under two ``results/``."""
+    import filecmp
+
+    for name in tables:
+        assert filecmp.cmp(a / "tables" / name, b / "tables" / name, shallow=False), name
+    runs = sorted(p.relative_to(a) for p in (a / "runs").glob("*/*/seed-*"))
+    assert runs and runs == sorted(p.relative_to(b) for p in (b / "runs").glob("*/*/seed-*"))
+    for run in runs:
+        for name in run_files:
+            assert filecmp.cmp(a / run / name, b / run / name, shallow=False), run / name
