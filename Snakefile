@@ -1,6 +1,17 @@
 # The snapshot-ensemble study. Run `make study` (or `snakemake --cores 8`);
 # the stages live in workflow/rules/, the science in src/snapens/.
+import os
+import sys
 
+# The study's library comes from this checkout, for Snakemake and, through
+# PYTHONPATH, for every job: an environment holding only environment.yml's
+# packages (conda's, or a cluster's) runs the workflow without installing it.
+SRC = os.path.join(workflow.basedir, "src")
+if SRC not in sys.path:
+    sys.path.insert(0, SRC)
+PYTHONPATH = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+if SRC not in PYTHONPATH:
+    os.environ.update(PYTHONPATH=os.pathsep.join(p for p in [SRC, *PYTHONPATH] if p))
 
 # The default study; a --configfile given on the command line replaces it
 # (rather than being merged into it), so config/full.yaml means what it says.

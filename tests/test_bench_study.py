@@ -5,7 +5,7 @@ import json
 import pytest
 
 from snapens import bench_study
-from snapens.jobs import READY
+from snapens.logs import READY
 
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
@@ -23,12 +23,12 @@ def test_job_times_rules_startup_and_summary(tmp_path):
     job(tmp_path, "train/blobs/snapshot", 20.0, 800.0,
         "x INFO job process up after 0.60s\nx INFO " + READY % 8.25 + "\n")
     job(tmp_path, "train/blobs/constant", 30.0, 790.0, "x INFO " + READY % 7.75 + "\n")
-    job(tmp_path, "figures/seed_plot_blobs", 5.0, 190.0, "x INFO job process up after 3.50s\n")
+    job(tmp_path, "plot_tutorial/blobs", 5.0, 190.0, "x INFO job process up after 3.50s\n")
     job(tmp_path, "summarise", 7.0, 200.0, "")
     jobs = bench_study.job_times(tmp_path).set_index("job")
     assert jobs.loc["train/blobs/snapshot", "startup_s"] == 8.25  # the ready mark wins
-    assert jobs.loc["figures/seed_plot_blobs", "rule"] == "seed_plot"
-    assert jobs.loc["figures/seed_plot_blobs", "startup_s"] == 3.5
+    assert jobs.loc["plot_tutorial/blobs", "rule"] == "plot_tutorial"
+    assert jobs.loc["plot_tutorial/blobs", "startup_s"] == 3.5
     assert jobs.loc["summarise", "rule"] == "summarise"
     rules = bench_study.per_rule(jobs.reset_index())
     assert rules.loc["train", "jobs"] == 2

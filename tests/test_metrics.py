@@ -25,13 +25,13 @@ def test_metrics_against_sklearn_and_definitions(case):
 
 
 def test_ece_hand_computed():
-    # 4 samples, 2 classes; top probabilities 0.9, 0.9, 0.6, 0.55; bins of width 0.5 (n_bins=2)
+    # 4 samples, 2 classes; top probabilities 0.9, 0.9, 0.6, 0.55; bins of width 0.5 (ece_bins=2)
     probs = np.array([[0.9, 0.1], [0.1, 0.9], [0.6, 0.4], [0.45, 0.55]])
     y = np.array([0, 0, 0, 0])  # correct, wrong, correct, wrong
     # all four confidences fall in (0.5, 1.0]: |acc 0.5 - conf 0.7375| = 0.2375
-    assert metrics.ece(y, probs, n_bins=2) == pytest.approx(0.2375)
+    assert metrics.ece(y, probs, ece_bins=2) == pytest.approx(0.2375)
     # 10 bins: (0.8,0.9]: conf .9,.9 acc .5 -> 2/4*.4; (0.5,0.6]: .6,.55 acc .5 -> 2/4*.075
-    assert metrics.ece(y, probs, n_bins=10) == pytest.approx(0.5 * 0.4 + 0.5 * 0.075)
+    assert metrics.ece(y, probs, ece_bins=10) == pytest.approx(0.5 * 0.4 + 0.5 * 0.075)
 
 
 def test_ece_perfect_calibration_is_zero():

@@ -12,16 +12,15 @@ import pytest
 
 from snapens import metrics
 from snapens.config import config_hash
+from snapens.figures import FAMILIES
 from snapens.schedules import Budget, learning_rates
-from workflow_utils import (ROOT, copy_workflow, job_counts, same_tables, small_config, snakemake, tiny_config,
-                            write_config)
+from workflow_utils import (ROOT, TABLES, copy_workflow, expected_figures, job_counts, same_tables, small_config,
+                            snakemake, tiny_config, write_config)
 
 pytestmark = pytest.mark.slow
 
 CONFIG = tiny_config()
 SEEDS = [CONFIG["study"]["first_seed"] + i for i in range(CONFIG["study"]["repeats"])]
-TABLES = ["runs.csv", "summary.csv", "paired_tests.csv", "curves.csv", "summary.md", "diversity.csv",
-          "deep_ensemble_equivalent.csv", "learning_curves.csv", "headline.rst", "study.json"]
 
 
 def run_dirs(results):
@@ -43,7 +42,8 @@ def test_dry_run_shows_each_stage_as_its_own_rule(tmp_path):
     res = snakemake(tmp_path, CONFIG, "-n")
     assert res.returncode == 0, res.stderr
     out = res.stdout + res.stderr
-    for rule in ("make_dataset", "train", "evaluate", "aggregate", "summarise", "seed_plot", "lr_schedules"):
+    for rule in ("make_dataset", "train", "evaluate", "aggregate", "summarise", "decision_grid",
+                 *(f"plot_{family}" for family in FAMILIES)):
         assert f"\n{rule} " in out, rule
     assert not (tmp_path / "results").exists()
 
@@ -83,11 +83,8 @@ def test_contract_files(study):
     assert (study / "tables" / "summary.md").read_text().startswith("# ")
     diversity = pd.read_csv(study / "tables" / "diversity.csv")
     assert set(diversity["method"]) == set(CONFIG["methods"])
-    figures = {p.name for p in (study / "figures").glob("*.png")}
-    families = ("lr_schedules", "learning_curves", "seed_plot", "paired_differences", "diversity",
-                "methods", "deep_ensemble_equivalent", "decision_regions")
-    assert figures == {f"{f}_blobs.png" for f in families}
-    assert {p.stem for p in (study / "figures").glob("*.svg")} == {p.removesuffix(".png") for p in figures}
+    assert {p.name for p in (study / "figures").iterdir()} == expected_figures(CONFIG)
+    assert {f"{family}_blobs.png" for family in FAMILIES} <= expected_figures(CONFIG)  # blobs is 2-D
     dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv")
     assert list(dee["method"]) == list(CONFIG["methods"]) and (dee["reference"] == "independent").all()
     assert not list(study.rglob(".tmp-*")), "temporary files left behind"
@@ -140,7 +137,10 @@ def test_snapshot_epochs_and_learning_rates(study):
             (i + 1) * period - 1 for i in range(spec["members"])]
         assert list(m["epoch"]) == expected_epochs
         training = pd.read_csv(run / "training.csv")
-        steps = math.ceil(CONFIG["datasets"]["blobs"]["n_train"] / CONFIG["training"]["batch_size"])
+        meta = json.loads((run / "run.json").read_text())
+        rows = CONFIG["datasets"]["blobs"]["n_train"] - len(meta["validation_rows"])  # 80 with a validation split
+        steps = math.ceil(rows / CONFIG["training"]["batch_size"])
+        assert meta["train_rows"] == rows and meta["steps_per_epoch"] == steps
         budget = Budget(epochs, 1 if independent else spec["members"], steps)
         expected = learning_rates(spec["schedule"], budget, per="epoch")
         for _, g in training.groupby(training.get("member", pd.Series(0, index=training.index))):
@@ -187,15 +187,16 @@ def test_member_weights_come_from_held_out_training_rows(study):
     assert row["nll"] == pytest.approx(metrics.nll(y_test, weighted_average(probs, w)), rel=1e-6)
 
 
-def test_changing_a_plot_script_reruns_only_that_figure(study):
+def test_changing_the_plotting_script_reruns_only_the_figures(study):
+    """Figures are drawn from tables: redrawing them retrains and re-evaluates nothing."""
     import time
 
     work = study.parent
-    script = work / "workflow" / "scripts" / "plot_seed.py"
+    script = work / "workflow" / "scripts" / "plot.py"
     script.write_text(script.read_text() + "# a cosmetic change\n")
     dry = snakemake(work, work / "config.yaml", "-n", snakefile=work / "Snakefile")
     assert dry.returncode == 0, dry.stderr
-    assert job_counts(dry.stdout + dry.stderr) == {"seed_plot": 1, "all": 1}
+    assert job_counts(dry.stdout + dry.stderr) == {**{f"plot_{f}": 1 for f in FAMILIES}, "all": 1}
     start = time.perf_counter()
     res = snakemake(work, work / "config.yaml", "--cores", "2", snakefile=work / "Snakefile")
     assert res.returncode == 0, res.stderr
@@ -215,6 +216,9 @@ def test_run_json_records_provenance(study):
         assert set(meta["versions"]) >= {"python", "tensorflow", "keras", "numpy", "scikit-learn"}
         assert "missing" not in meta["versions"].values(), meta["versions"]
         assert meta["platform"] and meta["started"] < meta["finished"] and meta["wall_seconds"] > 0
+        assert meta["cpu"]["model"] and meta["cpu"]["machine"]  # what a last digit may depend on
+        if Path("/proc/cpuinfo").exists() and "avx" in Path("/proc/cpuinfo").read_text():
+            assert "avx" in meta["cpu"]["vector_flags"], meta["cpu"]
 
 
 def test_tables_carry_the_study_config_hash(study):
@@ -341,7 +345,7 @@ def test_report_opens_in_a_browser_with_figures_visible(study, tmp_path):
     digest = json.loads((study / "tables" / "study.json").read_text())["config_sha256"]
     assert digest in report.read_text(), "the front page quotes the study's config hash"
     figures = report_check.figures_in(report)
-    assert len(figures) == 8
+    assert len(figures) == len(expected_figures(CONFIG)) // 2  # every PNG
     assert report_check.check(report, tmp_path / "shots") == []
     # the check can fail: opening a figure the report does not hold leaves the view unchanged
     problems = report_check.check(report, tmp_path / "broken", figures=["results/figures/missing.png"])

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from snapens.figures import figure_files
+from snapens.paths import TABLES as PATH_TABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 
@@ -35,12 +38,14 @@ def snakemake(workdir: Path, config: dict | Path, *args: str, timeout: int = 900
 
 
 def copy_workflow(dest: Path) -> Path:
-    """A copy of the Snakefile, workflow/ and the environment its rules name (to
-    change a script without touching the project)."""
+    """A copy of the Snakefile, workflow/, the library its jobs import (src/)
+    and the environment its rules name, to change a script, a metric or a
+    figure without touching the project."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
     shutil.copy(ROOT / "environment.yml", dest / "environment.yml")
     shutil.copytree(ROOT / "workflow", dest / "workflow")
+    shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return dest / "Snakefile"
 
 
@@ -60,14 +65,23 @@ def job_counts(output: str) -> dict[str, int]:
 
 
 SMALL_SEEDS = (7, 8, 9)
+# every study table's file name
+TABLES = [Path(p).name for p in PATH_TABLES.values()]
+
+
+def expected_figures(config: dict) -> set[str]:
+    """Names of the figure files (PNG and SVG) the study of ``config`` draws."""
+    return {Path(f).name for f in figure_files(config)}
 
 
 def small_config() -> dict:
     """Two methods (snapshots of one run, independent members), three seeds,
-    enough epochs that a packed training job takes a few seconds."""
+    enough epochs that a packed training job takes a few seconds, and the
+    default study's XLA compilation (the determinism tests run with it)."""
     config = tiny_config()
     config["study"]["repeats"] = len(SMALL_SEEDS)
     config["training"]["epochs"] = 60
+    config["training"]["jit_compile"] = True
     config["methods"] = {m: config["methods"][m] for m in ("snapshot", "independent")}
     return config
 

@@ -58,7 +58,8 @@ def tutorial_way(data, seed: int, epochs: int, members: int, out: Path) -> tuple
 def project_way(trainer, data, seed: int, out: Path) -> tuple[float, float, float, float]:
     """(seconds, final accuracy, ensemble accuracy, seconds spent saving snapshots)."""
     from snapens.ensembling import average
-    from snapens.training import save_model, snapshot_name
+    from snapens.snapshots import snapshot_name
+    from snapens.training import save_model
 
     probs, saving = [], [0.0]
 

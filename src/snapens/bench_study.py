@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from snapens.jobs import READY
+from snapens.logs import READY
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"wall_cores2_s": 300.0, "speedup": 1.8, "peak_rss_mb": 1024.0}
@@ -71,9 +71,7 @@ def job_times(workdir: Path) -> pd.DataFrame:
     bench = workdir / "results" / "benchmarks"
     for tsv in sorted(bench.rglob("*.tsv")):
         rel = tsv.relative_to(bench)
-        rule = rel.parts[0].removesuffix(".tsv")
-        if rule == "figures":  # figures/<family>_<dataset>.tsv
-            rule = rel.stem.rsplit("_", 1)[0]
+        rule = rel.parts[0].removesuffix(".tsv")  # <rule>/... or <rule>.tsv
         b = pd.read_csv(tsv, sep="\t").iloc[-1]
         log = workdir / "results" / "logs" / rel.with_suffix(".log")
         rows.append({"rule": rule, "job": str(rel.with_suffix("")), "wall_s": float(b["s"]),

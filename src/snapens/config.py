@@ -90,8 +90,8 @@ def _classes(ds: dict[str, Any]) -> int | None:
 
 def dataset_problems(name: str, ds: dict[str, Any]) -> list[str]:
     problems = []
-    if ds["kind"] == "file" and not Path(ds["path"]).is_file():
-        problems.append(f"datasets.{name}.path = {ds['path']!r}: no such file")
+    if ds["kind"] == "file":
+        return file_problems(name, ds)
     rows = DIGITS_ROWS if ds["kind"] == "digits" else ds.get("n_samples")
     if rows is not None and "n_train" in ds and ds["n_train"] >= rows:
         source = f"the {rows} digits" if ds["kind"] == "digits" else f"datasets.{name}.n_samples = {rows}"
@@ -100,6 +100,27 @@ def dataset_problems(name: str, ds: dict[str, Any]) -> list[str]:
             f"smaller than {source}"
         )
     return problems
+
+
+def file_problems(name: str, ds: dict[str, Any]) -> list[str]:
+    """A user's data file exists, can be read (``.npz``) and has its split
+    described exactly once: in the file, or by ``n_train``."""
+    from snapens.data import presplit
+
+    key, path = f"datasets.{name}", Path(ds["path"])
+    if not path.is_file():
+        return [f"{key}.path = {ds['path']!r}: no such file"]
+    try:
+        split = presplit(ds)
+    except ValueError as exc:
+        return [f"{key}.path = {ds['path']!r}: {exc}"]
+    if split and "n_train" in ds:
+        return [f"{key}.n_train = {ds['n_train']}: {path} is split already (X_train, y_train, "
+                "X_test, y_test, used as they are); remove n_train"]
+    if not split and "n_train" not in ds:
+        return [f"{key}.n_train: missing (required: {path} has no train/test split, so n_train "
+                "rows are drawn, stratified, for training)"]
+    return []
 
 
 def validation_problems(name: str, fraction: float, datasets: dict[str, Any]) -> list[str]:

@@ -6,13 +6,14 @@ labels int64 in ``0..n_classes-1``), stored as ``results/data/{name}.npz``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from snapens.io import atomic_path
+from snapens.io import write_npz
 
 KEYS = ("X_train", "y_train", "X_test", "y_test")
 
@@ -239,9 +240,7 @@ def check_dataset(data: Dataset, source: str) -> None:
 
 def save_dataset(data: Dataset, path: str | Path) -> None:
     """Write the four arrays to ``path`` (``.npz``), atomically."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **data.arrays())
+    write_npz(path, **data.arrays())
 
 
 def load_dataset(path: str | Path) -> Dataset:
@@ -259,6 +258,48 @@ def load_dataset(path: str | Path) -> Dataset:
         raise ValueError(f"{path}: not a readable dataset file ({exc})") from exc
     check_dataset(data, source=str(path))
     return data
+
+
+def npz_arrays(path: str | Path) -> dict[str, int]:
+    """Names of the arrays in a user's ``.npz`` and their lengths (rows), read
+    without loading the data; ``ValueError`` naming the file if it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {k: len(npz[k]) if npz[k].ndim else 0 for k in npz.files}
+    except Exception as exc:  # zipfile, pickle and format errors differ by damage
+        raise ValueError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+
+
+def presplit(spec: dict[str, Any]) -> bool:
+    """A ``file`` dataset whose ``.npz`` holds its own train/test split."""
+    path = Path(spec.get("path", ""))
+    return spec["kind"] == "file" and path.suffix == ".npz" and set(KEYS) <= set(npz_arrays(path))
+
+
+def training_rows(spec: dict[str, Any]) -> int:
+    """Rows of the dataset's training part, known before the dataset is made:
+    ``n_train``, or the length of ``y_train`` in a pre-split ``.npz``."""
+    if spec["kind"] == "file" and Path(spec["path"]).suffix == ".npz":
+        arrays = npz_arrays(spec["path"])
+        if set(KEYS) <= set(arrays):
+            return arrays["y_train"]
+    if "n_train" not in spec:
+        raise ValueError(f"{spec.get('path', spec['kind'])}: has no train/test split, so the config needs n_train")
+    return int(spec["n_train"])
+
+
+def held_out_rows(rows: int, fraction: float) -> int:
+    """Rows :func:`validation_split` holds out of ``rows`` (scikit-learn's
+    ``ceil(fraction * rows)``; none for a zero fraction)."""
+    return math.ceil(fraction * rows) if fraction else 0
+
+
+def fit_split(y_train: np.ndarray, fraction: float):
+    """Indices ``(fit, validation)`` of the training rows: all rows and none
+    without a validation fraction, else :func:`validation_split`."""
+    if not fraction:
+        return np.arange(len(y_train)), np.array([], dtype=np.int64)
+    return validation_split(y_train, fraction)
 
 
 def validation_split(y_train: np.ndarray, fraction: float, random_state: int = 0):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from snapens.metrics import evaluate
+from snapens.metrics import VOTE, evaluate
 
 
 def average(probs: np.ndarray) -> np.ndarray:
@@ -31,26 +31,26 @@ def majority_vote(probs: np.ndarray) -> np.ndarray:
     return np.where(tied, probs.sum(axis=0), -np.inf).argmax(axis=1)
 
 
-def member_table(probs: np.ndarray, y: np.ndarray, epochs, n_bins: int = 15) -> pd.DataFrame:
-    """One row per member: ``member`` (1 = oldest), ``epoch`` and the four metrics."""
+def member_table(probs: np.ndarray, y: np.ndarray, epochs, evaluation=None) -> pd.DataFrame:
+    """One row per member: ``member`` (1 = oldest), ``epoch`` and every metric
+    (``evaluation``: the config's ``evaluation`` section, e.g. ``ece_bins``)."""
     rows = [
-        {"member": i + 1, "epoch": int(epoch), **evaluate(y, p, n_bins)}
+        {"member": i + 1, "epoch": int(epoch), **evaluate(y, p, evaluation)}
         for i, (p, epoch) in enumerate(zip(probs, epochs, strict=True))
     ]
     return pd.DataFrame(rows)
 
 
-def last_k_table(probs: np.ndarray, y: np.ndarray, n_bins: int = 15) -> pd.DataFrame:
+def last_k_table(probs: np.ndarray, y: np.ndarray, evaluation=None) -> pd.DataFrame:
     """One row per ``k = 1..M``: the ensemble of the last ``k`` members,
-    combined by averaging probabilities, plus its majority-vote accuracy."""
+    combined by averaging probabilities (every metric), plus its majority-vote accuracy."""
     rows = []
     for k in range(1, len(probs) + 1):
         members = probs[-k:]
-        row = {"k": k, **evaluate(y, average(members), n_bins)}
-        row["vote_accuracy"] = float(np.mean(majority_vote(members) == y))
+        row = {"k": k, **evaluate(y, average(members), evaluation)}
+        row[VOTE.name] = float(np.mean(majority_vote(members) == y))
         rows.append(row)
     return pd.DataFrame(rows)
-
 
 
 def average_weights(weight_sets) -> list[np.ndarray]:

@@ -39,6 +39,15 @@ def write_csv(df, path: str | Path) -> None:
         df.to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
+def write_npz(path: str | Path, **arrays) -> None:
+    """Write NumPy arrays to an ``.npz`` file, atomically."""
+    import numpy as np
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+
 def write_text(text: str, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)

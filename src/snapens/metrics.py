@@ -1,4 +1,11 @@
-"""Classification metrics on predicted probabilities, all fractions in [0, 1] (NLL >= 0).
+"""Classification metrics on predicted probabilities, and the registry of the
+metrics the study reports.
+
+:data:`METRICS` is the one list every stage reads: evaluation writes a column
+per entry to ``members.csv`` and ``ensemble.csv``; the run, summary and paired
+tables, ``summary.md``, the headline and the figures follow it. Adding a
+metric is one :func:`register` call (a function and how to read it) plus its
+test.
 
 Accuracy, negative log-likelihood and Brier score come from scikit-learn; the
 expected calibration error, which scikit-learn lacks, is computed here.
@@ -6,12 +13,71 @@ expected calibration error, which scikit-learn lacks, is computed here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Callable
+
 import numpy as np
 import sklearn
 from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
 
-METRICS = ("accuracy", "nll", "brier", "ece")
-HIGHER_IS_BETTER = {"accuracy": True, "vote_accuracy": True, "nll": False, "brier": False, "ece": False}
+DECIMALS = 9  # continuous metrics are compared on a grid of 10**-DECIMALS
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of a probability matrix.
+
+    ``function(y, probs, **evaluation)`` returns a float (``evaluation`` is the
+    config's ``evaluation`` section, e.g. ``ece_bins``; take what you need and
+    ignore the rest with ``**_``). ``count``: the value is a fraction of the
+    test rows (``value * rows`` is an integer), so paired differences are taken
+    on those integer counts; otherwise on values rounded to ``DECIMALS``
+    decimal places. ``headline``: shown on the report's front page.
+    """
+
+    name: str
+    function: Callable[..., float] | None
+    higher_is_better: bool
+    label: str
+    digits: int = 3
+    count: bool = False
+    headline: bool = False
+
+    @property
+    def direction(self) -> str:
+        return "higher is better" if self.higher_is_better else "lower is better"
+
+    def units(self, values, rows=None) -> np.ndarray:
+        """``values`` as exact integers: counts of test rows (``count``, with
+        ``rows`` test rows per value) or multiples of ``10**-DECIMALS``."""
+        v = np.asarray(values, dtype=np.float64)
+        if self.count:
+            if rows is None:
+                raise ValueError(f"{self.name}: counting needs the number of test rows")
+            rows = np.asarray(rows, dtype=np.float64)
+            counts = np.round(v * rows)
+            if np.any(np.abs(v * rows - counts) > 1e-6):
+                sizes = ", ".join(str(int(r)) for r in np.unique(rows))
+                raise ValueError(f"{self.name}: values are not fractions of {sizes} test rows")
+            return counts.astype(np.int64)
+        return np.round(v * 10**DECIMALS).astype(np.int64)
+
+    def unit(self, rows=None) -> float:
+        """The metric's value of one integer unit (see :meth:`units`)."""
+        return 1.0 / rows if self.count else 10.0**-DECIMALS
+
+
+METRICS: dict[str, Metric] = {}
+# column names of the per-run tables that a metric may not take
+RESERVED = {"member", "epoch", "k", "model", "weights", "vote_accuracy"}
+
+
+def register(metric: Metric) -> Metric:
+    """Add ``metric`` to :data:`METRICS` (after the ones already there)."""
+    if metric.name in METRICS or metric.name in RESERVED:
+        raise ValueError(f"metric {metric.name!r} is already defined")
+    METRICS[metric.name] = metric
+    return metric
 
 
 def _check(y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,18 +96,19 @@ def _check(y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return y, probs / sums
 
 
-def accuracy(y, probs) -> float:
+def accuracy(y, probs, **_) -> float:
     y, probs = _check(y, probs)
     return float(accuracy_score(y, probs.argmax(axis=1)))
 
 
-def nll(y, probs) -> float:
-    """Mean negative log-likelihood of the true class (natural log)."""
+def nll(y, probs, **_) -> float:
+    """Mean negative log-likelihood of the true class (natural log); scikit-learn
+    clips probabilities to ``[eps, 1 - eps]`` (float64 eps) first."""
     y, probs = _check(y, probs)
     return float(log_loss(y, probs, labels=np.arange(probs.shape[1])))
 
 
-def brier(y, probs) -> float:
+def brier(y, probs, **_) -> float:
     """Multi-class Brier score, halved so it lies in [0, 1]:
     mean over samples of ``sum_k (p_k - 1[y = k])^2 / 2``."""
     y, probs = _check(y, probs)
@@ -50,35 +117,50 @@ def brier(y, probs) -> float:
     )
 
 
-def ece(y, probs, n_bins: int = 15) -> float:
-    """Expected calibration error over ``n_bins`` equal-width bins of the top
+def ece(y, probs, ece_bins: int = 15, **_) -> float:
+    """Expected calibration error over ``ece_bins`` equal-width bins of the top
     probability: ``sum_b |B_b| / n * |accuracy(B_b) - confidence(B_b)|``.
 
-    Bin ``b`` holds confidences in ``(b / n_bins, (b + 1) / n_bins]``.
+    Bin ``b`` holds confidences in ``(b / ece_bins, (b + 1) / ece_bins]``.
     """
     y, probs = _check(y, probs)
     conf = probs.max(axis=1)
     correct = (probs.argmax(axis=1) == y).astype(np.float64)
-    bins = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
-    count = np.bincount(bins, minlength=n_bins)
+    bins = np.clip(np.ceil(conf * ece_bins).astype(int) - 1, 0, ece_bins - 1)
     gap = np.abs(
-        np.bincount(bins, weights=correct, minlength=n_bins)
-        - np.bincount(bins, weights=conf, minlength=n_bins)
+        np.bincount(bins, weights=correct, minlength=ece_bins)
+        - np.bincount(bins, weights=conf, minlength=ece_bins)
     )
     return float(gap.sum() / len(y))
 
 
-def evaluate(y, probs, n_bins: int = 15) -> dict[str, float]:
-    """All four metrics of one probability matrix.
+register(Metric("accuracy", accuracy, True, "accuracy", count=True, headline=True))
+register(Metric("nll", nll, False, "NLL", headline=True))
+register(Metric("brier", brier, False, "Brier"))
+register(Metric("ece", ece, False, "ECE"))
+
+# Of the ensemble only (a function of the members, not of one probability
+# matrix): the majority vote's accuracy, in ensemble.csv and the summary.
+VOTE = Metric("vote_accuracy", None, True, "majority-vote accuracy", count=True)
+
+
+def metric(name: str) -> Metric:
+    """The registered metric ``name`` (or the ensemble-only ``vote_accuracy``)."""
+    if name == VOTE.name:
+        return VOTE
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+
+
+def evaluate(y, probs, evaluation: dict[str, Any] | None = None) -> dict[str, float]:
+    """Every registered metric of one probability matrix.
 
     The inputs are checked once here, so scikit-learn's own parameter
     validation (a third of the cost of a call) is skipped.
     """
     y, probs = _check(y, probs)
+    settings = dict(evaluation or {})
     with sklearn.config_context(skip_parameter_validation=True):
-        return {
-            "accuracy": accuracy(y, probs),
-            "nll": nll(y, probs),
-            "brier": brier(y, probs),
-            "ece": ece(y, probs, n_bins),
-        }
+        return {name: float(m.function(y, probs, **settings)) for name, m in METRICS.items()}

@@ -1,4 +1,4 @@
-"""The seed's multilayer perceptron."""
+"""The tutorial's multilayer perceptron."""
 
 from __future__ import annotations
 

@@ -50,8 +50,8 @@ def _grid(n: int, width: float = 4.2, height: float = 3.4):
     return fig, axes.flat
 
 
-def seed_plot(curves: pd.DataFrame, dataset: str, confidence: float = 0.95):
-    """The seed tutorial's plot across repeats, one panel per method.
+def tutorial(dataset: str, curves: pd.DataFrame, confidence: float = 0.95):
+    """The tutorial's plot across repeats, one panel per method.
 
     x = k: the k-th snapshot counted from the end alone (points with CI bars)
     and the ensemble of the last k snapshots (line with CI band).
@@ -74,38 +74,45 @@ def seed_plot(curves: pd.DataFrame, dataset: str, confidence: float = 0.95):
         ax.set_xticks(k)
     axes[0].set_ylabel(f"test accuracy (mean, {pct}% CI)")
     axes[0].legend(loc="lower left", fontsize="small")
-    fig.suptitle(f"{dataset}: single snapshots vs last-k ensembles across repeats")
+    fig.suptitle(f"{dataset}: does averaging the last k snapshots beat each snapshot alone? "
+                 "(mean over repeats)")
     fig.tight_layout()
     return fig
 
 
-def lr_schedules(methods: dict[str, Any], epochs: int, steps_per_epoch: int):
-    """Each method's learning rate at every iteration, snapshots marked."""
+def lr_schedules(dataset: str, schedules: dict[str, Any]):
+    """Each method's learning rate at every iteration, snapshots marked.
+
+    ``schedules`` holds ``epochs`` and, per method, its ``schedule``,
+    ``members``, ``ensemble`` and ``steps_per_epoch`` (from the rows it trains on).
+    """
     _style()
+    epochs, methods = schedules["epochs"], schedules["methods"]
     fig, axes = _grid(len(methods), height=2.8)
     for ax, (name, m) in zip(axes, methods.items()):
         independent = m.get("ensemble") == "independent"
-        budget = Budget(epochs, 1 if independent else m["members"], steps_per_epoch)
+        steps = m["steps_per_epoch"]
+        budget = Budget(epochs, 1 if independent else m["members"], steps)
         lr = learning_rates(m["schedule"], budget, per="step")
-        x = np.arange(len(lr)) / steps_per_epoch
+        x = np.arange(len(lr)) / steps
         ax.plot(x, lr, lw=1)
         marks = snapshot_epochs(m["schedule"]["name"], epochs, budget.members)
-        last_step = [(e + 1) * steps_per_epoch - 1 for e in marks]
-        ax.plot(np.asarray(marks) + 1 - 1 / steps_per_epoch, lr[last_step], "v", ms=5,
-                label="snapshot")
+        last_step = [(e + 1) * steps - 1 for e in marks]
+        ax.plot(np.asarray(marks) + 1 - 1 / steps, lr[last_step], "v", ms=5, label="snapshot")
         runs = f", x{m['members']} runs" if independent else ""
-        ax.set_title(f"{name} ({m['schedule']['name']}{runs})")
+        ax.set_title(f"{name} ({m['schedule']['name']}{runs}, {steps} steps/epoch)", fontsize="medium")
         ax.set_xlabel("epoch")
     axes[0].set_ylabel("learning rate")
     axes[0].legend(loc="upper right", fontsize="small")
+    fig.suptitle(f"{dataset}: learning rate per iteration and where each snapshot is taken")
     fig.tight_layout()
     return fig
 
 
-def learning_curves(curves: pd.DataFrame, dataset: str):
+def learning_curves(dataset: str, learning: pd.DataFrame):
     """Training loss and accuracy per epoch, mean over repeats, one line per method."""
     _style()
-    df = curves[curves["dataset"] == dataset]
+    df = learning[learning["dataset"] == dataset]
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
     for col, ax, label in (("lr", axes[0], "learning rate"), ("loss", axes[1], "training loss"),
                            ("accuracy", axes[2], "training accuracy")):
@@ -118,33 +125,44 @@ def learning_curves(curves: pd.DataFrame, dataset: str):
     return fig
 
 
-def paired_differences(runs: pd.DataFrame, dataset: str, confidence: float = 0.95):
-    """Ensemble minus final model per repeat (points) with mean and CI, per metric."""
+def paired_differences(dataset: str, runs: pd.DataFrame, confidence: float = 0.95):
+    """Ensemble minus final model per repeat (points) with mean and CI, per metric.
+
+    Points are spread vertically by a fixed, seeded jitter, so the figure is
+    the same, byte for byte, whenever it is drawn from the same table.
+    """
     from snapens.metrics import METRICS
-    from snapens.statistics import mean_ci
+    from snapens.tables import compare
 
     _style()
     df = runs[runs["dataset"] == dataset]
     methods = list(dict.fromkeys(df["method"]))
-    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.2 * len(METRICS), 0.45 * len(methods) + 1.8))
-    for ax, m in zip(axes, METRICS):
-        diff = df[f"ensemble_{m}"] - df[f"final_{m}"]
-        sns.stripplot(x=diff, y=df["method"], order=methods, ax=ax, size=3, alpha=0.5, jitter=0.2)
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.2 * len(METRICS), 0.45 * len(methods) + 1.8),
+                             squeeze=False)
+    colors = sns.color_palette("colorblind", len(methods))
+    for ax, (name, m) in zip(axes[0], METRICS.items()):
         for i, method in enumerate(methods):
-            ci = mean_ci(diff[df["method"] == method], confidence)
-            ax.errorbar(ci["mean"], i, xerr=[[ci["mean"] - ci["ci_low"]], [ci["ci_high"] - ci["mean"]]],
+            g = df[df["method"] == method].sort_values("seed")
+            diff = (g[f"ensemble_{name}"] - g[f"final_{name}"]).to_numpy()
+            jitter = np.random.default_rng(i).uniform(-0.2, 0.2, len(diff))
+            ax.scatter(diff, i + jitter, s=9, alpha=0.5, color=colors[i], linewidths=0)
+            res = compare(name, g[f"ensemble_{name}"], g[f"final_{name}"], g["test_rows"], confidence)
+            ax.errorbar(res["mean_diff"], i, xerr=[[res["mean_diff"] - res["ci_low"]],
+                                                   [res["ci_high"] - res["mean_diff"]]],
                         fmt="D", color="black", ms=5, capsize=3)
         ax.axvline(0, color="grey", lw=1, ls="--")
-        better = "right" if m == "accuracy" else "left"
-        ax.set_title(f"{m}: ensemble - final ({better} is better)")
+        better = "right" if m.higher_is_better else "left"
+        ax.set_title(f"{m.label}: ensemble - final ({better} is better)")
         ax.set_xlabel("difference")
-        ax.set_ylabel("")
-    fig.suptitle(f"{dataset}: paired differences per repeat, mean with {int(round(confidence * 100))}% CI")
+        ax.set_yticks(range(len(methods)), methods if ax is axes[0][0] else [])
+        ax.set_ylim(len(methods) - 0.5, -0.5)
+    fig.suptitle(f"{dataset}: does the ensemble of all members beat the final model? Paired "
+                 f"differences per repeat, mean with {int(round(confidence * 100))}% CI")
     fig.tight_layout()
     return fig
 
 
-def diversity_heatmaps(diversity: pd.DataFrame, dataset: str):
+def diversity(dataset: str, diversity: pd.DataFrame):
     """Mean pairwise disagreement (top) and softmax correlation (bottom) per method."""
     _style()
     df = diversity[diversity["dataset"] == dataset]
@@ -167,80 +185,113 @@ def diversity_heatmaps(diversity: pd.DataFrame, dataset: str):
                                      stat.removesuffix("_mean"))
             axes[row, col].set_xlabel("member j")
             axes[row, col].set_ylabel("member i")
-    fig.suptitle(f"{dataset}: diversity of members (mean over repeats; member 1 = oldest)")
+    fig.suptitle(f"{dataset}: how different are the members? (mean over repeats; member 1 = oldest)")
     fig.tight_layout()
     return fig
 
 
-def methods_side_by_side(summary: pd.DataFrame, dataset: str, confidence: float = 0.95):
-    """Final model, full ensemble and weight average of every method: accuracy and NLL with CIs."""
+def methods(dataset: str, summary: pd.DataFrame, confidence: float = 0.95):
+    """Final model, full ensemble, weight average and weighted ensemble of every
+    method: every metric with CIs."""
+    from snapens.metrics import METRICS
+
     _style()
     df = summary[summary["dataset"] == dataset]
-    methods = list(df["method"])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(methods) + 1.8), sharey=True)
-    palette = dict(zip(("final", "ensemble", "swa"), sns.color_palette("colorblind", 3)))
-    for ax, metric in zip(axes, ("accuracy", "nll")):
-        for offset, model in zip((-0.2, 0.0, 0.2), ("final", "ensemble", "swa")):
-            mean = df[f"{model}_{metric}_mean"].to_numpy()
-            lo, hi = df[f"{model}_{metric}_ci_low"].to_numpy(), df[f"{model}_{metric}_ci_high"].to_numpy()
-            y = np.arange(len(methods)) + offset
+    names = list(df["method"])
+    models = ("final", "ensemble", "swa", "weighted")
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(4.6 * len(METRICS), 0.5 * len(names) + 1.8),
+                             sharey=True, squeeze=False)
+    palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
+    offsets = dict(zip(models, (-0.27, -0.09, 0.09, 0.27)))
+    for ax, (metric, m) in zip(axes[0], METRICS.items()):
+        for model in models:
+            mean = df[f"{model}_{metric}_mean"].to_numpy(dtype=float)
+            lo = df[f"{model}_{metric}_ci_low"].to_numpy(dtype=float)
+            hi = df[f"{model}_{metric}_ci_high"].to_numpy(dtype=float)
+            y = np.arange(len(names)) + offsets[model]
             ok = ~np.isnan(mean)
-            ax.errorbar(mean[ok], y[ok], xerr=[(mean - lo)[ok], (hi - mean)[ok]], fmt="o", ms=4,
-                        capsize=2, color=palette[model], label=model)
-        ax.set_yticks(range(len(methods)), methods)
-        ax.set_xlabel(f"test {metric} (mean, {int(round(confidence * 100))}% CI)")
-        ax.invert_yaxis()
-    axes[0].legend(fontsize="small", loc="best")
-    fig.suptitle(f"{dataset}: methods side by side")
+            if ok.any():
+                ax.errorbar(mean[ok], y[ok], xerr=[(mean - lo)[ok], (hi - mean)[ok]], fmt="o", ms=4,
+                            capsize=2, color=palette[model], label=model)
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel(f"test {m.label} ({m.direction})")
+        ax.set_ylim(len(names) - 0.5, -0.5)
+    axes[0][0].legend(fontsize="small", loc="best")
+    fig.suptitle(f"{dataset}: which method and which way of using its members predicts best? "
+                 f"(mean, {int(round(confidence * 100))}% CI)")
     fig.tight_layout()
     return fig
 
 
-def dee_bars(dee: pd.DataFrame, dataset: str):
-    """Deep ensemble equivalent of each method's full ensemble, mean with CI."""
+def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
+    """Deep ensemble equivalent of each method's full ensemble with its
+    bootstrap interval; a value beyond the reference curve is drawn as an
+    arrow past its end and labelled "> M", never as a number."""
+    from snapens.dee import ABOVE, BELOW, fmt
+
     _style()
-    df = dee[dee["dataset"] == dataset]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(df), 1) + 1.6))
-    if len(df):
-        y = np.arange(len(df))
-        ax.barh(y, df["dee_mean"], xerr=[df["dee_mean"] - df["dee_ci_low"], df["dee_ci_high"] - df["dee_mean"]],
-                color=sns.color_palette("colorblind", 1)[0], capsize=3)
-        ax.set_yticks(y, df["method"])
-        ax.invert_yaxis()
-        ax.set_xlabel(f"independently trained models of equal NLL (reference: {df['reference'].iloc[0]})")
-    else:
+    df = dee[dee["dataset"] == dataset].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * max(len(df), 1) + 1.8))
+    if not len(df):
         ax.text(0.5, 0.5, "no method with independent members in this study", ha="center",
                 transform=ax.transAxes)
-    ax.set_title(f"{dataset}: deep ensemble equivalent of the full ensemble")
+        ax.set_title(f"{dataset}: deep ensemble equivalent")
+        fig.tight_layout()
+        return fig
+    top = int(df["reference_members"].iloc[0])
+    lo_edge, hi_edge = 0.5, top + 0.8  # where "< 1" and "> M" are drawn
+    color = sns.color_palette("colorblind", 1)[0]
+
+    def place(v):
+        return hi_edge if v == ABOVE else lo_edge if v == BELOW else v
+
+    for i, r in df.iterrows():
+        point, low, high = place(r.dee), place(r.dee_ci_low), place(r.dee_ci_high)
+        ax.plot([low, high], [i, i], color=color, lw=2)
+        for bound in {r.dee_ci_low, r.dee_ci_high} & {ABOVE, BELOW}:  # arrows past the curve's ends
+            ax.plot(place(bound), i, marker=">" if bound == ABOVE else "<", color=color, ms=7)
+        censored = r.dee in (ABOVE, BELOW)
+        ax.plot(point, i, "o", ms=8, color=color, mfc="white" if censored else color)
+        ax.annotate(fmt(r.dee, members=top), (point, i), textcoords="offset points", xytext=(0, 7),
+                    ha="center", fontsize="small")
+    ax.axvline(top, color="grey", lw=1, ls="--")
+    ax.axvline(1, color="grey", lw=1, ls=":")
+    ax.set_xlim(0.2, top + 1.2)
+    ax.set_yticks(range(len(df)), df["method"])
+    ax.set_ylim(len(df) - 0.5, -0.7)
+    ax.set_xlabel(f"independently trained models of equal mean NLL (reference: {df['reference'].iloc[0]}, "
+                  f"1..{top}; open circle and arrow: beyond the curve)")
+    ax.set_title(f"{dataset}: how many independently trained models is each ensemble worth?")
     fig.tight_layout()
     return fig
 
 
-def decision_regions(X, y, grid_x, grid_y, panels: dict[str, np.ndarray], title: str):
-    """Predicted class over a 2-D grid for each named panel (``(grid, classes)`` probabilities),
-    the test points on top."""
+def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
+    """Predicted class over the plane for each panel of a decision grid (see
+    :mod:`snapens.stages.decision_grid`), the test points on top."""
+    from matplotlib.colors import ListedColormap
+
     _style()
-    names = list(panels)
+    names, probs = [str(n) for n in grid["names"]], grid["probs"]
+    gx, gy, X, y = grid["grid_x"], grid["grid_y"], grid["X_test"], grid["y_test"]
     cols = 2
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4 * rows), squeeze=False)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
-    n_classes = next(iter(panels.values())).shape[1]
+    n_classes = probs.shape[2]
     colors = sns.color_palette("colorblind", n_classes)
-    from matplotlib.colors import ListedColormap
-
     cmap = ListedColormap(colors)
-    for ax, name in zip(axes.flat, names):
-        probs = panels[name]
-        label = probs.argmax(axis=1).reshape(grid_x.shape)
-        conf = probs.max(axis=1).reshape(grid_x.shape)
-        ax.contourf(grid_x, grid_y, label, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.35)
-        ax.contour(grid_x, grid_y, conf, levels=[0.5, 0.7, 0.9], colors="k", linewidths=0.4, alpha=0.5)
+    for ax, name, p in zip(axes.flat, names, probs):
+        label = p.argmax(axis=1).reshape(gx.shape)
+        conf = p.max(axis=1).reshape(gx.shape)
+        ax.contourf(gx, gy, label, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.35)
+        ax.contour(gx, gy, conf, levels=[0.5, 0.7, 0.9], colors="k", linewidths=0.4, alpha=0.5)
         ax.scatter(X[:, 0], X[:, 1], c=[colors[c] for c in y], s=4, edgecolors="none")
         ax.set_title(name, fontsize="medium")
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(title)
+    fig.suptitle(f"{dataset}: where does the ensemble decide differently from the final model? "
+                 f"(seed {int(grid['seed'])})")
     fig.tight_layout(rect=(0, 0, 1, 0.985))
     return fig

@@ -1,7 +1,7 @@
 """Training one run: a compiled loop that saves snapshots, and Keras callbacks.
 
 :func:`train_run` is the study's training: the whole epoch loop runs inside
-one ``tf.function`` per snapshot interval, so 500 epochs of the seed's model
+one ``tf.function`` per snapshot interval, so 500 epochs of the tutorial's model
 cost well under a second instead of a minute of ``model.fit`` overhead. It is
 numerically the same algorithm as ``model.fit`` (same loss, optimizer, batch
 order and learning rate at every iteration); a test checks that.
@@ -26,6 +26,7 @@ import tensorflow as tf
 from snapens.io import atomic_path
 from snapens.model import SHUFFLE_STREAM, build_mlp, member_seed
 from snapens.schedules import Budget, keras_schedule, snapshot_epochs
+from snapens.snapshots import snapshot_name
 
 
 @dataclass(frozen=True)
@@ -183,10 +184,6 @@ def train_independent(
         epochs += res.snapshot_epochs
     history = {k: np.concatenate([h[k] for h in histories]) for k in histories[0]}
     return RunResult(history=history, snapshot_epochs=epochs, train_seconds=seconds)
-
-
-def snapshot_name(i: int) -> str:
-    return f"snapshot-{i:02d}.keras"
 
 
 class SnapshotSaver(keras.callbacks.Callback):

@@ -35,7 +35,7 @@ SLURM_RUN_TIMEOUT=${SLURM_RUN_TIMEOUT:-330}
 LOCAL_RUN_TIMEOUT=${LOCAL_RUN_TIMEOUT:-210}
 PARTITION=debug
 # Rules whose every job must go through sbatch (all the others are localrules).
-REMOTE_RULES=train,evaluate,aggregate
+REMOTE_RULES=train,evaluate,aggregate,decision_grid
 # Every daemon of this test is started with the temporary directory in its
 # command line; the prefix lets a later run recognise leftovers of a killed one.
 TMP_PREFIX=snapens-slurm-test

@@ -5,6 +5,9 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 from snapens.config import ConfigError, check_config, seeds, study_config
+from snapens.data import held_out_rows, training_rows
+from snapens.figures import FAMILIES, figure_files
+from snapens.paths import DATA, DECISION_GRID, FIGURE, RUN, TABLES
 
 min_version("9.0")
 
@@ -20,10 +23,9 @@ SEEDS = seeds(config)
 DATASETS = list(config["datasets"])
 METHODS = list(config["methods"])
 PACK = config["execution"]["pack_runs"]
-RUN = "results/runs/{dataset}/{method}/seed-{seed}"
-RUN_OF_PACK = (
-    "results/runs/{{dataset}}/{{method}}/seed-{seed}"  # seed expanded, the rest kept
-)
+RUN_OF_PACK = RUN.replace("{dataset}", "{{dataset}}").replace("{method}", "{{method}}")
+# rows of each dataset's training part (from the config, or a pre-split file)
+TRAIN_ROWS = {d: training_rows(config["datasets"][d]) for d in DATASETS}
 
 
 wildcard_constraints:
@@ -32,20 +34,13 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-# Cheap jobs (a dataset, the tables, the figures) run on the submitting host
-# when a cluster executor is used: queueing would cost more than they do.
+# Cheap jobs (a dataset, the tables) run on the submitting host when a cluster
+# executor is used: queueing would cost more than they do. The figure rules
+# declare themselves local (workflow/rules/figures.smk).
 localrules:
     all,
     make_dataset,
     summarise,
-    lr_schedules,
-    learning_curves,
-    seed_plot,
-    paired_differences,
-    diversity,
-    methods,
-    deep_ensemble_equivalent,
-    decision_regions,
 
 
 def run_files(name):
@@ -85,10 +80,12 @@ def run_config(wildcards):
     }
 
 
-def steps_per_epoch(dataset):
-    return math.ceil(
-        config["datasets"][dataset]["n_train"] / config["training"]["batch_size"]
-    )
+def steps_per_epoch(dataset, method):
+    """Optimizer steps per epoch of a method's runs: the training rows left
+    after its validation split, in batches."""
+    rows = TRAIN_ROWS[dataset]
+    fit = rows - held_out_rows(rows, config["methods"][method]["validation_fraction"])
+    return math.ceil(fit / config["training"]["batch_size"])
 
 
 # Expected cost (seconds) of the run-level jobs, from the measured cost of the
@@ -99,8 +96,10 @@ def steps_per_epoch(dataset):
 # jobs (the independent ensembles) start first and do not finish last.
 def train_seconds(wildcards):
     method = config["methods"][wildcards.method]
-    steps = config["training"]["epochs"] * steps_per_epoch(wildcards.dataset)
-    models = method["members"] if method.get("ensemble") == "independent" else 1
+    steps = config["training"]["epochs"] * steps_per_epoch(
+        wildcards.dataset, wildcards.method
+    )
+    models = method["members"] if method["ensemble"] == "independent" else 1
     per_run = models * steps * 1e-4 + method["members"] * 0.015
     return 12 + len(run_seeds(wildcards)) * per_run
 
@@ -131,55 +130,12 @@ def study_runs():
 def independent_reference():
     """The first method with independently trained members: the reference curve
     of the deep ensemble equivalent (the same for every dataset)."""
-    refs = [m for m in METHODS if config["methods"][m].get("ensemble") == "independent"]
+    refs = [m for m in METHODS if config["methods"][m]["ensemble"] == "independent"]
     return {d: refs[0] for d in DATASETS} if refs else {}
 
 
 def all_run_files(name):
     return [f"{run_dir}/{name}" for *_, run_dir in study_runs()]
-
-
-TABLES = {
-    "runs": "results/tables/runs.csv",
-    "summary": "results/tables/summary.csv",
-    "paired": "results/tables/paired_tests.csv",
-    "curves": "results/tables/curves.csv",
-    "diversity": "results/tables/diversity.csv",
-    "dee": "results/tables/deep_ensemble_equivalent.csv",
-    "learning": "results/tables/learning_curves.csv",
-    "markdown": "results/tables/summary.md",
-    "headline": "results/tables/headline.rst",
-    "study": "results/tables/study.json",
-}
-
-
-FIGURES = (
-    "lr_schedules",
-    "learning_curves",
-    "seed_plot",
-    "paired_differences",
-    "diversity",
-    "methods",
-    "deep_ensemble_equivalent",
-)
-
-
-def two_d_datasets():
-    """Generated datasets with two features, where decision regions can be drawn."""
-    return [
-        d
-        for d in DATASETS
-        if config["datasets"][d]["kind"] in ("moons", "circles")
-        or config["datasets"][d].get("n_features") == 2
-    ]
-
-
-def figure_files(family, datasets=None):
-    return expand(
-        f"results/figures/{family}_{{dataset}}.{{ext}}",
-        dataset=DATASETS if datasets is None else datasets,
-        ext=["png", "svg"],
-    )
 
 
 def first_seed_runs(wildcards):
@@ -190,7 +146,42 @@ def first_seed_runs(wildcards):
     }
 
 
+# --- figures: everything derives from the registry snapens.figures.FAMILIES ---
+
+
+def figure_file(family, ext):
+    return FIGURE.format(family=family.name, dataset="{dataset}", ext=ext)
+
+
+def schedules(dataset):
+    """What the learning-rate figure needs: each method's schedule and the
+    steps per epoch of the rows it trains on."""
+    return {
+        "epochs": config["training"]["epochs"],
+        "methods": {
+            m: {
+                "schedule": spec["schedule"],
+                "members": spec["members"],
+                "ensemble": spec["ensemble"],
+                "steps_per_epoch": steps_per_epoch(dataset, m),
+            }
+            for m, spec in config["methods"].items()
+        },
+    }
+
+
+# figure parameters a family may ask for (Family.params), per dataset
+FIGURE_PARAMS = {
+    "confidence": lambda dataset: config["evaluation"]["confidence"],
+    "schedules": schedules,
+}
+
+
+def figure_params(family):
+    return lambda wildcards: {
+        name: FIGURE_PARAMS[name](wildcards.dataset) for name in family.params
+    }
+
+
 def all_targets():
-    figures = [f for family in FIGURES for f in figure_files(family)]
-    regions = figure_files("decision_regions", two_d_datasets())
-    return [*TABLES.values(), *figures, *regions]
+    return [*TABLES.values(), *figure_files(config)]

@@ -5,7 +5,7 @@ rule make_dataset:
     input:
         dataset_sources,
     output:
-        "results/data/{dataset}.npz",
+        DATA,
     log:
         "results/logs/make_dataset/{dataset}.log",
     benchmark:

@@ -3,7 +3,7 @@
 
 rule evaluate:
     input:
-        data="results/data/{dataset}.npz",
+        data=DATA,
         snapshots=run_files("snapshots"),
         meta=run_files("run.json"),
     output:
@@ -22,14 +22,14 @@ rule evaluate:
         mem_mb=1024,  # measured peak RSS ~0.65 GB (results/benchmarks)
         runtime=minutes(evaluate_seconds),
     params:
-        ece_bins=config["evaluation"]["ece_bins"],
+        evaluation=config["evaluation"],
     script:
         "../scripts/evaluate.py"
 
 
 rule aggregate:
     input:
-        data="results/data/{dataset}.npz",
+        data=DATA,
         probabilities=run_files("probabilities.npz"),
     output:
         ensemble=run_files("ensemble.csv"),
@@ -45,6 +45,35 @@ rule aggregate:
         mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=10,
     params:
-        ece_bins=config["evaluation"]["ece_bins"],
+        evaluation=config["evaluation"],
     script:
         "../scripts/aggregate.py"
+
+
+# The decision-regions figure's table: probabilities over the plane of a 2-D
+# dataset for the first seed's run of every method (a TensorFlow job).
+rule decision_grid:
+    input:
+        data=DATA,
+        snapshots=lambda wildcards: [
+            f"{d}/snapshots" for d in first_seed_runs(wildcards).values()
+        ],
+        meta=lambda wildcards: [
+            f"{d}/run.json" for d in first_seed_runs(wildcards).values()
+        ],
+    output:
+        DECISION_GRID,
+    log:
+        "results/logs/decision_grid/{dataset}.log",
+    benchmark:
+        "results/benchmarks/decision_grid/{dataset}.tsv"
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=1024,  # a TensorFlow process, like evaluate
+        runtime=10,
+    params:
+        runs=first_seed_runs,
+        seed=SEEDS[0],
+    script:
+        "../scripts/decision_grid.py"

@@ -3,6 +3,7 @@
 
 rule summarise:
     input:
+        data=expand(DATA, dataset=DATASETS),
         members=all_run_files("members.csv"),
         ensemble=all_run_files("ensemble.csv"),
         averaged=all_run_files("averaged.csv"),
@@ -13,7 +14,7 @@ rule summarise:
         **{
             name: (
                 report(path, category="Tables", caption="../report/tables.rst")
-                if name in ("summary", "paired")
+                if name in ("summary", "paired", "dee")
                 else path
             )
             for name, path in TABLES.items()
@@ -29,9 +30,10 @@ rule summarise:
         runtime=10,
     params:
         runs=study_runs(),
-        confidence=config["evaluation"]["confidence"],
+        data={d: DATA.format(dataset=d) for d in DATASETS},
+        evaluation=config["evaluation"],
         title=config["study"]["title"],
-        independent=independent_reference(),
+        references=independent_reference(),
         study=study_config(config),
     script:
         "../scripts/summarise.py"

@@ -3,7 +3,7 @@
 
 rule train:
     input:
-        data="results/data/{dataset}.npz",
+        data=DATA,
     output:
         snapshots=directory(run_files("snapshots")),
         training=run_files("training.csv"),

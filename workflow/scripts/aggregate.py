@@ -1,8 +1,11 @@
-from snapens.jobs import aggregate, job_log, run_dirs
+from pathlib import Path
+
+from snapens.logs import job_log
+from snapens.stages.aggregate import aggregate
 
 with job_log(snakemake.log[0]):
     aggregate(
         snakemake.input.data,
-        run_dirs(snakemake.output.ensemble),
-        ece_bins=snakemake.params.ece_bins,
+        [Path(f).parent for f in snakemake.output.ensemble],
+        snakemake.params.evaluation,
     )

@@ -1,9 +1,12 @@
-from snapens.jobs import evaluate, job_log, run_dirs
+from pathlib import Path
+
+from snapens.logs import job_log
+from snapens.stages.evaluate import evaluate
 
 with job_log(snakemake.log[0]):
     evaluate(
         snakemake.input.data,
-        run_dirs(snakemake.output.members),
-        ece_bins=snakemake.params.ece_bins,
+        [Path(f).parent for f in snakemake.output.members],
+        snakemake.params.evaluation,
         threads=snakemake.threads,
     )

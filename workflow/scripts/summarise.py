@@ -1,11 +1,13 @@
-from snapens.jobs import job_log, summarise
+from snapens.logs import job_log
+from snapens.stages.summarise import summarise
 
 with job_log(snakemake.log[0]):
     summarise(
         snakemake.params.runs,
+        snakemake.params.data,
         dict(snakemake.output.items()),
-        snakemake.params.confidence,
+        snakemake.params.evaluation,
         snakemake.params.title,
-        snakemake.params.independent,
+        snakemake.params.references,
         snakemake.params.study,
     )

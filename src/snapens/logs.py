@@ -1,0 +1,60 @@
+"""Job logs: every process's output in its rule's log file, and its start-up time."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+log = logging.getLogger("snapens")
+
+READY = "ready after %.2fs of start-up"  # parsed by snapens.bench_study
+
+
+def since_process_start() -> float:
+    """Seconds since this process was created (interpreter, imports and all)."""
+    import psutil
+
+    return time.time() - psutil.Process().create_time()
+
+
+def ready() -> None:
+    """Log how long the job took to get ready for its real work (interpreter,
+    imports, thread set-up, reading the data): the start-up that packing runs
+    into one process pays once."""
+    log.info(READY, since_process_start())
+
+
+@contextlib.contextmanager
+def job_log(path: str | os.PathLike | None) -> Iterator[None]:
+    """Send this process's output (Python logging, stdout, stderr and the C++
+    libraries' messages) to ``path``; on failure, also print the error to the
+    console so that it is seen without opening the log."""
+    if path is None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        yield
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    console = os.fdopen(os.dup(2), "w")
+    with open(path, "w") as fh:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        logging.basicConfig(
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(message)s",
+            stream=sys.stderr,
+            force=True,
+        )
+        log.info("job process up after %.2fs", since_process_start())
+        try:
+            yield
+        except Exception as exc:
+            log.exception("job failed")
+            print(f"error: {exc}  (details in {path})", file=console, flush=True)
+            raise

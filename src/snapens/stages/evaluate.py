@@ -1,0 +1,52 @@
+"""Rule ``evaluate``: every snapshot of a run on the test set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from snapens.data import load_dataset
+from snapens.io import read_json, write_csv
+from snapens.logs import log, ready
+from snapens.runfiles import empty_table, save_probabilities
+
+
+def evaluate(data_path, run_dirs: Sequence[str | Path], evaluation: dict[str, Any] | None = None,
+             threads: int = 1) -> None:
+    """Per run: every snapshot's test probabilities (``probabilities.npz``, in
+    member order), ``members.csv``, and ``averaged.csv`` (the weight-averaged
+    model of a snapshot run; empty for independently trained members, whose
+    weights cannot be averaged)."""
+    from snapens import runtime
+
+    runtime.configure(threads)
+    from snapens.ensembling import average_weights, member_table
+    from snapens.metrics import evaluate as metrics_of
+    from snapens.snapshots import load_snapshots, predict, snapshot_files
+
+    data = load_dataset(data_path)
+    ready()
+    for run_dir in map(Path, run_dirs):
+        meta = read_json(run_dir / "run.json")
+        epochs = meta["snapshot_epochs"]
+        model, weights = load_snapshots(snapshot_files(run_dir, len(epochs)))
+        probs = np.stack([predict(model, w, data.X_test) for w in weights])
+        arrays = {"probs": probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
+        val = np.asarray(meta.get("validation_rows", []), dtype=np.int64)
+        if len(val):  # held-out training rows, for fitting member weights only
+            arrays["val_probs"] = np.stack([predict(model, w, data.X_train[val]) for w in weights])
+            arrays["y_val"] = data.y_train[val]
+        averaged = empty_table("averaged")
+        if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
+            arrays["swa_probs"] = predict(model, average_weights(weights), data.X_test)
+            averaged = pd.DataFrame([{"model": "swa", **metrics_of(data.y_test, arrays["swa_probs"], evaluation)}])
+        save_probabilities(run_dir / "probabilities.npz", **arrays)
+        table = member_table(probs, data.y_test, epochs, evaluation)
+        write_csv(table, run_dir / "members.csv")
+        write_csv(averaged, run_dir / "averaged.csv")
+        log.info("%s: %d members, accuracy %s%s", run_dir, len(table),
+                 " ".join(f"{a:.3f}" for a in table["accuracy"]),
+                 f"; weight average {averaged['accuracy'].iloc[0]:.3f}" if len(averaged) else "")
