@@ -1,5 +1,6 @@
 """Bad configs stop the workflow before any job, naming the key; nothing is written."""
 
+import numpy as np
 import pytest
 import yaml
 
@@ -150,3 +151,67 @@ def test_config_hash_is_stable_and_ignores_execution():
     b["training"]["epochs"] += 1
     assert config_hash(study_config(a)) != config_hash(study_config(b))
     assert len(config_hash(a)) == 16
+
+
+# --- a user's data file: its split is described once, in the file or by n_train ---
+
+
+def file_study(path, **extra):
+    config = tiny_config()
+    config["datasets"] = {"mine": {"kind": "file", "path": str(path), **extra}}
+    return config
+
+
+def presplit_npz(path, n_train=80, n_test=40):
+    rng = np.random.default_rng(0)
+    np.savez(path, X_train=rng.normal(size=(n_train, 2)), y_train=np.arange(n_train) % 3,
+             X_test=rng.normal(size=(n_test, 2)), y_test=np.arange(n_test) % 3)
+    return path
+
+
+def test_presplit_file_without_n_train_runs_with_steps_from_its_own_rows(tmp_path):
+    """No KeyError on the missing n_train: the steps per epoch come from the
+    file's 80 training rows (3 batches of 32), and from the 64 left after a
+    validation split of 0.2 (2 batches)."""
+    config = file_study(presplit_npz(tmp_path / "mine.npz"))
+    check_config(config, SCHEMA)
+    res = snakemake(tmp_path / "work", config, "--cores", "1", "results/figures/lr_schedules_mine.svg")
+    assert res.returncode == 0, res.stdout + res.stderr
+    svg = (tmp_path / "work" / "results" / "figures" / "lr_schedules_mine.svg").read_text()
+    assert "snapshot (cosine_epoch, 3 steps/epoch)" in svg
+    assert "snapshot_weighted (cosine_epoch, 2 steps/epoch)" in svg
+
+
+@pytest.mark.parametrize("what,make,extra,message", [
+    ("pre-split file with n_train", lambda p: presplit_npz(p), {"n_train": 50},
+     "datasets.mine.n_train = 50: {path} is split already"),
+    ("unsplit file without n_train", lambda p: np.savez(p, X=np.zeros((9, 2)), y=np.arange(9) % 3), {},
+     "datasets.mine.n_train: missing (required: {path} has no train/test split"),
+    ("unreadable file", lambda p: p.write_bytes(b"not a zip file"), {},
+     "datasets.mine.path = '{path}': {path}: not a readable .npz file"),
+])
+def test_data_file_problems_are_named_before_any_job(tmp_path, what, make, extra, message):
+    path = tmp_path / "mine.npz"
+    make(path)
+    with pytest.raises(ConfigError) as err:
+        check_config(file_study(path, **extra), SCHEMA)
+    assert message.format(path=path) in str(err.value)
+
+
+def test_csv_without_n_train_is_named(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("a,label\n1,0\n2,1\n")
+    with pytest.raises(ConfigError, match=r"datasets.mine.n_train: missing \(required"):
+        check_config(file_study(path), SCHEMA)
+
+
+@pytest.mark.parametrize("rows", [10, 80, 99, 100, 101, 333])
+@pytest.mark.parametrize("fraction", [0.05, 0.1, 0.2, 0.25, 0.3333, 0.5])
+def test_held_out_rows_are_those_the_validation_split_holds_out(rows, fraction):
+    from snapens.data import held_out_rows, validation_split
+
+    y = np.arange(rows) % 2
+    if min(np.bincount(y)) * fraction < 1 or rows * fraction < 2:
+        pytest.skip("too small to stratify")
+    _, val = validation_split(y, fraction)
+    assert held_out_rows(rows, fraction) == len(val)

@@ -1,0 +1,71 @@
+"""Snapshot files are taken in member order (their parsed index), also past 99:
+``snapshot-100.keras`` sorts before ``snapshot-11.keras`` as a string."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snapens.data import make_dataset, save_dataset
+from snapens.snapshots import snapshot_files, snapshot_name
+
+
+def touch(directory, *names):
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (directory / name).write_bytes(b"")
+
+
+def test_files_come_in_index_order_past_99(tmp_path):
+    touch(tmp_path / "snapshots", *(snapshot_name(i) for i in range(1, 101)))
+    files = snapshot_files(tmp_path, 100)
+    assert [f.name for f in files[9:12]] == ["snapshot-10.keras", "snapshot-11.keras", "snapshot-12.keras"]
+    assert files[-1].name == "snapshot-100.keras"
+    assert sorted(f.name for f in files)[10] == "snapshot-100.keras"  # string order: after snapshot-10
+
+
+def test_missing_extra_and_duplicated_snapshots_are_named(tmp_path):
+    touch(tmp_path / "snapshots", "snapshot-01.keras", "snapshot-03.keras", "snapshot-04.keras")
+    with pytest.raises(ValueError, match=r"expected 3 snapshots .* missing snapshot-02.keras; "
+                                         r"unexpected snapshot-04.keras"):
+        snapshot_files(tmp_path, 3)
+    touch(tmp_path / "snapshots", "snapshot-02.keras", "snapshot-2.keras")
+    with pytest.raises(ValueError, match="the same index twice: snapshot-02.keras, snapshot-2.keras"):
+        snapshot_files(tmp_path, 4)
+
+
+@pytest.mark.slow
+def test_a_run_of_100_one_epoch_cycles_keeps_its_members_in_order(tmp_path, tf_runtime):
+    """Train 100 one-epoch cycles, evaluate and aggregate: members.csv pairs each
+    epoch with its own snapshot and k = 1 is the final model."""
+    import keras
+
+    from snapens.stages.aggregate import aggregate
+    from snapens.stages.evaluate import evaluate
+    from snapens.stages.train import train
+
+    data = make_dataset(dict(kind="blobs", n_samples=260, centers=3, n_features=2, cluster_std=2.0,
+                             random_state=2, n_train=60))
+    save_dataset(data, tmp_path / "data.npz")
+    run = tmp_path / "run"
+    config = {"dataset": "blobs", "method": "many", "dataset_config": {},
+              "method_config": {"members": 100, "ensemble": "snapshots",
+                                "schedule": {"name": "cosine_epoch", "lr_max": 0.05}},
+              "training": {"epochs": 100, "batch_size": 32, "momentum": 0.9, "jit_compile": False},
+              "model": {"hidden_units": 8}}
+    train(tmp_path / "data.npz", [run], [3], config)
+    evaluate(tmp_path / "data.npz", [run], {"ece_bins": 15})
+    aggregate(tmp_path / "data.npz", [run], {"ece_bins": 15})
+
+    assert json.loads((run / "run.json").read_text())["snapshot_epochs"] == list(range(100))
+    members = pd.read_csv(run / "members.csv")
+    assert list(members["member"]) == list(range(1, 101)) and list(members["epoch"]) == list(range(100))
+    with np.load(run / "probabilities.npz") as npz:
+        probs = npz["probs"]
+    for i in (1, 10, 11, 99, 100):  # each member's row is the prediction of its own file
+        model = keras.saving.load_model(run / "snapshots" / snapshot_name(i))
+        np.testing.assert_allclose(probs[i - 1], np.asarray(model(data.X_test)), rtol=1e-6, atol=1e-7)
+    assert not np.allclose(probs[99], probs[10])  # the members differ: the check above can fail
+    ensemble = pd.read_csv(run / "ensemble.csv")
+    assert ensemble["nll"].iloc[0] == members["nll"].iloc[-1]  # k = 1 is the final model
