@@ -1,4 +1,4 @@
-"""End-to-end: the workflow on a tiny config, its output contract (STUDY.md
+"""End-to-end: the workflow on a tiny config, its output contract (docs/specification.md
 section 7), and byte-identical tables across reruns, core counts and packing."""
 
 import json
