@@ -127,3 +127,35 @@ def test_fit_weights_minimises_validation_log_loss(case):
     for _ in range(20):  # no random point of the simplex does better
         other = rng.dirichlet(np.ones(len(probs)))
         assert best <= metrics.nll(y, ensembling.weighted_average(probs, other)) + 1e-9
+
+
+def test_subset_nll_by_hand():
+    # 3 members, 2 samples (true class 0 for both), probabilities of class 0:
+    # member 1: 0.5, 0.5; member 2: 0.9, 0.1; member 3: 0.3, 0.7
+    p0 = np.array([[0.5, 0.5], [0.9, 0.1], [0.3, 0.7]])
+    probs = np.stack([p0, 1 - p0], axis=2)
+    y = np.array([0, 0])
+
+    def nll(a, b):  # the NLL of one ensemble whose class-0 probabilities are a and b
+        return -(np.log(a) + np.log(b)) / 2
+
+    singles = (nll(0.5, 0.5) + nll(0.9, 0.1) + nll(0.3, 0.7)) / 3
+    pairs = (nll(0.7, 0.3) + nll(0.4, 0.6) + nll(0.6, 0.4)) / 3
+    assert ensembling.subset_nll(probs, y, 1) == pytest.approx(singles, rel=1e-12)
+    assert ensembling.subset_nll(probs, y, 2) == pytest.approx(pairs, rel=1e-12)
+    assert ensembling.subset_nll(probs, y, 3) == pytest.approx(nll(1.7 / 3, 1.3 / 3), rel=1e-12)
+
+
+def test_subset_nll_never_rises_with_k_and_ends_at_the_full_ensemble(case):
+    probs, y = case
+    table = ensembling.last_k_table(probs, y)
+    assert np.all(np.diff(table["subset_nll"]) <= 1e-12)  # the NLL of an average <= the average NLL
+    assert table["subset_nll"].iloc[-1] == table["nll"].iloc[-1]
+    assert table["subset_nll"].iloc[0] == pytest.approx(np.mean([metrics.nll(y, p) for p in probs]))
+
+
+def test_subsets_are_all_of_them_or_a_fixed_draw():
+    assert ensembling.subsets(4, 2).tolist() == [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
+    drawn = ensembling.subsets(30, 15, limit=50)
+    assert drawn.shape == (50, 15) and len({tuple(r) for r in drawn.tolist()}) == 50
+    assert (ensembling.subsets(30, 15, limit=50) == drawn).all()

@@ -88,21 +88,24 @@ def test_all_zero_differences_have_no_test():
     assert np.isnan(stat) and np.isnan(p)
 
 
-def test_floats_are_refused():
+def test_floats_without_their_exact_values_are_refused():
     with pytest.raises(TypeError, match="exact integers"):
         paired([0.9, 0.8], [0.8, 0.8], True)
 
 
-def test_paired_counts_direction_and_units():
+def test_paired_counts_direction_on_the_exact_values():
     a = np.array([90, 80, 70, 60])
     b = np.array([80, 80, 75, 50])
-    acc = paired(a, b, higher_is_better=True, unit=0.01)
+    acc = paired(a / 100, b / 100, higher_is_better=True, exact=(a, b))
     assert (acc["wins"], acc["ties"], acc["losses"]) == (2, 1, 1)
-    loss = paired(a, b, higher_is_better=False, unit=0.01)
+    loss = paired(a / 100, b / 100, higher_is_better=False, exact=(a, b))
     assert (loss["wins"], loss["ties"], loss["losses"]) == (1, 1, 2)
     assert acc["mean_diff"] == pytest.approx((10 + 0 - 5 + 10) / 4 * 0.01)
     assert acc["mean_a"] == pytest.approx(0.75) and acc["mean_b"] == pytest.approx(0.7125)
     assert acc["p_value"] == pytest.approx(enumerated_p([10, 0, -5, 10]))
+    # the counts, not the floats, decide: 0.7 - 0.6 - 0.1 is not 0 in floating point
+    tie = paired(np.array([0.7]) - 0.6, np.array([0.1]), True, exact=(np.array([10]), np.array([10])))
+    assert (tie["wins"], tie["ties"], tie["losses"]) == (0, 1, 0)
 
 
 def test_paired_length_mismatch():
@@ -195,7 +198,7 @@ def study_with_reference(values, reference_curves):
     """runs and long tables of a reference method (rows: seeds, columns: k) and a method."""
     seeds = range(1, len(values) + 1)
     long = pd.DataFrame([
-        {"dataset": "d", "method": "ref", "seed": s, "k": k + 1, "ensemble_nll": c}
+        {"dataset": "d", "method": "ref", "seed": s, "k": k + 1, "subset_nll": c}
         for s, curve in zip(seeds, reference_curves) for k, c in enumerate(curve)
     ])
     runs = pd.DataFrame(

@@ -85,8 +85,9 @@ def test_contract_files(study):
     assert set(diversity["method"]) == set(CONFIG["methods"])
     assert {p.name for p in (study / "figures").iterdir()} == expected_figures(CONFIG)
     assert {f"{family}_blobs.png" for family in FAMILIES} <= expected_figures(CONFIG)  # blobs is 2-D
-    dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv")
-    assert list(dee["method"]) == list(CONFIG["methods"]) and (dee["reference"] == "independent").all()
+    dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv").set_index("method")
+    assert list(dee.index) == list(CONFIG["methods"]) and (dee["reference"] == "independent").all()
+    assert dee.loc["independent", "dee"] == CONFIG["methods"]["independent"]["members"]  # M, by construction
     assert not list(study.rglob(".tmp-*")), "temporary files left behind"
 
 

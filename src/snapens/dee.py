@@ -1,15 +1,20 @@
 """Deep ensemble equivalent (Ashukha et al. 2020): how many independently
 trained models an ensemble is worth.
 
-The reference curve ``c(k)`` is the mean NLL, over repeats, of ensembles of
-the last ``k`` of ``M`` independently trained models, linearly interpolated
-between integer ``k``. The DEE of an ensemble whose mean NLL over repeats is
+The reference curve ``c(k)`` is the mean over repeats of the NLL of an
+ensemble of ``k`` of the reference run's ``M`` independently trained models,
+itself averaged over the run's k-member subsets (all of them, or 512 seeded
+draws when there are more; :func:`snapens.ensembling.subset_nll`), linearly
+interpolated between integer ``k``. Averaged over subsets, the curve cannot
+rise with ``k`` (the NLL of an average is at most the average of the NLLs);
+the last k members alone would give a noisy curve that can, and then an
+ensemble could be "worth" fewer models than it holds. The DEE of an ensemble whose mean NLL over repeats is
 ``v`` is the smallest ``l`` in ``[1, M]`` with ``c(l) <= v``. Outside the
 curve it is censored, never clipped: ``v`` below every point of the curve
 gives ``+inf`` ("> M", better than the whole reference ensemble), ``v`` above
 ``c(1)`` gives ``-inf`` ("< 1", worse than one model). The reference method's
-own full ensemble has ``v = c(M)`` and, on a strictly decreasing curve, a DEE
-of exactly ``M``.
+own full ensemble has ``v = c(M)`` and so a DEE of exactly ``M`` (unless
+its members predict alike, which flattens the curve's end).
 
 The interval is a percentile bootstrap over repeats: the same resampled seeds
 for the reference curve and the method (their runs share seeds), censored

@@ -7,10 +7,13 @@ model.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import pandas as pd
 
-from snapens.metrics import VOTE, evaluate
+from snapens.metrics import SUBSET_NLL, VOTE, evaluate
 
 
 def average(probs: np.ndarray) -> np.ndarray:
@@ -41,14 +44,57 @@ def member_table(probs: np.ndarray, y: np.ndarray, epochs, evaluation=None) -> p
     return pd.DataFrame(rows)
 
 
+SUBSETS = 512  # k-member subsets averaged per k (all of them when there are no more)
+
+
+def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
+    """``(S, k)`` member indices: every k-subset of ``members`` if there are at
+    most ``limit``, else ``limit`` distinct ones drawn with a generator seeded by
+    ``(members, k)``, so the same run always gets the same subsets."""
+    if math.comb(members, k) <= limit:
+        return np.array(list(itertools.combinations(range(members), k)), dtype=np.int64)
+    rng = np.random.default_rng([members, k])
+    drawn: dict[tuple[int, ...], None] = {}
+    while len(drawn) < limit:
+        drawn[tuple(sorted(rng.choice(members, size=k, replace=False).tolist()))] = None
+    return np.array(sorted(drawn), dtype=np.int64)
+
+
+def subset_nll(probs: np.ndarray, y: np.ndarray, k: int) -> float:
+    """Mean NLL of the ensembles of ``k`` of the run's members, over its
+    k-subsets (:func:`subsets`). For exchangeable members (independently trained
+    models) it estimates the NLL of an ensemble of ``k`` such models; by the
+    convexity of -log it does not increase with ``k``.
+
+    Each subset's NLL is :func:`snapens.metrics.nll` of its averaged
+    probabilities (rows renormalised, the true class's probability clipped to
+    ``[eps, 1 - eps]``), computed for all subsets at once from the members'
+    true-class probabilities.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    members, n = probs.shape[:2]
+    true = probs[:, np.arange(n), y]  # (members, samples)
+    sums = probs.sum(axis=2)
+    chosen = subsets(members, k)
+    weights = np.zeros((len(chosen), members))
+    np.put_along_axis(weights, chosen, 1.0 / k, axis=1)
+    eps = np.finfo(np.float64).eps
+    p = np.clip((weights @ true) / (weights @ sums), eps, 1 - eps)  # (subsets, samples)
+    return float(np.mean(-np.log(p).mean(axis=1)))
+
+
 def last_k_table(probs: np.ndarray, y: np.ndarray, evaluation=None) -> pd.DataFrame:
     """One row per ``k = 1..M``: the ensemble of the last ``k`` members,
-    combined by averaging probabilities (every metric), plus its majority-vote accuracy."""
+    combined by averaging probabilities (every metric), its majority-vote
+    accuracy, and ``subset_nll``, the mean NLL over ensembles of any ``k``
+    members (:func:`subset_nll`; the deep ensemble equivalent's reference curve)."""
     rows = []
     for k in range(1, len(probs) + 1):
         members = probs[-k:]
         row = {"k": k, **evaluate(y, average(members), evaluation)}
         row[VOTE.name] = float(np.mean(majority_vote(members) == y))
+        # k = M: the one subset is the full ensemble, whose NLL is the row's own
+        row[SUBSET_NLL] = row["nll"] if k == len(probs) else subset_nll(probs, y, k)
         rows.append(row)
     return pd.DataFrame(rows)
 

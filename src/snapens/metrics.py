@@ -62,14 +62,11 @@ class Metric:
             return counts.astype(np.int64)
         return np.round(v * 10**DECIMALS).astype(np.int64)
 
-    def unit(self, rows=None) -> float:
-        """The metric's value of one integer unit (see :meth:`units`)."""
-        return 1.0 / rows if self.count else 10.0**-DECIMALS
-
 
 METRICS: dict[str, Metric] = {}
 # column names of the per-run tables that a metric may not take
-RESERVED = {"member", "epoch", "k", "model", "weights", "vote_accuracy"}
+RESERVED = {"member", "epoch", "k", "model", "weights", "vote_accuracy", "subset_nll"}
+SUBSET_NLL = "subset_nll"  # ensemble.csv: mean NLL of the ensembles of any k members
 
 
 def register(metric: Metric) -> Metric:

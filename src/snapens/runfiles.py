@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.io import read_table, write_npz
-from snapens.metrics import METRICS, VOTE
+from snapens.metrics import METRICS, SUBSET_NLL, VOTE
 
 
 def run_dirs(files: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
@@ -29,7 +29,7 @@ def table_columns() -> dict[str, tuple[str, ...]]:
     metrics = tuple(METRICS)
     return {
         "members": ("member", "epoch", *metrics),
-        "ensemble": ("k", *metrics, VOTE.name),
+        "ensemble": ("k", *metrics, VOTE.name, SUBSET_NLL),
         "averaged": ("model", *metrics),
         "weighted": ("model", *metrics, "weights"),
         "diversity": ("i", "j", "disagreement", "correlation"),

@@ -3,11 +3,12 @@
 Repeats are paired by seed: the same seed gives the same initial weights and
 batch order to every method, so differences are computed seed by seed.
 
-Paired differences are exact: :func:`paired` takes integer values (test-row
-counts for accuracy, multiples of 1e-9 for continuous metrics; see
+The signed-rank test and the win/tie/loss counts take exact differences:
+:func:`paired` compares the values as integers (test-row counts for accuracy,
+multiples of 1e-9 for continuous metrics; see
 :meth:`snapens.metrics.Metric.units`), so equal differences are equal and the
-signed-rank test sees its ties and zeros. Differences of floats read back from
-CSV would not be: 0.853 - 0.850 != 0.856 - 0.853 in binary floating point.
+test sees its ties and zeros. Differences of floats read back from CSV would
+not be: 0.853 - 0.850 != 0.856 - 0.853 in binary floating point.
 """
 
 from __future__ import annotations
@@ -62,26 +63,30 @@ def _integers(values) -> np.ndarray:
     return x.astype(np.int64)
 
 
-def paired(a, b, higher_is_better: bool, confidence: float = 0.95, unit: float = 1.0) -> dict[str, float]:
+def paired(a, b, higher_is_better: bool, confidence: float = 0.95, exact=None) -> dict[str, float]:
     """Compare ``a`` with ``b`` repeat by repeat (``diff = a - b``).
 
-    ``a`` and ``b`` are integers in units of ``unit`` (the reported means
-    and interval are in the metric's units: integers times ``unit``).
-    ``wins`` counts repeats where ``a`` is better than ``b`` in the metric's
-    direction, ``losses`` where it is worse, ``ties`` where they are equal.
+    ``exact`` is ``(a_units, b_units)``: the same values as exact integers
+    (see :meth:`snapens.metrics.Metric.units`); without it ``a`` and ``b``
+    must be integers themselves. The signed-rank test and the counts use the
+    integer differences: ``wins`` counts repeats where ``a`` is better than
+    ``b`` in the metric's direction, ``losses`` where it is worse, ``ties``
+    where they are equal. Means, sd and the interval are of ``a - b`` as given.
     """
-    a, b = _integers(a), _integers(b)
-    if a.shape != b.shape:
+    a_units, b_units = (a, b) if exact is None else exact
+    a_units, b_units = _integers(a_units), _integers(b_units)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not a.shape == b.shape == a_units.shape == b_units.shape:
         raise ValueError(f"paired samples differ in length: {a.shape} vs {b.shape}")
-    diff = a - b
-    ci = mean_ci(diff * unit, confidence)
-    better = diff > 0 if higher_is_better else diff < 0
-    worse = diff < 0 if higher_is_better else diff > 0
-    statistic, p = wilcoxon(diff)
+    units = a_units - b_units
+    ci = mean_ci(a - b, confidence)
+    better = units > 0 if higher_is_better else units < 0
+    worse = units < 0 if higher_is_better else units > 0
+    statistic, p = wilcoxon(units)
     return {
         "n": ci["n"],
-        "mean_a": float(np.mean(a * unit)),
-        "mean_b": float(np.mean(b * unit)),
+        "mean_a": float(a.mean()),
+        "mean_b": float(b.mean()),
         "mean_diff": ci["mean"],
         "sd_diff": ci["sd"],
         "ci_low": ci["ci_low"],
@@ -89,6 +94,6 @@ def paired(a, b, higher_is_better: bool, confidence: float = 0.95, unit: float =
         "wilcoxon_statistic": statistic,
         "p_value": p,
         "wins": int(better.sum()),
-        "ties": int((diff == 0).sum()),
+        "ties": int((units == 0).sum()),
         "losses": int(worse.sum()),
     }

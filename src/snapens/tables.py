@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from snapens import dee as dee_
-from snapens.metrics import METRICS, VOTE, metric
+from snapens.metrics import METRICS, SUBSET_NLL, VOTE, metric
 from snapens.statistics import mean_ci, paired
 
 DIVERSITY = ("disagreement", "correlation")
@@ -100,14 +100,11 @@ def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
 
 
 def compare(name: str, a: pd.Series, b: pd.Series, rows, confidence: float) -> dict:
-    """:func:`~snapens.statistics.paired` on the exact units of metric ``name``
-    (``rows``: the test rows of each repeat, for count metrics)."""
+    """:func:`~snapens.statistics.paired` of metric ``name``, exact in its units
+    (``rows``: the test rows of each repeat, which count metrics are fractions of)."""
     m = metric(name)
-    rows = np.asarray(rows, dtype=np.int64) if m.count else None
-    unit = m.unit(rows[0]) if m.count else m.unit()
-    if m.count and len(set(rows.tolist())) > 1:
-        raise ValueError(f"{name}: repeats with different test sizes cannot be paired on counts")
-    return paired(m.units(a, rows), m.units(b, rows), m.higher_is_better, confidence, unit)
+    exact = (m.units(a, rows), m.units(b, rows))
+    return paired(a, b, m.higher_is_better, confidence, exact)
 
 
 def has_model(g: pd.DataFrame, model: str) -> bool:
@@ -145,8 +142,9 @@ def paired_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
 
 
 def long_table(records) -> pd.DataFrame:
-    """Per run and k: the k-th member from the end alone (``single_*``) and the
-    ensemble of the last k members (``ensemble_*``), every metric.
+    """Per run and k: the k-th member from the end alone (``single_*``), the
+    ensemble of the last k members (``ensemble_*``), every metric, and the
+    mean NLL of the ensembles of any k members (``subset_nll``).
 
     ``records`` yields ``(dataset, method, seed, members_df, ensemble_df)``.
     """
@@ -157,6 +155,7 @@ def long_table(records) -> pd.DataFrame:
         part = {"dataset": dataset, "method": method, "seed": int(seed), "k": k}
         part.update({f"single_{m}": single[m].to_numpy() for m in METRICS})
         part.update({f"ensemble_{m}": ensemble[m].to_numpy() for m in METRICS})
+        part[SUBSET_NLL] = ensemble[SUBSET_NLL].to_numpy()
         parts.append(pd.DataFrame(part))
     return pd.concat(parts, ignore_index=True)
 
@@ -211,9 +210,9 @@ def dee_table(runs: pd.DataFrame, long: pd.DataFrame, references: dict[str, str]
               confidence: float = 0.95, resamples: int = 2000) -> pd.DataFrame:
     """Deep ensemble equivalent of every method's full ensemble (NLL), per dataset.
 
-    ``references`` maps a dataset to the method whose last-k ensembles of
-    independently trained models form the reference curve (see
-    :mod:`snapens.dee`): the DEE of the mean NLL over repeats, its percentile
+    ``references`` maps a dataset to the method whose ensembles of k
+    independently trained models (``subset_nll``: any k of its M) form the
+    reference curve (see :mod:`snapens.dee`): the DEE of the mean NLL over repeats, its percentile
     bootstrap interval over the seeds both methods share, ``+inf`` for "> M"
     and ``-inf`` for "< 1".
     """
@@ -223,7 +222,7 @@ def dee_table(runs: pd.DataFrame, long: pd.DataFrame, references: dict[str, str]
         if ref is None:
             continue
         curve_runs = long[(long.dataset == dataset) & (long.method == ref)]
-        reference = curve_runs.pivot(index="seed", columns="k", values="ensemble_nll").sort_index()
+        reference = curve_runs.pivot(index="seed", columns="k", values=SUBSET_NLL).sort_index()
         values = g.set_index("seed")["ensemble_nll"]
         seeds = reference.index.intersection(values.index)
         ref_nll, v = reference.loc[seeds].to_numpy(), values.loc[seeds].to_numpy()
