@@ -236,3 +236,24 @@ def test_dee_bootstrap_is_reproducible():
     ref = 0.6 + rng.normal(0, 0.02, (20, 4)) - np.arange(4) * 0.02
     values = 0.56 + rng.normal(0, 0.02, 20)
     assert dee.bootstrap(ref, values, 300, 0.95) == dee.bootstrap(ref, values, 300, 0.95)
+
+
+def test_large_test_sets_count_exactly_after_the_csv_round_trip():
+    rows = 100_003
+    counts = np.array([91_234, 91_237, 88_001])
+    values = pd.read_csv(io.StringIO("x\n" + "\n".join(f"{c / rows:.10g}" for c in counts)))["x"]
+    assert METRICS["accuracy"].units(values, rows).tolist() == counts.tolist()
+
+
+def test_a_repeat_with_an_undefined_value_is_left_out_of_its_comparison():
+    res = tables.compare("nll", [0.3, np.nan, 0.2, 0.25], [0.35, 0.3, 0.1, 0.25], 1000, 0.95)
+    assert res["n"] == 3 and (res["wins"], res["ties"], res["losses"]) == (1, 1, 1)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        METRICS["nll"].units([0.3, np.nan])
+
+
+def test_dee_with_one_shared_repeat_has_no_interval():
+    runs, long = study_with_reference([0.58], [[0.7, 0.6, 0.55]])
+    row = tables.dee_table(runs, long, {"d": "ref"}, resamples=100).set_index("method").loc["m"]
+    assert row.dee == pytest.approx(2 + 0.02 / 0.05) and np.isnan(row.dee_ci_low) and np.isnan(row.dee_ci_high)
+    assert row.dee_text == "2.40 [n/a, n/a]"

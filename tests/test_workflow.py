@@ -276,6 +276,10 @@ def test_changing_a_parameter_reruns_exactly_the_runs_it_affects(study, tmp_path
     def title(c):
         c["study"]["title"] = "Another title"
 
+    def statistics(c):
+        c["evaluation"]["confidence"] = 0.9
+        c["evaluation"]["bootstrap"] = 500
+
     assert _dry_run_after(study, tmp_path, lambda c: None) == {}
     one = _dry_run_after(study, tmp_path, lr_of_one_method)
     assert (one["train"], one["evaluate"], one["aggregate"], one["summarise"]) == (1, 1, 1, 1), one
@@ -285,6 +289,8 @@ def test_changing_a_parameter_reruns_exactly_the_runs_it_affects(study, tmp_path
     assert model["train"] == len(CONFIG["methods"]), model
     titled = _dry_run_after(study, tmp_path, title)
     assert not {"train", "evaluate", "aggregate"} & set(titled) and titled["summarise"] == 1, titled
+    stats = _dry_run_after(study, tmp_path, statistics)
+    assert not {"train", "evaluate", "aggregate"} & set(stats) and stats["summarise"] == 1, stats
 
 
 # Each damages a file of the finished study (in ``work``) and returns the

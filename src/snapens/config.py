@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any
 
+from snapens.data import held_out_rows
 from snapens.schedules import CYCLIC
 
 DIGITS_ROWS = 1797  # rows of scikit-learn's bundled digits
@@ -130,7 +130,7 @@ def validation_problems(name: str, fraction: float, datasets: dict[str, Any]) ->
         classes, n = _classes(ds), ds.get("n_train")
         if not fraction or classes is None or n is None:
             continue
-        held = math.ceil(fraction * n)
+        held = held_out_rows(n, fraction)
         if held < classes or n - held < classes:
             problems.append(
                 f"methods.{name}.validation_fraction = {fraction}: holds out {held} of the {n} "

@@ -73,7 +73,9 @@ def bootstrap(reference, values, resamples: int, confidence: float, seed: int = 
 
 
 def fmt(value: float, digits: int = 2, members: int | None = None) -> str:
-    """``value`` for reading: a number, "> M" or "< 1"."""
+    """``value`` for reading: a number, "> M", "< 1" or "n/a" (NaN: too few repeats)."""
+    if math.isnan(value):
+        return "n/a"
     if value == ABOVE:
         return f"> {members}" if members is not None else "beyond the curve"
     if value == BELOW:

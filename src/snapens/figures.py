@@ -47,7 +47,7 @@ def two_d_datasets(config: dict[str, Any]) -> list[str]:
     return [
         name
         for name, ds in config["datasets"].items()
-        if ds["kind"] in ("moons", "circles") or ds.get("n_features") == 2
+        if ds["kind"] in ("moons", "circles") or (ds["kind"] == "blobs" and ds["n_features"] == 2)
     ]
 
 

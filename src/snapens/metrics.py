@@ -51,12 +51,15 @@ class Metric:
         """``values`` as exact integers: counts of test rows (``count``, with
         ``rows`` test rows per value) or multiples of ``10**-DECIMALS``."""
         v = np.asarray(values, dtype=np.float64)
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{self.name}: NaN or infinite values cannot be compared exactly")
         if self.count:
             if rows is None:
                 raise ValueError(f"{self.name}: counting needs the number of test rows")
             rows = np.asarray(rows, dtype=np.float64)
             counts = np.round(v * rows)
-            if np.any(np.abs(v * rows - counts) > 1e-6):
+            # CSV keeps 10 significant digits: v * rows is within rows * 5e-11 of its count
+            if np.any(np.abs(v * rows - counts) > 1e-6 + 1e-9 * rows):
                 sizes = ", ".join(str(int(r)) for r in np.unique(rows))
                 raise ValueError(f"{self.name}: values are not fractions of {sizes} test rows")
             return counts.astype(np.int64)

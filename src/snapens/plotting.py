@@ -15,9 +15,9 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from snapens.io import atomic_path  # noqa: E402
+from snapens.paths import FIGURE_FORMATS  # noqa: E402
 from snapens.schedules import Budget, learning_rates, snapshot_epochs  # noqa: E402
 
-FORMATS = ("png", "svg")
 
 
 def _style() -> None:
@@ -30,7 +30,7 @@ def _style() -> None:
 def save(fig, stem: str | Path) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg`` atomically; close the figure."""
     paths = []
-    for fmt in FORMATS:
+    for fmt in FIGURE_FORMATS:
         path = Path(f"{stem}.{fmt}")
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight", metadata={"Date": None}

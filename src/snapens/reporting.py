@@ -74,7 +74,7 @@ def _versus_section(sdf, paired_df, dataset, model) -> list[str]:
     """Rows comparing ``model`` with what it is measured against, for the methods that have it."""
     against = EXTRA_MODELS[model]
     title, label, note = EXTRA_TITLES[model]
-    rows = [r for _, r in sdf.iterrows() if not pd.isna(r.get(f"{model}_{next(iter(METRICS))}_mean"))]
+    rows = [r for _, r in sdf.iterrows() if not pd.isna(r[f"{model}_{next(iter(METRICS))}_mean"])]
     if not rows:
         return []
     shown = headline_metrics()
@@ -91,16 +91,16 @@ def _versus_section(sdf, paired_df, dataset, model) -> list[str]:
     return [*lines, ""]
 
 
-def _dee_section(d: pd.DataFrame) -> list[str]:
+def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
     if not len(d):
         return []
     r0 = d.iloc[0]
-    pct = "the bootstrap"
     return [
         f"### Deep ensemble equivalent (NLL, reference: {r0.reference})", "",
-        f"How many independently trained models (`{r0.reference}`, ensembles of the last k of "
-        f"{int(r0.reference_members)}) give the mean NLL of each method's full ensemble; "
-        f"interval from {pct} over repeats ({int(r0.bootstrap_resamples)} resamples). "
+        f"How many independently trained models (`{r0.reference}`: ensembles of k of its "
+        f"{int(r0.reference_members)} models, NLL averaged over the k-member subsets) give the "
+        f"mean NLL of each method's full ensemble; {pct}% percentile bootstrap interval over "
+        f"repeats ({int(r0.bootstrap_resamples)} resamples). "
         f"\"> {int(r0.reference_members)}\": better than the whole reference ensemble; \"< 1\": "
         "worse than one model.", "",
         "| method | mean NLL of the ensemble | independent models of equal NLL [interval] |",
@@ -137,7 +137,7 @@ def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence:
         for model in EXTRA_MODELS:
             lines += _versus_section(sdf, paired_df, dataset, model)
         if dee is not None:
-            lines += _dee_section(dee[dee.dataset == dataset])
+            lines += _dee_section(dee[dee.dataset == dataset], pct)
     return "\n".join(lines)
 
 
@@ -150,10 +150,10 @@ def headline_rst(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: flo
     out = [line.replace("`", "``") for line in provenance_line(config_hash)]
     for dataset, sdf in summary.groupby("dataset", sort=False):
         lead = "snapshot" if "snapshot" in set(sdf.method) else sdf.method.iloc[0]
+        n = int(sdf.set_index("method").loc[lead, "repeats"])
         parts = []
         for i, (name, m) in enumerate(shown.items()):
             p = pair(paired_df, dataset, name, lead)
-            n = int(p.n)
             parts.append(
                 f"{p.mean_diff:+.4f} in {m.label} ({pct}% CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
                 f"Wilcoxon p = {fmt_p(p.p_value)}, better in {p.wins} of {n} repeats)" if i == 0 else

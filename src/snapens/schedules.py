@@ -51,7 +51,7 @@ class Budget:
 
 
 def cosine_annealing(epoch, n_epochs: int, n_cycles: int, lr_max: float):
-    """The seed's per-epoch cosine annealing (vectorised over ``epoch``)."""
+    """The tutorial's per-epoch cosine annealing (vectorised over ``epoch``)."""
     period = n_epochs // n_cycles
     return lr_max / 2 * (np.cos(np.pi * (np.asarray(epoch) % period) / period) + 1)
 

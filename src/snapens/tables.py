@@ -99,12 +99,19 @@ def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compare(name: str, a: pd.Series, b: pd.Series, rows, confidence: float) -> dict:
+def compare(name: str, a, b, rows, confidence: float) -> dict:
     """:func:`~snapens.statistics.paired` of metric ``name``, exact in its units
-    (``rows``: the test rows of each repeat, which count metrics are fractions of)."""
+    (``rows``: the test rows of each repeat, which count metrics are fractions of).
+
+    A repeat where either value is NaN (a metric undefined for that run) is
+    left out; ``n`` says how many pairs were compared.
+    """
     m = metric(name)
-    exact = (m.units(a, rows), m.units(b, rows))
-    return paired(a, b, m.higher_is_better, confidence, exact)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    rows = np.broadcast_to(np.asarray(rows), a.shape)
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b, rows = a[keep], b[keep], rows[keep]
+    return paired(a, b, m.higher_is_better, confidence, (m.units(a, rows), m.units(b, rows)))
 
 
 def has_model(g: pd.DataFrame, model: str) -> bool:
@@ -226,10 +233,14 @@ def dee_table(runs: pd.DataFrame, long: pd.DataFrame, references: dict[str, str]
         values = g.set_index("seed")["ensemble_nll"]
         seeds = reference.index.intersection(values.index)
         ref_nll, v = reference.loc[seeds].to_numpy(), values.loc[seeds].to_numpy()
-        curve = dee_.curve_of(ref_nll)
-        point = dee_.equivalent(curve, dee_.mean(v))
-        low, high = dee_.bootstrap(ref_nll, v, resamples, confidence)
         members = ref_nll.shape[1]
+        if len(seeds) == 0:  # no repeat in common with the reference
+            curve, point = np.full(members, math.nan), math.nan
+        else:
+            curve = dee_.curve_of(ref_nll)
+            point = dee_.equivalent(curve, dee_.mean(v))
+        low, high = (dee_.bootstrap(ref_nll, v, resamples, confidence) if len(seeds) > 1
+                     else (math.nan, math.nan))
         rows.append({
             "dataset": dataset, "method": method, "reference": ref, "metric": "nll",
             "repeats": len(seeds), "reference_members": members, "nll_mean": dee_.mean(v),

@@ -63,6 +63,14 @@ def dataset_sources(wildcards):
     return [spec["path"]] if spec["kind"] == "file" else []
 
 
+def metric_settings():
+    """What the metrics take from `evaluation` (e.g. ece_bins): all the evaluate
+    and aggregate jobs get, so that a new confidence level or bootstrap size
+    reruns the tables, not the evaluation."""
+    statistics = ("confidence", "bootstrap")
+    return {k: v for k, v in config["evaluation"].items() if k not in statistics}
+
+
 def run_seeds(wildcards):
     return SEEDS if PACK else [int(wildcards.seed)]
 

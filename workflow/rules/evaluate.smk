@@ -22,7 +22,7 @@ rule evaluate:
         mem_mb=1024,  # measured peak RSS ~0.65 GB (results/benchmarks)
         runtime=minutes(evaluate_seconds),
     params:
-        evaluation=config["evaluation"],
+        evaluation=metric_settings(),
     script:
         "../scripts/evaluate.py"
 
@@ -45,7 +45,7 @@ rule aggregate:
         mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=10,
     params:
-        evaluation=config["evaluation"],
+        evaluation=metric_settings(),
     script:
         "../scripts/aggregate.py"
 

@@ -5,22 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 import pandas as pd
 
 from snapens.config import config_hash
+from snapens.data import npz_arrays
 from snapens.io import write_csv, write_json, write_text
 from snapens.logs import log, ready
 from snapens.runfiles import read_run_tables
-
-
-def test_rows(data_path: str | Path) -> int:
-    """Test rows of a dataset file (counts of correct predictions are out of these)."""
-    try:
-        with np.load(data_path, allow_pickle=False) as npz:
-            return len(npz["y_test"])
-    except Exception as exc:
-        raise ValueError(f"{data_path}: not a readable dataset file ({exc})") from exc
 
 
 def summarise(
@@ -42,7 +33,7 @@ def summarise(
 
     ready()
     confidence = evaluation["confidence"]
-    rows = {dataset: test_rows(path) for dataset, path in data.items()}
+    rows = {dataset: npz_arrays(path)["y_test"] for dataset, path in data.items()}
 
     def members(method):
         return study["methods"][method]["members"] if study else None
