@@ -159,3 +159,29 @@ def test_subsets_are_all_of_them_or_a_fixed_draw():
     drawn = ensembling.subsets(30, 15, limit=50)
     assert drawn.shape == (50, 15) and len({tuple(r) for r in drawn.tolist()}) == 50
     assert (ensembling.subsets(30, 15, limit=50) == drawn).all()
+
+
+def test_calibrated_metrics_follow_the_four_and_calibrated_nll_is_headline():
+    assert list(metrics.METRICS) == ["accuracy", "nll", "brier", "ece",
+                                     "nll_calibrated", "ece_calibrated"]
+    # the front page answers "how much of the NLL gain is more than calibration?"
+    for name, label, headline in (("nll_calibrated", "calibrated NLL", True),
+                                  ("ece_calibrated", "calibrated ECE", False)):
+        m = metrics.metric(name)
+        assert (m.label, m.higher_is_better, m.headline, m.count) == (label, False, headline, False)
+    for name in metrics.TEMPERATURES:
+        with pytest.raises(ValueError, match="already defined"):
+            metrics.register(metrics.Metric(name, metrics.nll, False, name))
+
+
+def test_run_tables_have_the_columns_the_study_reads(case):
+    from snapens.runfiles import empty_table, table_columns
+
+    probs, y = case
+    columns = table_columns()
+    evaluated = (*metrics.METRICS, *metrics.TEMPERATURES)
+    members = ensembling.member_table(probs, y, epochs=range(5))
+    assert tuple(members.columns) == columns["members"] == ("member", "epoch", *evaluated)
+    assert tuple(ensembling.last_k_table(probs, y).columns) == columns["ensemble"]
+    assert list(empty_table("averaged").columns) == ["model", *evaluated]
+    assert list(empty_table("weighted").columns) == ["model", *evaluated, "weights"]

@@ -8,7 +8,10 @@ metric is one :func:`register` call (a function and how to read it) plus its
 test.
 
 Accuracy, negative log-likelihood and Brier score come from scikit-learn; the
-expected calibration error, which scikit-learn lacks, is computed here.
+expected calibration error, which scikit-learn lacks, is computed here. The
+calibrated NLL and ECE are those of temperature-scaled probabilities, fitted
+and measured on alternate halves of the test rows (:mod:`snapens.calibration`);
+:func:`evaluate` also returns the two fitted temperatures (:data:`TEMPERATURES`).
 """
 
 from __future__ import annotations
@@ -67,8 +70,11 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {}
+# evaluate() returns these after the metrics: the temperatures fitted on the even / odd rows
+TEMPERATURES = ("temperature_even", "temperature_odd")
 # column names of the per-run tables that a metric may not take
-RESERVED = {"member", "epoch", "k", "model", "weights", "vote_accuracy", "subset_nll"}
+RESERVED = {"member", "epoch", "k", "model", "weights", "vote_accuracy", "subset_nll",
+            *TEMPERATURES}
 SUBSET_NLL = "subset_nll"  # ensemble.csv: mean NLL of the ensembles of any k members
 
 
@@ -134,10 +140,37 @@ def ece(y, probs, ece_bins: int = 15, **_) -> float:
     return float(gap.sum() / len(y))
 
 
+def calibrated(y, probs, ece_bins: int = 15, memo: dict | None = None, **_) -> dict[str, float]:
+    """:func:`snapens.calibration.temperature_scaled` of one probability matrix.
+
+    ``memo`` (a dict :func:`evaluate` makes per matrix) holds the result, so the
+    temperatures are fitted once for all the metrics that need them.
+    """
+    from snapens.calibration import temperature_scaled  # it imports this module
+
+    if memo is None:
+        return temperature_scaled(y, probs, ece_bins)
+    if "calibrated" not in memo:
+        memo["calibrated"] = temperature_scaled(y, probs, ece_bins)
+    return memo["calibrated"]
+
+
+def nll_calibrated(y, probs, **evaluation) -> float:
+    """NLL after temperature scaling, cross-fitted on even and odd test rows."""
+    return calibrated(y, probs, **evaluation)["nll_calibrated"]
+
+
+def ece_calibrated(y, probs, **evaluation) -> float:
+    """ECE after temperature scaling, cross-fitted on even and odd test rows."""
+    return calibrated(y, probs, **evaluation)["ece_calibrated"]
+
+
 register(Metric("accuracy", accuracy, True, "accuracy", count=True, headline=True))
 register(Metric("nll", nll, False, "NLL", headline=True))
 register(Metric("brier", brier, False, "Brier"))
 register(Metric("ece", ece, False, "ECE"))
+register(Metric("nll_calibrated", nll_calibrated, False, "calibrated NLL", headline=True))
+register(Metric("ece_calibrated", ece_calibrated, False, "calibrated ECE"))
 
 # Of the ensemble only (a function of the members, not of one probability
 # matrix): the majority vote's accuracy, in ensemble.csv and the summary.
@@ -155,12 +188,17 @@ def metric(name: str) -> Metric:
 
 
 def evaluate(y, probs, evaluation: dict[str, Any] | None = None) -> dict[str, float]:
-    """Every registered metric of one probability matrix.
+    """Every registered metric of one probability matrix, then the two fitted
+    temperatures (:data:`TEMPERATURES`).
 
     The inputs are checked once here, so scikit-learn's own parameter
-    validation (a third of the cost of a call) is skipped.
+    validation (a third of the cost of a call) is skipped. The metric
+    functions share a ``memo`` dict for this matrix: the temperatures are
+    fitted once.
     """
     y, probs = _check(y, probs)
-    settings = dict(evaluation or {})
+    settings = {**(evaluation or {}), "memo": {}}
     with sklearn.config_context(skip_parameter_validation=True):
-        return {name: float(m.function(y, probs, **settings)) for name, m in METRICS.items()}
+        values = {name: float(m.function(y, probs, **settings)) for name, m in METRICS.items()}
+        fitted = calibrated(y, probs, **settings)
+    return values | {t: float(fitted[t]) for t in TEMPERATURES}

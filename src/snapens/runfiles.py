@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.io import read_table, write_npz
-from snapens.metrics import METRICS, SUBSET_NLL, VOTE
+from snapens.metrics import METRICS, SUBSET_NLL, TEMPERATURES, VOTE
 
 
 def run_dirs(files: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
@@ -25,8 +25,9 @@ def run_dirs(files: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pat
 
 
 def table_columns() -> dict[str, tuple[str, ...]]:
-    """The columns of each per-run table that the study tables use."""
-    metrics = tuple(METRICS)
+    """The columns of each per-run table that the study tables use (a table of
+    :func:`snapens.metrics.evaluate` rows has the metrics, then the temperatures)."""
+    metrics = (*METRICS, *TEMPERATURES)
     return {
         "members": ("member", "epoch", *metrics),
         "ensemble": ("k", *metrics, VOTE.name, SUBSET_NLL),
