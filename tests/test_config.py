@@ -82,6 +82,16 @@ BAD = [
      "methods.snapshot_weighted.validation_fraction = 0.01: holds out 1 of the 100 training rows of dataset blobs"),
     ("digits with every row for training", "datasets.digits", {"kind": "digits", "n_train": 1797, "random_state": 0},
      "datasets.digits.n_train = 1797 leaves no test data: it must be smaller than the 1797 digits"),
+    ("digits with fewer test rows than classes", "datasets.digits", {"kind": "digits", "n_train": 1790,
+                                                                     "random_state": 0},
+     "datasets.digits.n_train = 1790: a stratified split of the 1797 digits needs a row of each of the 10 "
+     "classes in both parts, so n_train must be between 10 and 1787"),
+    ("mnist5k without n_train", "datasets.mnist", {"kind": "mnist5k", "random_state": 0},
+     "datasets.mnist.n_train: missing (required)"),
+    ("mnist5k with every row for training", "datasets.mnist", {"kind": "mnist5k", "n_train": 5000, "random_state": 0},
+     "datasets.mnist.n_train = 5000 leaves no test data: it must be smaller than the 5000 MNIST images of mnist5k"),
+    ("mnist1d with n_train", "datasets.mnist1d", {"kind": "mnist1d", "n_train": 100},
+     "datasets.mnist1d.n_train = 100: unknown key (expected one of: kind)"),
 ]
 
 
@@ -151,6 +161,18 @@ def test_config_hash_is_stable_and_ignores_execution():
     b["training"]["epochs"] += 1
     assert config_hash(study_config(a)) != config_hash(study_config(b))
     assert len(config_hash(a)) == 16
+
+
+def test_mnist_datasets_are_accepted_and_planned(tmp_path):
+    """mnist1d takes no key but its kind (its 4000 training rows are known
+    without n_train); mnist5k is split by n_train like digits."""
+    config = tiny_config()
+    config["datasets"] = {"mnist1d": {"kind": "mnist1d"},
+                          "mnist": {"kind": "mnist5k", "n_train": 1000, "random_state": 0}}
+    check_config(config, SCHEMA)
+    res = snakemake(tmp_path / "work", config, "-n")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "results/data/mnist1d.npz" in res.stdout and "results/data/mnist.npz" in res.stdout
 
 
 # --- a user's data file: its split is described once, in the file or by n_train ---

