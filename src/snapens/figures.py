@@ -21,8 +21,9 @@ from typing import Any, Callable
 
 from snapens.paths import DECISION_GRID, FIGURE, FIGURE_FORMATS, TABLES
 
-# which datasets a family is drawn for: all, or those with two features
-DATASET_SELECTORS = ("all", "two_d")
+# which datasets a family is drawn for: all, those with two features, or all
+# when the study has sweeps (none otherwise)
+DATASET_SELECTORS = ("all", "two_d", "swept")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Family:
     params: tuple[str, ...] = ()  # figure parameters taken from the config
     datasets: str = "all"
     function: str = ""  # "module:function"; default snapens.plotting:{name}
+    category: str = "Figures"  # the report's section
 
     def draw_function(self) -> Callable[..., Any]:
         module, _, name = (self.function or f"snapens.plotting:{self.name}").partition(":")
@@ -53,7 +55,11 @@ def two_d_datasets(config: dict[str, Any]) -> list[str]:
 
 def family_datasets(family: Family, config: dict[str, Any]) -> list[str]:
     """The datasets of ``config`` that ``family`` is drawn for."""
-    return two_d_datasets(config) if family.datasets == "two_d" else list(config["datasets"])
+    if family.datasets == "two_d":
+        return two_d_datasets(config)
+    if family.datasets == "swept":
+        return list(config["datasets"]) if config.get("sweeps") else []
+    return list(config["datasets"])
 
 
 def figure_files(config: dict[str, Any]) -> list[str]:
@@ -85,3 +91,9 @@ register(Family("diversity", "Diversity of the members", {"diversity": TABLES["d
 register(Family("methods", "Methods side by side", {"summary": TABLES["summary"]}, ("confidence",)))
 register(Family("deep_ensemble_equivalent", "Deep ensemble equivalent", {"dee": TABLES["dee"]}))
 register(Family("decision_regions", "Decision regions", {"grid": DECISION_GRID}, datasets="two_d"))
+register(Family("sweep_heatmap", "Ensemble minus final over the sweep's grid", {"sweep": TABLES["sweep"]},
+                ("confidence",), datasets="swept", category="Sweeps"))
+register(Family("sweep_gain", "Ensemble gain against the number of cycles", {"sweep": TABLES["sweep"]},
+                ("confidence",), datasets="swept", category="Sweeps"))
+register(Family("sweep_accuracy", "Accuracy against the peak learning rate", {"sweep": TABLES["sweep"]},
+                ("confidence",), datasets="swept", category="Sweeps"))

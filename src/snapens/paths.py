@@ -15,6 +15,7 @@ TABLES = {
     "diversity": "results/tables/diversity.csv",
     "dee": "results/tables/deep_ensemble_equivalent.csv",
     "learning": "results/tables/learning_curves.csv",
+    "sweep": "results/tables/sweep.csv",
     "markdown": "results/tables/summary.md",
     "headline": "results/tables/headline.rst",
     "study": "results/tables/study.json",

@@ -295,3 +295,136 @@ def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
                  f"(seed {int(grid['seed'])})")
     fig.tight_layout(rect=(0, 0, 1, 0.985))
     return fig
+
+
+# --- sweeps: drawn from sweep.csv -------------------------------------------------
+
+
+def _sweep_parts(sweep: pd.DataFrame, dataset: str):
+    """Per swept method of ``dataset``: (base, rows, x axis, other axes). The x
+    axis is ``members`` when swept, else the sweep's first key."""
+    df = sweep[sweep["dataset"] == dataset]
+    for base, g in df.groupby("base", sort=False):
+        axes = g["swept"].iloc[0].split()
+        x = "members" if "members" in axes else axes[0]
+        yield base, g, x, [a for a in axes if a != x]
+
+
+def _sweep_metrics():
+    from snapens.reporting import headline_metrics
+
+    return headline_metrics()
+
+
+def _label(keys, values) -> str:
+    values = values if isinstance(values, tuple) else (values,)
+    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in zip(keys, values))
+
+
+def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
+    """Ensemble minus final model over the grid, one heatmap per swept method
+    and headline metric; coloured so that blue favours the ensemble whatever
+    the metric's direction; cells whose CI covers zero hatched, their values in
+    parentheses."""
+    from snapens.reporting import verdict
+
+    _style()
+    shown = _sweep_metrics()
+    parts = list(_sweep_parts(sweep, dataset))
+    fig, axes = plt.subplots(max(len(parts), 1), len(shown), figsize=(5.2 * len(shown), 4.4 * max(len(parts), 1)),
+                             squeeze=False)
+    for row, (base, g, x, others) in enumerate(parts):
+        xs = sorted(dict.fromkeys(g[x]))
+        keys = sorted(dict.fromkeys(map(tuple, g[others].itertuples(index=False, name=None)))) if others else [()]
+        for ax, (name, m) in zip(axes[row], shown.items()):
+            diff = np.full((len(keys), len(xs)), np.nan)
+            marks = {}
+            for _, r in g.iterrows():
+                i = keys.index(tuple(r[o] for o in others)) if others else 0
+                j = xs.index(r[x])
+                diff[i, j] = r[f"diff_{name}_mean"]
+                marks[i, j] = verdict(r, name)
+            limit = np.nanmax(np.abs(diff)) or 1.0
+            cmap = "RdBu" if m.higher_is_better else "RdBu_r"
+            image = ax.imshow(diff, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto", origin="lower")
+            fig.colorbar(image, ax=ax, shrink=0.8, label=f"ensemble - final {m.label}")
+            for (i, j), v in marks.items():
+                text = f"{diff[i, j]:+.{m.digits}f}"
+                if v == "unclear":
+                    ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                               edgecolor="grey", lw=0))
+                    text = f"({text})"
+                dark = abs(diff[i, j]) > 0.6 * limit
+                ax.text(j, i, text, ha="center", va="center", fontsize="x-small",
+                        color="white" if dark else "black")
+            ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+            ax.set_yticks(range(len(keys)), [_label(others, k) if others else "" for k in keys])
+            ax.set_xlabel(f"{x} (cycles in the epoch budget)" if x == "members" else x)
+            ax.grid(False)
+            ax.set_title(f"{base}: {m.label} ({m.direction})", fontsize="medium")
+    fig.suptitle(f"{dataset}: where does the snapshot ensemble beat its final model? Ensemble minus "
+                 f"final, mean over repeats; hatched: the {int(round(confidence * 100))}% CI covers zero; "
+                 "blue favours the ensemble")
+    fig.tight_layout()
+    return fig
+
+
+def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
+    """Ensemble minus final model against the number of cycles, with CI bands,
+    one line per value of the sweep's other keys."""
+    _style()
+    shown = _sweep_metrics()
+    parts = list(_sweep_parts(sweep, dataset))
+    fig, axes = plt.subplots(max(len(parts), 1), len(shown), figsize=(5 * len(shown), 3.8 * max(len(parts), 1)),
+                             squeeze=False)
+    for row, (base, g, x, others) in enumerate(parts):
+        groups = list(g.groupby(others, sort=True)) if others else [((), g)]
+        colors = sns.color_palette("viridis", len(groups))
+        for ax, (name, m) in zip(axes[row], shown.items()):
+            for color, (key, h) in zip(colors, groups):
+                h = h.sort_values(x)
+                ax.plot(h[x], h[f"diff_{name}_mean"], marker="o", ms=4, color=color,
+                        label=_label(others, key) if others else base)
+                ax.fill_between(h[x], h[f"diff_{name}_ci_low"], h[f"diff_{name}_ci_high"],
+                                color=color, alpha=0.15, lw=0)
+            ax.axhline(0, color="grey", lw=1, ls="--")
+            ax.set_xscale("log")
+            values = sorted(dict.fromkeys(g[x]))
+            ax.set_xticks(values, [f"{v:g}" for v in values])
+            ax.minorticks_off()
+            ax.set_xlabel(f"{x} (cycles in the epoch budget)" if x == "members" else x)
+            better = "up" if m.higher_is_better else "down"
+            ax.set_ylabel(f"ensemble - final {m.label}")
+            ax.set_title(f"{base}: {m.label} ({better} favours the ensemble)", fontsize="medium")
+        axes[row][-1].legend(fontsize="x-small", loc="best")
+    fig.suptitle(f"{dataset}: how does the ensemble's gain depend on the number of cycles? "
+                 f"(mean over repeats, {int(round(confidence * 100))}% CI band)")
+    fig.tight_layout()
+    return fig
+
+
+def sweep_accuracy(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
+    """Final-model and ensemble accuracy against the sweep's first non-cycle key
+    (the peak learning rate), one panel per number of cycles."""
+    _style()
+    parts = [p for p in _sweep_parts(sweep, dataset) if p[3]]
+    panels = [(base, g, x, others[0], key, h) for base, g, x, others in parts
+              for key, h in g.groupby(x, sort=True)]
+    fig, axes = _grid(max(len(panels), 1), width=4, height=3.4)
+    palette = sns.color_palette("colorblind", 2)
+    for ax, (base, g, x, lr, key, h) in zip(axes, panels):
+        h = h.sort_values(lr)
+        for color, model in zip(palette, ("final", "ensemble")):
+            ax.plot(h[lr], h[f"{model}_accuracy_mean"], marker="o", ms=4, color=color, label=model)
+            ax.fill_between(h[lr], h[f"{model}_accuracy_ci_low"], h[f"{model}_accuracy_ci_high"],
+                            color=color, alpha=0.2, lw=0)
+        ax.set_xscale("log")
+        ax.set_xticks(h[lr], [f"{v:g}" for v in h[lr]])
+        ax.minorticks_off()
+        ax.set_xlabel(lr)
+        ax.set_title(f"{base}, {x} {key}", fontsize="medium")
+    axes[0].set_ylabel(f"test accuracy (mean, {int(round(confidence * 100))}% CI)")
+    axes[0].legend(fontsize="small", loc="best")
+    fig.suptitle(f"{dataset}: how does the peak learning rate move the final model and the ensemble?")
+    fig.tight_layout()
+    return fig

@@ -110,8 +110,93 @@ def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
     ]
 
 
+# --- sweeps ---------------------------------------------------------------------
+
+
+def verdict(row, name: str) -> str:
+    """Of a ``sweep.csv`` row and metric: ``"better"`` when the CI of ensemble
+    minus final lies wholly on the ensemble's good side, ``"worse"`` when wholly
+    on the other, else ``"unclear"`` (the interval covers zero)."""
+    lo, hi = row[f"diff_{name}_ci_low"], row[f"diff_{name}_ci_high"]
+    if pd.isna(lo) or pd.isna(hi) or lo <= 0 <= hi:
+        return "unclear"
+    gain_up = METRICS[name].higher_is_better
+    return "better" if (lo > 0) == gain_up else "worse"
+
+
+def gain(row, name: str) -> float:
+    """Ensemble minus final, signed so that positive favours the ensemble."""
+    d = row[f"diff_{name}_mean"]
+    return d if METRICS[name].higher_is_better else -d
+
+
+def point_text(row) -> str:
+    return ", ".join(f"{k} {_value(row[k])}" for k in row["swept"].split())
+
+
+def _value(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
+    """Per swept method of ``dataset``: where the ensemble pays, on the headline metrics."""
+    out = []
+    shown = headline_metrics()
+    for base, g in sweep[sweep.dataset == dataset].groupby("base", sort=False):
+        n, reps = len(g), int(g.repeats.min())
+        verdicts = {name: [verdict(r, name) for _, r in g.iterrows()] for name in shown}
+        better = ", ".join(f"{v.count('better')} in {shown[name].label}" for name, v in verdicts.items())
+        worse = ", ".join(f"{v.count('worse')} in {shown[name].label}" for name, v in verdicts.items())
+        best_name = next((name for name, m in shown.items() if not m.count), "nll")
+        best = max(g.itertuples(index=False), key=lambda r: gain(r._asdict(), best_name))._asdict()
+        m = METRICS[best_name]
+        out.append(
+            f"Sweep of ``{base}`` on {dataset} ({n} grid points, {reps} repeats each): the ensemble "
+            f"of all snapshots beats the final model, its confidence interval clear of zero, at "
+            f"{better}; it is worse at {worse}. The largest {m.label} gain is at {point_text(best)}: "
+            f"ensemble minus final {best[f'diff_{best_name}_mean']:+.4f} "
+            f"[{best[f'diff_{best_name}_ci_low']:+.4f}, {best[f'diff_{best_name}_ci_high']:+.4f}], "
+            f"worth {best['dee_text']} independently trained models (deep ensemble equivalent)."
+        )
+    return out
+
+
+def _sweep_section(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
+    """Per swept method and headline metric: ensemble minus final over the grid."""
+    part = sweep[sweep.dataset == dataset]
+    if not len(part):
+        return []
+    lines = ["### Sweeps", "", *sweep_sentences(sweep, dataset), "",
+             f"Ensemble minus final model, mean over repeats; `+`/`-`: the {pct}% CI lies wholly "
+             "on the ensemble's better/worse side; unmarked: it covers zero.", ""]
+    for base, g in part.groupby("base", sort=False):
+        axes = g["swept"].iloc[0].split()
+        cols, rows_key = axes[0], axes[1:]
+        col_values = list(dict.fromkeys(g[cols]))
+        for name, m in headline_metrics().items():
+            lines += [f"#### {base}: {m.label} ({m.direction}), columns: {cols}", "",
+                      "| " + (" ".join(rows_key) or "point") + " | "
+                      + " | ".join(_value(v) for v in col_values) + " |",
+                      "|---|" + "---:|" * len(col_values)]
+            for key, h in g.groupby(rows_key or (lambda _: ""), sort=False):
+                label = " ".join(_value(v) for v in (key if isinstance(key, tuple) else (key,)))
+                cells = {r[cols]: r for _, r in h.iterrows()}
+                text = []
+                for v in col_values:
+                    r = cells.get(v)
+                    if r is None:
+                        text.append("")
+                        continue
+                    mark = {"better": "+", "worse": "-", "unclear": ""}[verdict(r, name)]
+                    text.append(f"{r[f'diff_{name}_mean']:+.{m.digits + 1}f}{mark}")
+                lines.append(f"| {label or '-'} | " + " | ".join(text) + " |")
+            lines.append("")
+    return lines
+
+
 def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float, title: str,
-                     dee: pd.DataFrame | None = None, config_hash: str | None = None) -> str:
+                     dee: pd.DataFrame | None = None, config_hash: str | None = None,
+                     sweep: pd.DataFrame | None = None) -> str:
     """A readable account of the headline comparison: final model vs full ensemble."""
     pct = int(round(confidence * 100))
     lines = [
@@ -138,31 +223,45 @@ def summary_markdown(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence:
             lines += _versus_section(sdf, paired_df, dataset, model)
         if dee is not None:
             lines += _dee_section(dee[dee.dataset == dataset], pct)
+        if sweep is not None and len(sweep):
+            lines += _sweep_section(sweep, dataset, pct)
     return "\n".join(lines)
 
 
+def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str]:
+    """Final model vs ensemble of ``snapshot`` (else the first method, unless a
+    sweep speaks for the dataset)."""
+    if "snapshot" in set(sdf.method):
+        lead = "snapshot"
+    elif swept:
+        return []
+    else:
+        lead = sdf.method.iloc[0]
+    n = int(sdf.set_index("method").loc[lead, "repeats"])
+    parts = []
+    for i, (name, m) in enumerate(shown.items()):
+        p = pair(paired_df, dataset, name, lead)
+        parts.append(
+            f"{p.mean_diff:+.4f} in {m.label} ({pct}% CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
+            f"Wilcoxon p = {fmt_p(p.p_value)}, better in {p.wins} of {n} repeats)" if i == 0 else
+            f"{p.mean_diff:+.4f} in {m.label} (CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
+            f"p = {fmt_p(p.p_value)}, better in {p.wins} of {n})")
+    return [f"**{dataset}**, method ``{lead}``, {n} repeats: the ensemble of all snapshots "
+            "minus the final model is " + " and ".join(parts) + ".", ""]
+
+
 def headline_rst(summary: pd.DataFrame, paired_df: pd.DataFrame, confidence: float,
-                 config_hash: str | None = None) -> str:
+                 config_hash: str | None = None, sweep: pd.DataFrame | None = None) -> str:
     """The headline answer as reStructuredText (the report's front page includes it):
     final model vs full ensemble on the headline metrics, per dataset and method."""
     pct = int(round(confidence * 100))
     shown = headline_metrics()
     out = [line.replace("`", "``") for line in provenance_line(config_hash)]
     for dataset, sdf in summary.groupby("dataset", sort=False):
-        lead = "snapshot" if "snapshot" in set(sdf.method) else sdf.method.iloc[0]
-        n = int(sdf.set_index("method").loc[lead, "repeats"])
-        parts = []
-        for i, (name, m) in enumerate(shown.items()):
-            p = pair(paired_df, dataset, name, lead)
-            parts.append(
-                f"{p.mean_diff:+.4f} in {m.label} ({pct}% CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
-                f"Wilcoxon p = {fmt_p(p.p_value)}, better in {p.wins} of {n} repeats)" if i == 0 else
-                f"{p.mean_diff:+.4f} in {m.label} (CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
-                f"p = {fmt_p(p.p_value)}, better in {p.wins} of {n})")
+        swept = [] if sweep is None or not len(sweep) else sweep_sentences(sweep, dataset)
+        out += [*_lead_sentence(sdf, paired_df, dataset, pct, shown, bool(swept)),
+                *[line for text in swept for line in (text, "")]]
         out += [
-            f"**{dataset}**, method ``{lead}``, {n} repeats: the ensemble of all snapshots "
-            "minus the final model is " + " and ".join(parts) + ".",
-            "",
             f".. list-table:: {dataset}: final model vs ensemble of all members (mean [{pct}% CI])",
             "   :header-rows: 1",
             "",

@@ -16,6 +16,8 @@
                mean over repeats.
 ``dee``        (``deep_ensemble_equivalent.csv``) the deep ensemble equivalent of
                each method's full ensemble, with a bootstrap interval.
+``sweep``      (``sweep.csv``) one row per dataset x grid point of a sweep: the
+               summary, ensemble-vs-final test and DEE of the point, side by side.
 ``markdown``, ``headline`` (``summary.md``, ``headline.rst``): see
                :mod:`snapens.reporting`. ``study`` (``study.json``): the config.
 
@@ -249,3 +251,41 @@ def dee_table(runs: pd.DataFrame, long: pd.DataFrame, references: dict[str, str]
             "dee_text": dee_.text(point, low, high, members),
         })
     return pd.DataFrame(rows, columns=DEE_COLUMNS)
+
+
+SWEEP_KEYS = ["dataset", "method", "base", "swept"]
+
+
+def sweep_table(summary: pd.DataFrame, paired_df: pd.DataFrame, dee: pd.DataFrame,
+                points: dict[str, dict]) -> pd.DataFrame:
+    """``sweep.csv``: one row per dataset x grid point of a sweep (``points``:
+    method name -> ``{"method": base, **grid values}``, from
+    :func:`snapens.sweeps.grid_points`), gathered from the other tables.
+
+    Per metric: final model and full ensemble (mean and CI), ensemble minus
+    final (mean, CI, Wilcoxon p, W/T/L); then the DEE. ``swept`` names the grid
+    keys of the row's sweep, in the config's order.
+    """
+    rows = []
+    for _, s in summary[summary.method.isin(list(points))].iterrows():
+        point = points[s.method]
+        axes = [k for k in point if k != "method"]
+        row = {"dataset": s.dataset, "method": s.method, "base": point["method"],
+               "swept": " ".join(axes), **{k: point[k] for k in axes},
+               "repeats": int(s.repeats), "members": int(s.members)}
+        for name in METRICS:
+            for model in ("final", "ensemble"):
+                for stat in ("mean", "ci_low", "ci_high"):
+                    row[f"{model}_{name}_{stat}"] = s[f"{model}_{name}_{stat}"]
+            p = paired_df[(paired_df.dataset == s.dataset) & (paired_df.metric == name)
+                          & (paired_df.a_method == s.method) & (paired_df.b_method == s.method)
+                          & (paired_df.a_model == "ensemble") & (paired_df.b_model == "final")].iloc[0]
+            row.update({f"diff_{name}_mean": p.mean_diff, f"diff_{name}_ci_low": p.ci_low,
+                        f"diff_{name}_ci_high": p.ci_high, f"diff_{name}_p": p.p_value,
+                        f"diff_{name}_wins": int(p.wins), f"diff_{name}_ties": int(p.ties),
+                        f"diff_{name}_losses": int(p.losses)})
+        d = dee[(dee.dataset == s.dataset) & (dee.method == s.method)]
+        for col in ("dee", "dee_ci_low", "dee_ci_high", "dee_text"):
+            row[col] = d[col].iloc[0] if len(d) else (math.nan if col != "dee_text" else "n/a")
+        rows.append(row)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=SWEEP_KEYS)

@@ -1,13 +1,15 @@
 # Config validation, target lists, path helpers and wildcard constraints.
 import math
+import re
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from snapens.config import ConfigError, check_config, seeds, study_config
+from snapens.config import ConfigError, check_config, seeds, settings, study_config
 from snapens.data import held_out_rows, training_rows
 from snapens.figures import FAMILIES, figure_files
 from snapens.paths import DATA, DECISION_GRID, FIGURE, RUN, TABLES
+from snapens import sweeps
 
 min_version("9.0")
 
@@ -21,7 +23,11 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 SEEDS = seeds(config)
 DATASETS = list(config["datasets"])
-METHODS = list(config["methods"])
+# every method, with each swept method replaced by its grid points
+# (e.g. snapshot/members-10_lr_max-0.03): from here on a grid point is a method
+METHOD_SPECS = sweeps.expand(config["methods"], config.get("sweeps"))
+METHODS = list(METHOD_SPECS)
+GRID_POINTS = sweeps.grid_points(config.get("sweeps"))
 PACK = config["execution"]["pack_runs"]
 RUN_OF_PACK = RUN.replace("{dataset}", "{{dataset}}").replace("{method}", "{{method}}")
 # rows of each dataset's training part (from the config, or a pre-split file)
@@ -30,7 +36,7 @@ TRAIN_ROWS = {d: training_rows(config["datasets"][d]) for d in DATASETS}
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    method="|".join(METHODS),
+    method="|".join(map(re.escape, METHODS)),
     seed=r"\d+",
 
 
@@ -82,9 +88,8 @@ def run_config(wildcards):
         "dataset": wildcards.dataset,
         "method": wildcards.method,
         "dataset_config": config["datasets"][wildcards.dataset],
-        "method_config": config["methods"][wildcards.method],
-        "training": config["training"],
-        "model": config["model"],
+        "method_config": METHOD_SPECS[wildcards.method],
+        **settings(config, wildcards.dataset),
     }
 
 
@@ -92,8 +97,8 @@ def steps_per_epoch(dataset, method):
     """Optimizer steps per epoch of a method's runs: the training rows left
     after its validation split, in batches."""
     rows = TRAIN_ROWS[dataset]
-    fit = rows - held_out_rows(rows, config["methods"][method]["validation_fraction"])
-    return math.ceil(fit / config["training"]["batch_size"])
+    fit = rows - held_out_rows(rows, METHOD_SPECS[method]["validation_fraction"])
+    return math.ceil(fit / settings(config, dataset)["training"]["batch_size"])
 
 
 # Expected cost (seconds) of the run-level jobs, from the measured cost of the
@@ -103,8 +108,9 @@ def steps_per_epoch(dataset, method):
 # cluster (3x, at least 5 minutes) and the job's priority, so that the longest
 # jobs (the independent ensembles) start first and do not finish last.
 def train_seconds(wildcards):
-    method = config["methods"][wildcards.method]
-    steps = config["training"]["epochs"] * steps_per_epoch(
+    method = METHOD_SPECS[wildcards.method]
+    epochs = settings(config, wildcards.dataset)["training"]["epochs"]
+    steps = epochs * steps_per_epoch(
         wildcards.dataset, wildcards.method
     )
     models = method["members"] if method["ensemble"] == "independent" else 1
@@ -113,7 +119,7 @@ def train_seconds(wildcards):
 
 
 def evaluate_seconds(wildcards):
-    members = config["methods"][wildcards.method]["members"]
+    members = METHOD_SPECS[wildcards.method]["members"]
     return 12 + len(run_seeds(wildcards)) * members * 0.04
 
 
@@ -138,7 +144,7 @@ def study_runs():
 def independent_reference():
     """The first method with independently trained members: the reference curve
     of the deep ensemble equivalent (the same for every dataset)."""
-    refs = [m for m in METHODS if config["methods"][m]["ensemble"] == "independent"]
+    refs = [m for m in METHODS if METHOD_SPECS[m]["ensemble"] == "independent"]
     return {d: refs[0] for d in DATASETS} if refs else {}
 
 
@@ -165,7 +171,7 @@ def schedules(dataset):
     """What the learning-rate figure needs: each method's schedule and the
     steps per epoch of the rows it trains on."""
     return {
-        "epochs": config["training"]["epochs"],
+        "epochs": settings(config, dataset)["training"]["epochs"],
         "methods": {
             m: {
                 "schedule": spec["schedule"],
@@ -173,7 +179,7 @@ def schedules(dataset):
                 "ensemble": spec["ensemble"],
                 "steps_per_epoch": steps_per_epoch(dataset, m),
             }
-            for m, spec in config["methods"].items()
+            for m, spec in METHOD_SPECS.items()
         },
     }
 

@@ -14,7 +14,7 @@ for family in FAMILIES.values():
             png=report(
                 figure_file(family, "png"),
                 caption=f"../report/{family.name}.rst",
-                category="Figures",
+                category=family.category,
                 subcategory="{dataset}",
                 labels={"figure": family.title, "dataset": "{dataset}"},
             ),

@@ -14,7 +14,7 @@ rule summarise:
         **{
             name: (
                 report(path, category="Tables", caption="../report/tables.rst")
-                if name in ("summary", "paired", "dee")
+                if name in ("summary", "paired", "dee", "sweep")
                 else path
             )
             for name, path in TABLES.items()
@@ -35,5 +35,7 @@ rule summarise:
         title=config["study"]["title"],
         references=independent_reference(),
         study=study_config(config),
+        sweeps=GRID_POINTS,
+        methods=METHOD_SPECS,
     script:
         "../scripts/summarise.py"

@@ -10,4 +10,6 @@ with job_log(snakemake.log[0]):
         snakemake.params.title,
         snakemake.params.references,
         snakemake.params.study,
+        snakemake.params.sweeps,
+        snakemake.params.methods,
     )

@@ -22,13 +22,18 @@ def summarise(
     title: str,
     references: dict[str, str] | None = None,
     study: dict[str, Any] | None = None,
+    sweeps: dict[str, dict[str, Any]] | None = None,
+    methods: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """Study tables from every run (``(dataset, method, seed, run_dir)``; ``data``
     maps a dataset to its file): the tables named in :mod:`snapens.tables`,
     written to ``outputs[name]``. DEEs use the reference method of each
     dataset in ``references``. ``study`` (the resolved config without
     ``execution``) is written with its hash to ``outputs["study"]``, and the
-    hash is quoted in the markdown and headline."""
+    hash is quoted in the markdown and headline. ``sweeps`` maps each grid
+    point's method name to its base method and values
+    (:func:`snapens.sweeps.grid_points`), for ``sweep.csv``; ``methods`` is
+    every method with sweeps expanded (to check each run's member count)."""
     from snapens import reporting, tables
 
     ready()
@@ -36,7 +41,7 @@ def summarise(
     rows = {dataset: npz_arrays(path)["y_test"] for dataset, path in data.items()}
 
     def members(method):
-        return study["methods"][method]["members"] if study else None
+        return methods[method]["members"] if methods else None
 
     records = [(ds, m, seed, read_run_tables(d, members(m))) for ds, m, seed, d in runs]
     run_df = pd.DataFrame([tables.run_row(ds, m, seed, t, rows[ds]) for ds, m, seed, t in records])
@@ -53,6 +58,8 @@ def summarise(
         outputs["learning"],
     )
     write_csv(dee, outputs["dee"])
+    sweep = tables.sweep_table(summary, paired_df, dee, sweeps or {})
+    write_csv(sweep, outputs["sweep"])
     write_csv(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
         outputs["diversity"],
@@ -60,7 +67,7 @@ def summarise(
     digest = config_hash(study) if study is not None else None
     if study is not None and "study" in outputs:
         write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])
-    write_text(reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest),
+    write_text(reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest, sweep),
                outputs["markdown"])
-    write_text(reporting.headline_rst(summary, paired_df, confidence, digest), outputs["headline"])
+    write_text(reporting.headline_rst(summary, paired_df, confidence, digest, sweep), outputs["headline"])
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))
