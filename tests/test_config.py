@@ -91,7 +91,25 @@ BAD = [
     ("mnist5k with every row for training", "datasets.mnist", {"kind": "mnist5k", "n_train": 5000, "random_state": 0},
      "datasets.mnist.n_train = 5000 leaves no test data: it must be smaller than the 5000 MNIST images of mnist5k"),
     ("mnist1d with n_train", "datasets.mnist1d", {"kind": "mnist1d", "n_train": 100},
-     "datasets.mnist1d.n_train = 100: unknown key (expected one of: kind)"),
+     "datasets.mnist1d.n_train = 100: unknown key (expected one of: kind, model, training)"),
+    # -- a dataset's own training settings and sweeps: every grid point is checked like a method
+    ("a dataset's epochs not divided by the cycles", "datasets.blobs.training", {"epochs": 10},
+     "methods.snapshot.members = 3 does not divide datasets.blobs.training.epochs = 10"),
+    ("unknown key in a dataset's model", "datasets.blobs.model", {"width": 10},
+     "datasets.blobs.model.width = 10: unknown key (expected one of: hidden_units)"),
+    ("sweep of an unknown method", "sweeps", {"snapshots": {"members": [2]}},
+     "sweeps.snapshots: no such method (methods: snapshot, snapshot_step,"),
+    ("sweep of a key the schedule lacks", "sweeps", {"snapshot": {"lr_min": [0.001]}},
+     "sweeps.snapshot.lr_min: not a parameter of methods.snapshot (sweepable: members, lr_max)"),
+    ("sweep grid point not dividing the epochs", "sweeps", {"snapshot": {"members": [2, 5], "lr_max": [0.1]}},
+     "methods.snapshot/members-5_lr_max-0.1.members = 5 does not divide training.epochs = 12"),
+    ("sweep value its path cannot name", "sweeps", {"snapshot": {"lr_max": [0.1 + 0.2]}},
+     "sweeps.snapshot.lr_max[0] = 0.30000000000000004: give at most 6 significant digits (its path "
+     "would name it 0.3)"),
+    ("sweep of fractional members", "sweeps", {"snapshot": {"members": [2.5]}},
+     "sweeps.snapshot.members[0] = 2.5: 2.5 is not of type 'integer'"),
+    ("empty sweep axis", "sweeps", {"snapshot": {"members": []}},
+     "sweeps.snapshot.members = []: [] should be non-empty"),
 ]
 
 

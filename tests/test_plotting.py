@@ -46,6 +46,25 @@ def dee_table():
     })
 
 
+def sweep_table():
+    """A sweep of members x lr_max: the ensemble gains clearly at M = 5, nothing at M = 1."""
+    rows = []
+    for members in (1, 2, 5):
+        for lr in (0.01, 0.1):
+            row = {"dataset": "d", "method": f"snapshot/members-{members}_lr_max-{lr:g}", "base": "snapshot",
+                   "swept": "members lr_max", "members": members, "lr_max": lr, "repeats": 10, "dee_text": "n/a"}
+            for m, metric in METRICS.items():
+                sign = 1 if metric.higher_is_better else -1
+                diff = {1: 0.0, 2: 0.001 * sign, 5: 0.02 * sign}[members]
+                half = {1: 0.0, 2: 0.005, 5: 0.004}[members]  # M = 2: the CI covers zero
+                row.update({f"final_{m}_mean": 0.5, f"final_{m}_ci_low": 0.45, f"final_{m}_ci_high": 0.55,
+                            f"ensemble_{m}_mean": 0.5 + diff, f"ensemble_{m}_ci_low": 0.45 + diff,
+                            f"ensemble_{m}_ci_high": 0.55 + diff, f"diff_{m}_mean": diff,
+                            f"diff_{m}_ci_low": diff - half, f"diff_{m}_ci_high": diff + half})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def drawn(fig, tmp_path, stem):
     return [p.read_bytes() for p in plotting.save(fig, tmp_path / stem)]
 
@@ -53,7 +72,10 @@ def drawn(fig, tmp_path, stem):
 @pytest.mark.parametrize("draw", [
     lambda: plotting.paired_differences("d", runs_table(), 0.95),
     lambda: plotting.deep_ensemble_equivalent("d", dee_table()),
-], ids=["paired_differences", "deep_ensemble_equivalent"])
+    lambda: plotting.sweep_heatmap("d", sweep_table(), 0.95),
+    lambda: plotting.sweep_gain("d", sweep_table(), 0.95),
+    lambda: plotting.sweep_accuracy("d", sweep_table(), 0.95),
+], ids=["paired_differences", "deep_ensemble_equivalent", "sweep_heatmap", "sweep_gain", "sweep_accuracy"])
 def test_the_same_tables_give_the_same_bytes(draw, tmp_path):
     assert drawn(draw(), tmp_path, "first") == drawn(draw(), tmp_path, "second")
 
@@ -62,3 +84,10 @@ def test_censored_equivalents_are_labelled_not_drawn_as_numbers(tmp_path):
     svg = drawn(plotting.deep_ensemble_equivalent("d", dee_table()), tmp_path, "dee")[1].decode()
     assert "&gt; 10" in svg and "&lt; 1" in svg and "3.20" in svg
     assert "inf" not in svg.lower().replace("infinite", "")
+
+
+def test_sweep_heatmap_marks_the_cells_whose_interval_covers_zero(tmp_path):
+    svg = drawn(plotting.sweep_heatmap("d", sweep_table(), 0.95), tmp_path, "heat")[1].decode()
+    # M = 1 (no difference) and M = 2 (CI covers zero) are in parentheses; M = 5 is clear
+    assert "(+0.000)" in svg and "(+0.001)" in svg and "(-0.001)" in svg
+    assert "+0.020" in svg and "-0.020" in svg and "(+0.020)" not in svg and "(-0.020)" not in svg

@@ -43,7 +43,7 @@ def test_dry_run_shows_each_stage_as_its_own_rule(tmp_path):
     assert res.returncode == 0, res.stderr
     out = res.stdout + res.stderr
     for rule in ("make_dataset", "train", "evaluate", "aggregate", "summarise", "decision_grid",
-                 *(f"plot_{family}" for family in FAMILIES)):
+                 *(f"plot_{f.name}" for f in FAMILIES.values() if f.datasets != "swept")):
         assert f"\n{rule} " in out, rule
     assert not (tmp_path / "results").exists()
 
@@ -61,8 +61,9 @@ def test_contract_files(study):
         assert list(training["epoch"]) == list(range(CONFIG["training"]["epochs"])) * trainings
         m = pd.read_csv(run / "members.csv")
         assert list(m.columns[:6]) == ["member", "epoch", "accuracy", "nll", "brier", "ece"]
+        assert list(m.columns[6:10]) == ["nll_calibrated", "ece_calibrated", *metrics.TEMPERATURES]
         e = pd.read_csv(run / "ensemble.csv")
-        assert list(e.columns[:6]) == ["k", "accuracy", "nll", "brier", "ece", "vote_accuracy"]
+        assert list(e.columns[:10]) == ["k", *metrics.METRICS, *metrics.TEMPERATURES, "vote_accuracy"]
         assert list(e["k"]) == list(range(1, members + 1))
         for df in (m, e):
             for col in ("accuracy", "brier", "ece"):
@@ -84,7 +85,8 @@ def test_contract_files(study):
     diversity = pd.read_csv(study / "tables" / "diversity.csv")
     assert set(diversity["method"]) == set(CONFIG["methods"])
     assert {p.name for p in (study / "figures").iterdir()} == expected_figures(CONFIG)
-    assert {f"{family}_blobs.png" for family in FAMILIES} <= expected_figures(CONFIG)  # blobs is 2-D
+    assert {f"{f.name}_blobs.png" for f in FAMILIES.values()
+            if f.datasets != "swept"} <= expected_figures(CONFIG)  # blobs is 2-D; no sweeps here
     dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv").set_index("method")
     assert list(dee.index) == list(CONFIG["methods"]) and (dee["reference"] == "independent").all()
     assert dee.loc["independent", "dee"] == CONFIG["methods"]["independent"]["members"]  # M, by construction
@@ -198,7 +200,8 @@ def test_changing_the_plotting_script_reruns_only_the_figures(study):
     script.write_text(script.read_text() + "# a cosmetic change\n")
     dry = snakemake(work, work / "config.yaml", "-n", snakefile=work / "Snakefile")
     assert dry.returncode == 0, dry.stderr
-    assert job_counts(dry.stdout + dry.stderr) == {**{f"plot_{f}": 1 for f in FAMILIES}, "all": 1}
+    drawn = [f.name for f in FAMILIES.values() if f.datasets != "swept"]  # no sweep in this study
+    assert job_counts(dry.stdout + dry.stderr) == {**{f"plot_{f}": 1 for f in drawn}, "all": 1}
     start = time.perf_counter()
     res = snakemake(work, work / "config.yaml", "--cores", "2", snakefile=work / "Snakefile")
     assert res.returncode == 0, res.stderr

@@ -100,9 +100,10 @@ def fit_temperature(probs, y) -> float:
     """The temperature in ``[0.01, 100]`` minimising the mean NLL of
     ``softmax(log p / T)`` on these rows.
 
-    A bound when the optimum lies beyond it (``0.01``: the true class is the
-    most probable in every row; ``100``: the least probable in every row);
-    ``1`` when the NLL does not depend on ``T`` (every row uniform).
+    The bound when the optimum lies beyond it (e.g. ``0.01`` when the true
+    class is the most probable in every row, ``100`` when it is the least
+    probable in every row); ``1`` when the NLL does not depend on ``T`` (every
+    row uniform).
     """
     y, probs = _check(y, probs)
     return _fit(log_probs(probs), y)

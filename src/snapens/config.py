@@ -88,7 +88,7 @@ def schema_problems(config: Any, schema: dict[str, Any]) -> list[str]:
 # --- rules relating several keys ------------------------------------------------
 
 
-def _classes(ds: dict[str, Any]) -> int | None:
+def dataset_classes(ds: dict[str, Any]) -> int | None:
     """Classes of a generated dataset (a ``file`` dataset's are known once read)."""
     return ds.get("centers") if ds["kind"] == "blobs" else CLASSES.get(ds["kind"])
 
@@ -101,7 +101,7 @@ def dataset_problems(name: str, ds: dict[str, Any]) -> list[str]:
     rows, what = BUNDLED_ROWS[ds["kind"]] if bundled else (ds.get("n_samples"), None)
     if rows is None or "n_train" not in ds:
         return problems
-    n_train, classes = ds["n_train"], _classes(ds)
+    n_train, classes = ds["n_train"], dataset_classes(ds)
     if n_train >= rows:
         source = f"the {rows} {what}" if bundled else f"datasets.{name}.n_samples = {rows}"
         problems.append(
@@ -142,7 +142,7 @@ def validation_problems(name: str, fraction: float, datasets: dict[str, Any]) ->
     """A stratified validation split must hold, and leave, a row of every class."""
     problems = []
     for ds_name, ds in datasets.items():
-        classes = _classes(ds)
+        classes = dataset_classes(ds)
         n = training_rows(ds) if classes is not None else None
         if not fraction or classes is None or n is None:
             continue

@@ -333,6 +333,16 @@ def presplit(spec: dict[str, Any]) -> bool:
     return spec["kind"] == "file" and path.suffix == ".npz" and set(KEYS) <= set(npz_arrays(path))
 
 
+# input features of the kinds whose width is fixed
+FEATURES = {"moons": 2, "circles": 2, "digits": 64, "mnist1d": 40, "mnist5k": 784}
+
+
+def feature_count(spec: dict[str, Any]) -> int | None:
+    """Input features of a dataset, known before it is made (``None`` for a
+    user's file: only its job reads it)."""
+    return spec.get("n_features") if spec["kind"] == "blobs" else FEATURES.get(spec["kind"])
+
+
 def training_rows(spec: dict[str, Any]) -> int:
     """Rows of the dataset's training part, known before the dataset is made:
     ``n_train``, mnist1d's fixed 4000, or the length of ``y_train`` in a

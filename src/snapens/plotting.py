@@ -162,15 +162,25 @@ def paired_differences(dataset: str, runs: pd.DataFrame, confidence: float = 0.9
     return fig
 
 
+DIVERSITY_COLUMNS = 6  # methods per band of the diversity figure
+
+
 def diversity(dataset: str, diversity: pd.DataFrame):
     """Mean pairwise disagreement (top) and softmax correlation (bottom) per method."""
     _style()
     df = diversity[diversity["dataset"] == dataset]
     methods = list(dict.fromkeys(df["method"]))
-    fig, axes = plt.subplots(2, len(methods), figsize=(3.2 * len(methods), 6.2), squeeze=False)
-    for col, method in enumerate(methods):
+    per_row = min(len(methods), DIVERSITY_COLUMNS)  # methods side by side; more wrap below
+    bands = math.ceil(len(methods) / per_row)
+    fig, axes = plt.subplots(2 * bands, per_row, figsize=(3.2 * per_row, 6.2 * bands), squeeze=False)
+    for i in range(len(methods), bands * per_row):  # empty places of the last band
+        axes[2 * (bands - 1), i % per_row].set_visible(False)
+        axes[2 * (bands - 1) + 1, i % per_row].set_visible(False)
+    for index, method in enumerate(methods):
+        band, col = divmod(index, per_row)
         g = df[df["method"] == method]
-        for row, (stat, cmap) in enumerate((("disagreement_mean", "viridis"), ("correlation_mean", "magma"))):
+        for row, (stat, cmap) in enumerate((("disagreement_mean", "viridis"), ("correlation_mean", "magma")),
+                                           start=2 * band):
             mat = g.pivot(index="i", columns="j", values=stat)
             # imshow, not sns.heatmap: seaborn redraws the whole figure for every
             # heatmap it adds, which makes a grid of them quadratic in time
@@ -181,8 +191,8 @@ def diversity(dataset: str, diversity: pd.DataFrame):
             ax.set_xticks(ticks, mat.columns[ticks])
             ax.set_yticks(ticks, mat.index[ticks])
             ax.grid(False)
-            axes[row, col].set_title(f"{method}\n{stat.removesuffix('_mean')}" if row == 0 else
-                                     stat.removesuffix("_mean"))
+            axes[row, col].set_title(f"{method}\n{stat.removesuffix('_mean')}" if row % 2 == 0 else
+                                     stat.removesuffix("_mean"), fontsize="medium")
             axes[row, col].set_xlabel("member j")
             axes[row, col].set_ylabel("member i")
     fig.suptitle(f"{dataset}: how different are the members? (mean over repeats; member 1 = oldest)")
@@ -274,7 +284,7 @@ def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
     _style()
     names, probs = [str(n) for n in grid["names"]], grid["probs"]
     gx, gy, X, y = grid["grid_x"], grid["grid_y"], grid["X_test"], grid["y_test"]
-    cols = 2
+    cols = 2 if len(names) <= 8 else 6  # a method's two panels side by side
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4 * rows), squeeze=False)
     for ax in axes.flat[len(names):]:

@@ -5,8 +5,15 @@ import re
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from snapens.config import ConfigError, check_config, seeds, settings, study_config
-from snapens.data import held_out_rows, training_rows
+from snapens.config import (
+    ConfigError,
+    check_config,
+    dataset_classes,
+    seeds,
+    settings,
+    study_config,
+)
+from snapens.data import feature_count, held_out_rows, training_rows
 from snapens.figures import FAMILIES, figure_files
 from snapens.paths import DATA, DECISION_GRID, FIGURE, RUN, TABLES
 from snapens import sweeps
@@ -101,20 +108,29 @@ def steps_per_epoch(dataset, method):
     return math.ceil(fit / settings(config, dataset)["training"]["batch_size"])
 
 
-# Expected cost (seconds) of the run-level jobs, from the measured cost of the
-# default study (`make bench-study`): a job's start-up (Python, TensorFlow, XLA
-# compilation) ~12 s; training ~0.1 ms per optimizer step plus ~15 ms per saved
-# model; evaluation ~40 ms per member. It sets the runtime requested from a
+# Expected cost (seconds) of the run-level jobs, from measured costs: a job's
+# start-up (Python, TensorFlow, XLA compilation) ~12 s; an optimizer step ~0.1 ms
+# with XLA (~0.2 ms without) plus ~20 ns per weight of the MLP (the default
+# study's 203 weights: 0.1 ms; MNIST-1D's 5,000 without XLA: 0.3 ms); ~15 ms per
+# saved model; evaluation ~40 ms per member. It sets the runtime requested from a
 # cluster (3x, at least 5 minutes) and the job's priority, so that the longest
 # jobs (the independent ensembles) start first and do not finish last.
+def step_seconds(dataset):
+    spec, run = config["datasets"][dataset], settings(config, dataset)
+    features, classes = feature_count(spec) or 50, dataset_classes(spec) or 10
+    hidden = run["model"]["hidden_units"]
+    base = 1e-4 if run["training"].get("jit_compile", True) else 2e-4
+    return base + 2e-8 * hidden * (features + classes)
+
+
 def train_seconds(wildcards):
     method = METHOD_SPECS[wildcards.method]
     epochs = settings(config, wildcards.dataset)["training"]["epochs"]
-    steps = epochs * steps_per_epoch(
-        wildcards.dataset, wildcards.method
-    )
+    steps = epochs * steps_per_epoch(wildcards.dataset, wildcards.method)
     models = method["members"] if method["ensemble"] == "independent" else 1
-    per_run = models * steps * 1e-4 + method["members"] * 0.015
+    per_run = (
+        models * steps * step_seconds(wildcards.dataset) + method["members"] * 0.015
+    )
     return 12 + len(run_seeds(wildcards)) * per_run
 
 
