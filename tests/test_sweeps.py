@@ -140,7 +140,7 @@ def test_sweep_figures_and_report_sections(sweep_study):
         for dataset in ("blobs", "mnist1d"):
             assert f"{family}_{dataset}.png" in figures
     headline = (sweep_study / "tables" / "headline.rst").read_text()
-    assert "Sweep of ``snapshot`` on blobs (4 grid points, 2 repeats each)" in headline
+    assert "Sweep of ``snapshot`` on blobs (4 grid points, 2 repeats each). The ensemble" in headline
     assert "Sweep of ``snapshot`` on mnist1d" in headline
     markdown = (sweep_study / "tables" / "summary.md").read_text()
     assert markdown.count("### Sweeps") == 2 and "calibrated NLL" in markdown
@@ -159,3 +159,40 @@ def test_report_has_a_sweeps_section_and_names_the_grid(sweep_study, tmp_path):
     figures = report_check.figures_in(sweep_study / "report.html")
     assert len(figures) == len(expected_figures(sweep_config())) // 2
     assert {f"results/figures/sweep_heatmap_{d}.png" for d in ("blobs", "mnist1d")} <= set(figures)
+
+
+def _calibrated_nll_by_hand(probs, y):
+    """The fold protocol written out independently: a bounded scalar search over
+    log T with the NLL spelled in NumPy, fitted on one parity, scored on the other."""
+    import numpy as np
+    from scipy.optimize import minimize_scalar
+
+    z = np.log(np.maximum(probs.astype(np.float64), np.finfo(np.float64).eps))
+
+    def nll(zz, yy, T):
+        s = zz / T
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return -np.mean(np.maximum(logp[np.arange(len(yy)), yy], np.log(np.finfo(np.float64).eps)))
+
+    scores = []
+    for fit, score in ((slice(0, None, 2), slice(1, None, 2)), (slice(1, None, 2), slice(0, None, 2))):
+        res = minimize_scalar(lambda u: nll(z[fit], y[fit], np.exp(u)), bounds=(np.log(0.01), np.log(100)),
+                              method="bounded", options={"xatol": 1e-10})
+        scores.append(nll(z[score], y[score], np.exp(res.x)))
+    return float(np.mean(scores))
+
+
+@pytest.mark.slow
+def test_calibrated_nll_recomputes_from_the_stored_probabilities(sweep_study):
+    import numpy as np
+
+    run = sweep_study / "runs" / "mnist1d" / "snapshot" / "members-3_lr_max-0.1" / "seed-8"
+    with np.load(run / "probabilities.npz") as npz:
+        probs, y = npz["probs"], npz["y_test"]
+    members = pd.read_csv(run / "members.csv")
+    ensemble = pd.read_csv(run / "ensemble.csv")
+    for i in range(len(probs)):
+        assert members["nll_calibrated"].iloc[i] == pytest.approx(_calibrated_nll_by_hand(probs[i], y), abs=1e-7)
+    full = probs.astype(np.float64).mean(axis=0)
+    assert ensemble["nll_calibrated"].iloc[-1] == pytest.approx(_calibrated_nll_by_hand(full, y), abs=1e-7)

@@ -138,22 +138,43 @@ def _value(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def _points(g: pd.DataFrame, rows) -> str:
+    """Grid points as "lr_max 0.1: members 10, 25; lr_max 0.3: members 50"
+    (grouped by every key but the first one's values, which are listed)."""
+    if not len(rows):
+        return ""
+    keys = g["swept"].iloc[0].split()
+    x, others = ("members", [k for k in keys if k != "members"]) if "members" in keys else (keys[0], keys[1:])
+    groups: dict[str, list[str]] = {}
+    for r in rows:
+        label = ", ".join(f"{k} {_value(r[k])}" for k in others)
+        groups.setdefault(label, []).append(_value(r[x]))
+    return "; ".join(f"{label}: {x} {', '.join(v)}" if label else f"{x} {', '.join(v)}"
+                     for label, v in groups.items())
+
+
 def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
-    """Per swept method of ``dataset``: where the ensemble pays, on the headline metrics."""
+    """Per swept method of ``dataset``: where the ensemble pays and where it is
+    worse, on each headline metric, and its best grid point."""
     out = []
     shown = headline_metrics()
     for base, g in sweep[sweep.dataset == dataset].groupby("base", sort=False):
         n, reps = len(g), int(g.repeats.min())
-        verdicts = {name: [verdict(r, name) for _, r in g.iterrows()] for name in shown}
-        better = ", ".join(f"{v.count('better')} in {shown[name].label}" for name, v in verdicts.items())
-        worse = ", ".join(f"{v.count('worse')} in {shown[name].label}" for name, v in verdicts.items())
+        parts = []
+        for name, m in shown.items():
+            rows = [r for _, r in g.iterrows()]
+            better = [r for r in rows if verdict(r, name) == "better"]
+            worse = [r for r in rows if verdict(r, name) == "worse"]
+            where = f" ({_points(g, better)})" if better else ""
+            against = f" ({_points(g, worse)})" if worse and len(worse) <= n // 2 else ""
+            parts.append(f"in {m.label} at {len(better)} of {n}{where}, worse at {len(worse)}{against}")
         best_name = next((name for name, m in shown.items() if not m.count), "nll")
         best = max(g.itertuples(index=False), key=lambda r: gain(r._asdict(), best_name))._asdict()
         m = METRICS[best_name]
         out.append(
-            f"Sweep of ``{base}`` on {dataset} ({n} grid points, {reps} repeats each): the ensemble "
-            f"of all snapshots beats the final model, its confidence interval clear of zero, at "
-            f"{better}; it is worse at {worse}. The largest {m.label} gain is at {point_text(best)}: "
+            f"Sweep of ``{base}`` on {dataset} ({n} grid points, {reps} repeats each). The ensemble "
+            "of all snapshots beats the final model (confidence interval clear of zero) "
+            + "; ".join(parts) + f". The largest {m.label} gain is at {point_text(best)}: "
             f"ensemble minus final {best[f'diff_{best_name}_mean']:+.4f} "
             f"[{best[f'diff_{best_name}_ci_low']:+.4f}, {best[f'diff_{best_name}_ci_high']:+.4f}], "
             f"worth {best['dee_text']} independently trained models (deep ensemble equivalent)."
