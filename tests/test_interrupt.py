@@ -37,6 +37,16 @@ def mid_training(results: Path) -> bool:
     return (method / "seed-7" / "run.json").exists() and not (method / "seed-9" / "run.json").exists()
 
 
+def training_started(results: Path) -> bool:
+    """The packed training job of the independent members is past its start-up
+    and has not finished its last seed: it is compiling or training (a window of
+    seconds, where the next seeds, once compiled, take a fraction of a second
+    each, too short for a Ctrl-C to land reliably before the job ends)."""
+    log = results / "logs" / "train" / "blobs" / "independent.log"
+    last = results / "runs" / "blobs" / "independent" / "seed-9" / "run.json"
+    return log.exists() and "ready after" in log.read_text() and not last.exists()
+
+
 def drawing_figures(results: Path) -> bool:
     """The tables are written and the figures are being drawn."""
     figures = len(expected_figures(small_config())) // 2  # PNG and SVG
@@ -109,7 +119,7 @@ def resume(work: Path, killed: bool) -> str:
 
 
 KILLS = [
-    ("sigint-mid-training", mid_training, signal.SIGINT),
+    ("sigint-mid-training", training_started, signal.SIGINT),
     ("sigkill-mid-training", mid_training, signal.SIGKILL),
     ("sigkill-drawing-figures", drawing_figures, signal.SIGKILL),
 ]
