@@ -60,7 +60,11 @@ def kill_when(work: Path, ready, sig: int, timeout: float = 600) -> str:
     Ctrl-C does. Return the study's output."""
     log = work / "killed.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(command(work), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        # a terminal's Ctrl-C reaches processes whose SIGINT is at its default; a
+        # shell that starts the test suite in the background leaves it ignored, and
+        # every process below would inherit that
+        proc = subprocess.Popen(command(work), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + timeout
         while not ready(work / "results"):
             assert proc.poll() is None, f"the study ended before the kill point:\n{log.read_text()}"
