@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, log_loss
+from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
 
 from snapens import ensembling, metrics
 
@@ -22,6 +22,18 @@ def test_metrics_against_sklearn_and_definitions(case):
     onehot = np.eye(3)[y]
     assert metrics.brier(y, p) == pytest.approx(np.mean(np.sum((p - onehot) ** 2, axis=1)) / 2)
     assert 0 <= metrics.brier(y, p) <= 1
+    assert metrics.brier(y, p) == pytest.approx(
+        brier_score_loss(y, p, labels=[0, 1, 2], scale_by_half=True)
+    )
+
+
+def test_nll_clips_certain_mistakes_like_log_loss():
+    # a true class given probability 0 (and one given exactly 1): clipped to float64 eps
+    p = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.5]])
+    y = np.array([1, 1, 2])
+    expected = (-np.log(np.finfo(np.float64).eps) - np.log(1 - np.finfo(np.float64).eps) - np.log(0.5)) / 3
+    assert metrics.nll(y, p) == pytest.approx(expected, rel=1e-12)
+    assert metrics.nll(y, p) == pytest.approx(log_loss(y, p, labels=[0, 1, 2]), rel=1e-12)
 
 
 def test_ece_hand_computed():
@@ -159,6 +171,10 @@ def test_subsets_are_all_of_them_or_a_fixed_draw():
     drawn = ensembling.subsets(30, 15, limit=50)
     assert drawn.shape == (50, 15) and len({tuple(r) for r in drawn.tolist()}) == 50
     assert (ensembling.subsets(30, 15, limit=50) == drawn).all()
+    # 19 of the 20 3-subsets of 6: batches repeat subsets, the draw still ends distinct
+    few = ensembling.subsets(6, 3, limit=19)
+    assert len({tuple(r) for r in few.tolist()}) == 19
+    assert all(r == sorted(set(r)) and 0 <= r[0] and r[-1] < 6 for r in few.tolist())
 
 
 def test_calibrated_metrics_follow_the_four_and_calibrated_nll_is_headline():

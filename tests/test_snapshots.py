@@ -69,3 +69,70 @@ def test_a_run_of_100_one_epoch_cycles_keeps_its_members_in_order(tmp_path, tf_r
     assert not np.allclose(probs[99], probs[10])  # the members differ: the check above can fail
     ensemble = pd.read_csv(run / "ensemble.csv")
     assert ensemble["nll"].iloc[0] == members["nll"].iloc[-1]  # k = 1 is the final model
+
+
+def _saved(model, path):
+    from snapens.training import save_model
+
+    return save_model(model, path)
+
+
+def _reference(files, X):
+    """Each snapshot loaded alone with ``load_model`` and called eagerly."""
+    import keras
+
+    models = [keras.saving.load_model(f, compile=False) for f in files]
+    return [m.get_weights() for m in models], np.stack([np.asarray(m(X, training=False)) for m in models])
+
+
+def test_weights_read_from_the_archives_are_those_keras_loads(tmp_path, tf_runtime, blobs):
+    """Three MLPs of different seeds: the weights read straight from the
+    archives and the compiled forward pass give the same bits as loading each
+    snapshot alone with ``load_model``."""
+    from snapens.model import build_mlp
+    from snapens.snapshots import Predictor, load_snapshots, weight_paths
+
+    files = [_saved(build_mlp(2, 3, 5, seed), tmp_path / snapshot_name(seed)) for seed in (1, 2, 3)]
+    expected_weights, expected_probs = _reference(files, blobs.X_test)
+    model, weights = load_snapshots(files)
+    assert weight_paths(model) == ["layers/dense/vars/0", "layers/dense/vars/1",
+                                   "layers/dense_1/vars/0", "layers/dense_1/vars/1"]
+    for got, want in zip(weights, expected_weights, strict=True):
+        assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+    predict = Predictor(model)
+    probs = np.stack([predict(w, blobs.X_test) for w in weights])
+    assert np.array_equal(probs, expected_probs)
+    assert not np.array_equal(probs[0], probs[1])
+
+
+def test_models_with_non_trainable_weights_fall_back_to_keras(tmp_path, tf_runtime, blobs):
+    """A batch-normalised model (non-trainable moving statistics) is predicted
+    through ``set_weights``; weights and probabilities equal loading each
+    snapshot alone."""
+    import keras
+
+    from snapens.snapshots import Predictor, load_snapshots
+
+    files = []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(4),
+                                  keras.layers.BatchNormalization(), keras.layers.Dense(3, activation="softmax")])
+        model.layers[1].moving_mean.assign(np.full(4, 0.1 * seed, dtype=np.float32))
+        files.append(_saved(model, tmp_path / snapshot_name(seed)))
+    expected_weights, expected_probs = _reference(files, blobs.X_test)
+    model, weights = load_snapshots(files)
+    for got, want in zip(weights, expected_weights, strict=True):
+        assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+    predict = Predictor(model)
+    assert np.array_equal(np.stack([predict(w, blobs.X_test) for w in weights]), expected_probs)
+
+
+def test_a_snapshot_of_another_architecture_is_named(tmp_path, tf_runtime):
+    from snapens.model import build_mlp
+    from snapens.snapshots import load_snapshots
+
+    files = [_saved(build_mlp(2, 3, 5, 1), tmp_path / snapshot_name(1)),
+             _saved(build_mlp(2, 3, 7, 1), tmp_path / snapshot_name(2))]
+    with pytest.raises(ValueError, match="snapshot-02.keras: cannot load snapshot"):
+        load_snapshots(files)

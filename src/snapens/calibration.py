@@ -37,9 +37,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import softmax
 
-from snapens.metrics import _check, ece, nll
+from snapens.metrics import EPS, _check, ece, nll  # EPS: the floor of p before the log
 
-EPS = np.finfo(np.float64).eps  # floor of p before the log, as in sklearn's log_loss
 T_MIN, T_MAX = 0.01, 100.0  # the temperatures searched
 
 

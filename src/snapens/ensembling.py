@@ -55,8 +55,12 @@ def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
         return np.array(list(itertools.combinations(range(members), k)), dtype=np.int64)
     rng = np.random.default_rng([members, k])
     drawn: dict[tuple[int, ...], None] = {}
-    while len(drawn) < limit:
-        drawn[tuple(sorted(rng.choice(members, size=k, replace=False).tolist()))] = None
+    while len(drawn) < limit:  # a batch of random permutations' first k, deduplicated in order
+        batch = np.sort(rng.random((limit, members)).argsort(axis=1)[:, :k], axis=1)
+        for row in map(tuple, batch.tolist()):
+            drawn[row] = None
+            if len(drawn) == limit:
+                break
     return np.array(sorted(drawn), dtype=np.int64)
 
 

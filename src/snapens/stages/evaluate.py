@@ -25,23 +25,26 @@ def evaluate(data_path, run_dirs: Sequence[str | Path], evaluation: dict[str, An
     runtime.configure(threads)
     from snapens.ensembling import average_weights, member_table
     from snapens.metrics import evaluate as metrics_of
-    from snapens.snapshots import load_snapshots, predict, snapshot_files
+    from snapens.snapshots import Predictor, load_snapshots, snapshot_files
 
     data = load_dataset(data_path)
     ready()
+    predict = None
     for run_dir in map(Path, run_dirs):
         meta = read_json(run_dir / "run.json")
         epochs = meta["snapshot_epochs"]
         model, weights = load_snapshots(snapshot_files(run_dir, len(epochs)))
-        probs = np.stack([predict(model, w, data.X_test) for w in weights])
+        if predict is None or not predict.fits(model):
+            predict = Predictor(model)
+        probs = np.stack([predict(w, data.X_test) for w in weights])
         arrays = {"probs": probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
         val = np.asarray(meta.get("validation_rows", []), dtype=np.int64)
         if len(val):  # held-out training rows, for fitting member weights only
-            arrays["val_probs"] = np.stack([predict(model, w, data.X_train[val]) for w in weights])
+            arrays["val_probs"] = np.stack([predict(w, data.X_train[val]) for w in weights])
             arrays["y_val"] = data.y_train[val]
         averaged = empty_table("averaged")
         if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
-            arrays["swa_probs"] = predict(model, average_weights(weights), data.X_test)
+            arrays["swa_probs"] = predict(average_weights(weights), data.X_test)
             averaged = pd.DataFrame([{"model": "swa", **metrics_of(data.y_test, arrays["swa_probs"], evaluation)}])
         save_probabilities(run_dir / "probabilities.npz", **arrays)
         table = member_table(probs, data.y_test, epochs, evaluation)
