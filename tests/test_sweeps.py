@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,6 +53,40 @@ def test_axis_problems_name_the_key():
     assert "members, lr_max" in problem
     assert sweeps.axis_problems("snapshot", {"members": [2, 2]}, methods) == [
         "sweeps.snapshot.members = [2, 2]: values repeat"]
+
+
+def _row(members, lr, d_nll, nll_ci, d_cal, cal_ci, d_acc=0.0, acc_ci=(-0.01, 0.01)):
+    row = {"dataset": "toy", "method": sweeps.point_name("snapshot", {"members": members, "lr_max": lr}),
+           "base": "snapshot", "swept": "members lr_max", "members": members, "lr_max": lr,
+           "repeats": 5, "dee": 2.0, "dee_ci_low": 1.5, "dee_ci_high": 2.5, "dee_text": "2.0 [1.5, 2.5]"}
+    for name, d, (lo, hi) in (("accuracy", d_acc, acc_ci), ("nll", d_nll, nll_ci),
+                              ("nll_calibrated", d_cal, cal_ci)):
+        row |= {f"diff_{name}_mean": d, f"diff_{name}_ci_low": lo, f"diff_{name}_ci_high": hi}
+    return row
+
+
+def test_sweep_section_marks_verdicts_and_the_share_left_after_calibration():
+    """Four hand-made points: NLL gains of 0.2 (0.05 of it left calibrated: share
+    0.25), 0.1 (all left: 1.00), one covering zero (no share) and one worse."""
+    from snapens.reporting import _sweep_section, calibration_share
+
+    sweep = pd.DataFrame([
+        _row(1, 0.01, -0.2, (-0.3, -0.1), -0.05, (-0.08, -0.02)),
+        _row(5, 0.01, -0.1, (-0.15, -0.05), -0.1, (-0.2, -0.01), 0.02, (0.01, 0.03)),
+        _row(1, 0.1, -0.01, (-0.05, 0.03), 0.0, (-0.01, 0.01)),
+        _row(5, 0.1, 0.04, (0.01, 0.07), 0.03, (0.01, 0.05)),
+    ])
+    shares = [calibration_share(r) for _, r in sweep.iterrows()]
+    assert shares[:2] == [pytest.approx(0.25), pytest.approx(1.0)]
+    assert np.isnan(shares[2]) and np.isnan(shares[3])
+    text = "\n".join(_sweep_section(sweep, "toy", 95))
+    assert "#### snapshot: NLL (lower is better), columns: members" in text
+    assert "| 0.01 | -0.2000+ | -0.1000+ |" in text  # better: CI below zero
+    assert "| 0.1 | -0.0100 | +0.0400- |" in text  # covers zero; worse
+    assert "| 0.01 | +0.0000 | +0.0200+ |" in text  # accuracy, higher is better
+    assert "| 0.01 | 0.25 | 1.00 |" in text and "| 0.1 |  |  |" in text
+    assert "Sweep of ``snapshot`` on toy (4 grid points, 5 repeats each)" in text
+    assert "in NLL at 2 of 4 (lr_max 0.01: members 1, 5), worse at 1 (lr_max 0.1: members 5)" in text
 
 
 # --- end to end: a tiny sweep on blobs and on MNIST-1D with its own settings ---------

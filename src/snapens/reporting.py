@@ -182,36 +182,58 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
     return out
 
 
+def calibration_share(row) -> float:
+    """Of a ``sweep.csv`` row: the share of the ensemble's NLL gain over the
+    final model that is left after temperature scaling (calibrated-NLL gain /
+    raw NLL gain), where the raw gain is clear of zero; else NaN. Near 1: the
+    gain is more than calibration; near 0 or below: calibration explains it."""
+    if verdict(row, "nll") != "better":
+        return float("nan")
+    return float(row["diff_nll_calibrated_mean"] / row["diff_nll_mean"])
+
+
+def _grid_table(g: pd.DataFrame, title: str, cell) -> list[str]:
+    """A markdown table of one swept method's grid points: the first swept key
+    across, the others down; ``cell(row)`` is each point's text."""
+    axes = g["swept"].iloc[0].split()
+    cols, rows_key = axes[0], axes[1:]
+    col_values = list(dict.fromkeys(g[cols]))
+    lines = [f"#### {title}, columns: {cols}", "",
+             "| " + (" ".join(rows_key) or "point") + " | "
+             + " | ".join(_value(v) for v in col_values) + " |",
+             "|---|" + "---:|" * len(col_values)]
+    for key, h in g.groupby(rows_key or (lambda _: ""), sort=False):
+        label = " ".join(_value(v) for v in (key if isinstance(key, tuple) else (key,)))
+        cells = {r[cols]: r for _, r in h.iterrows()}
+        lines.append(f"| {label or '-'} | "
+                     + " | ".join("" if v not in cells else cell(cells[v]) for v in col_values) + " |")
+    return lines + [""]
+
+
 def _sweep_section(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
-    """Per swept method and headline metric: ensemble minus final over the grid."""
+    """Per swept method and headline metric: ensemble minus final over the grid;
+    then the share of the NLL gain that temperature scaling leaves."""
     part = sweep[sweep.dataset == dataset]
     if not len(part):
         return []
     lines = ["### Sweeps", "", *sweep_sentences(sweep, dataset), "",
              f"Ensemble minus final model, mean over repeats; `+`/`-`: the {pct}% CI lies wholly "
              "on the ensemble's better/worse side; unmarked: it covers zero.", ""]
+    marks = {"better": "+", "worse": "-", "unclear": ""}
+    calibrated = {"nll", "nll_calibrated"} <= set(METRICS)
     for base, g in part.groupby("base", sort=False):
-        axes = g["swept"].iloc[0].split()
-        cols, rows_key = axes[0], axes[1:]
-        col_values = list(dict.fromkeys(g[cols]))
         for name, m in headline_metrics().items():
-            lines += [f"#### {base}: {m.label} ({m.direction}), columns: {cols}", "",
-                      "| " + (" ".join(rows_key) or "point") + " | "
-                      + " | ".join(_value(v) for v in col_values) + " |",
-                      "|---|" + "---:|" * len(col_values)]
-            for key, h in g.groupby(rows_key or (lambda _: ""), sort=False):
-                label = " ".join(_value(v) for v in (key if isinstance(key, tuple) else (key,)))
-                cells = {r[cols]: r for _, r in h.iterrows()}
-                text = []
-                for v in col_values:
-                    r = cells.get(v)
-                    if r is None:
-                        text.append("")
-                        continue
-                    mark = {"better": "+", "worse": "-", "unclear": ""}[verdict(r, name)]
-                    text.append(f"{r[f'diff_{name}_mean']:+.{m.digits + 1}f}{mark}")
-                lines.append(f"| {label or '-'} | " + " | ".join(text) + " |")
-            lines.append("")
+            lines += _grid_table(
+                g, f"{base}: {m.label} ({m.direction})",
+                lambda r, name=name, m=m: f"{r[f'diff_{name}_mean']:+.{m.digits + 1}f}{marks[verdict(r, name)]}",
+            )
+        if calibrated:
+            lines += [f"How much of the ensemble's NLL gain is more than calibration: the "
+                      "calibrated-NLL gain as a share of the raw NLL gain, where the raw gain's "
+                      "CI is clear of zero (1: all of it survives temperature scaling; 0 or "
+                      "below: calibration explains it all).", ""]
+            lines += _grid_table(g, f"{base}: share of the NLL gain left after temperature scaling",
+                                 lambda r: "" if pd.isna(share := calibration_share(r)) else f"{share:.2f}")
     return lines
 
 
