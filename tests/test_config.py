@@ -110,7 +110,21 @@ BAD = [
      "sweeps.snapshot.members[0] = 2.5: 2.5 is not of type 'integer'"),
     ("empty sweep axis", "sweeps", {"snapshot": {"members": []}},
      "sweeps.snapshot.members = []: [] should be non-empty"),
+    ("sweep grid point the method schema refuses", "sweeps", {"snapshot": {"lr_max": [0.1, 0]}},
+     "methods.snapshot/lr_max-0.schedule.lr_max = 0: 0 is less than or equal to the minimum of 0"),
 ]
+
+
+def test_the_study_epochs_no_dataset_uses_are_not_checked():
+    """Every dataset sets its own 12 epochs: the study-level 7 (which 3 cycles
+    do not divide) trains nothing, so it refuses nothing."""
+    config = mutate("training.epochs", 7)
+    for ds in config["datasets"].values():
+        ds["training"] = {"epochs": 12}
+    assert config_problems(config) == []
+    config["datasets"]["blobs"]["training"] = {}
+    problems = config_problems(config)
+    assert problems and all("does not divide training.epochs = 7" in p for p in problems)
 
 
 def tree(path):

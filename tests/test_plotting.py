@@ -91,3 +91,21 @@ def test_sweep_heatmap_marks_the_cells_whose_interval_covers_zero(tmp_path):
     # M = 1 (no difference) and M = 2 (CI covers zero) are in parentheses; M = 5 is clear
     assert "(+0.000)" in svg and "(+0.001)" in svg and "(-0.001)" in svg
     assert "+0.020" in svg and "-0.020" in svg and "(+0.020)" not in svg and "(-0.020)" not in svg
+
+
+def test_sweep_accuracy_with_two_schedule_keys_draws_a_panel_per_other_value():
+    """members x lr_max x lr_min (with lr_min = 0): one panel per (members,
+    lr_min), lines over lr_max; the x axes of 0-containing keys stay linear."""
+    base = sweep_table()
+    table = pd.concat([base.assign(lr_min=v, swept="members lr_max lr_min") for v in (0.0, 0.001)],
+                      ignore_index=True)
+    fig = plotting.sweep_accuracy("d", table, 0.95)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert titles == [f"snapshot, members {m}, lr_min {v:g}" for m in (1, 2, 5) for v in (0.0, 0.001)]
+    assert all(len(line.get_xdata()) == 2 for ax in fig.axes for line in ax.get_lines())
+    assert "lr_max" in fig._suptitle.get_text()
+    swapped = table.assign(swept="lr_min members")  # lr_min drawn along x: it holds 0, so linear
+    gain = plotting.sweep_gain("d", swapped[swapped.lr_max == 0.01], 0.95)
+    assert {ax.get_xscale() for ax in gain.axes if ax.get_xlabel()} == {"log"}  # members across
+    acc = plotting.sweep_accuracy("d", swapped[swapped.lr_max == 0.01], 0.95)
+    assert {ax.get_xscale() for ax in acc.axes if ax.get_xlabel()} == {"linear"}

@@ -89,6 +89,20 @@ def test_sweep_section_marks_verdicts_and_the_share_left_after_calibration():
     assert "in NLL at 2 of 4 (lr_max 0.01: members 1, 5), worse at 1 (lr_max 0.1: members 5)" in text
 
 
+def test_every_table_and_figure_puts_members_across():
+    assert sweeps.axes("lr_max members") == ("members", ["lr_max"])
+    assert sweeps.axes(["lr_max", "lr_min"]) == ("lr_max", ["lr_min"])
+    assert sweeps.label(["lr_max", "members"], (0.01, 5)) == "lr_max 0.01, members 5"
+    from snapens.reporting import _sweep_section
+
+    # lr_max listed first in the config: the summary's columns are still M
+    sweep = pd.DataFrame([_row(m, lr, -0.1, (-0.2, -0.01), -0.1, (-0.2, -0.01)) for lr in (0.01, 0.1)
+                          for m in (5, 1)]).assign(swept="lr_max members")
+    text = "\n".join(_sweep_section(sweep, "toy", 95))
+    assert "#### snapshot: NLL (lower is better), columns: members" in text
+    assert "| lr_max | 1 | 5 |" in text
+
+
 # --- end to end: a tiny sweep on blobs and on MNIST-1D with its own settings ---------
 
 SWEEP_POINTS = [f"snapshot/members-{m}_lr_max-{lr}" for m in (1, 3) for lr in ("0.01", "0.1")]

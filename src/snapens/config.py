@@ -193,35 +193,43 @@ def method_problems(name: str, method: dict[str, Any], epochs: int,
 
 
 def epoch_budgets(config: dict[str, Any]) -> dict[int, str]:
-    """Every distinct training length of the study, with the key that sets it
-    (a dataset's own ``training.epochs`` or the study's)."""
-    budgets = {config["training"]["epochs"]: "training.epochs"}
+    """Every distinct training length the study's datasets use, with the key
+    that sets it (a dataset's own ``training.epochs`` or the study's)."""
+    budgets: dict[int, str] = {}
     for name, ds in config["datasets"].items():
-        epochs = ds.get("training", {}).get("epochs")
-        if epochs is not None:
-            budgets.setdefault(epochs, f"datasets.{name}.training.epochs")
+        own = ds.get("training", {}).get("epochs")
+        epochs, key = (own, f"datasets.{name}.training.epochs") if own is not None \
+            else (config["training"]["epochs"], "training.epochs")
+        budgets.setdefault(epochs, key)
     return budgets
 
 
-def sweep_problems(config: dict[str, Any]) -> list[str]:
+def sweep_problems(config: dict[str, Any], schema: dict[str, Any] | None = None) -> list[str]:
     """The ``sweeps`` entries, then every grid point they make, checked like a
-    method (named ``methods.{base}/{point}``)."""
+    method (named ``methods.{base}/{point}``): against the config schema's
+    method entry (when ``schema`` is given) and every epoch budget."""
     from snapens.sweeps import axis_problems, expand
 
     sweeps = config.get("sweeps") or {}
     problems = [p for base, axes in sweeps.items() for p in axis_problems(base, axes, config["methods"])]
     if problems:
         return problems
-    for name, method in expand(config["methods"], sweeps).items():
-        if name in config["methods"]:
-            continue  # checked as a method
+    points = {name: method for name, method in expand(config["methods"], sweeps).items()
+              if name not in config["methods"]}  # the methods themselves are checked as methods
+    if schema is not None:
+        entry = {"type": "object", "additionalProperties": schema["properties"]["methods"]["additionalProperties"]}
+        problems += [f"methods.{p}" for p in schema_problems(points, entry)]
+        if problems:
+            return problems
+    for name, method in points.items():
         for epochs, key in epoch_budgets(config).items():
             problems += method_problems(name, method, epochs, key)
     return problems
 
 
-def config_problems(config: dict[str, Any]) -> list[str]:
-    """Every cross-field problem of a schema-valid config, one message each."""
+def config_problems(config: dict[str, Any], schema: dict[str, Any] | None = None) -> list[str]:
+    """Every cross-field problem of a schema-valid config, one message each
+    (``schema``: also the sweeps' grid points against its method entry)."""
     problems = []
     for name, ds in config["datasets"].items():
         problems += dataset_problems(name, ds)
@@ -229,7 +237,7 @@ def config_problems(config: dict[str, Any]) -> list[str]:
         problems += validation_problems(name, method.get("validation_fraction", 0), config["datasets"])
         for epochs, key in epoch_budgets(config).items():
             problems += method_problems(name, method, epochs, key)
-    return problems + sweep_problems(config)
+    return problems + sweep_problems(config, schema)
 
 
 def check_config(config: dict[str, Any], schema: dict[str, Any] | str | Path | None = None) -> None:
@@ -240,7 +248,7 @@ def check_config(config: dict[str, Any], schema: dict[str, Any] | str | Path | N
         schema = load_schema(schema)
     problems = schema_problems(config, schema) if schema is not None else []
     if not problems:
-        problems = config_problems(config)
+        problems = config_problems(config, schema)
     if problems:
         raise ConfigError(
             f"invalid config ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n  - "

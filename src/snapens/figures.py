@@ -95,5 +95,5 @@ register(Family("sweep_heatmap", "Ensemble minus final over the sweep's grid", {
                 ("confidence",), datasets="swept", category="Sweeps"))
 register(Family("sweep_gain", "Ensemble gain against the number of cycles", {"sweep": TABLES["sweep"]},
                 ("confidence",), datasets="swept", category="Sweeps"))
-register(Family("sweep_accuracy", "Accuracy against the peak learning rate", {"sweep": TABLES["sweep"]},
+register(Family("sweep_accuracy", "Final-model and ensemble accuracy across the grid", {"sweep": TABLES["sweep"]},
                 ("confidence",), datasets="swept", category="Sweeps"))

@@ -113,7 +113,8 @@ def accuracy(y, probs, **_) -> float:
 
 def nll(y, probs, **_) -> float:
     """Mean negative log-likelihood of the true class (natural log); scikit-learn
-    clips probabilities to ``[eps, 1 - eps]`` (float64 eps) first."""
+    clips the true class's probability to ``[EPS, 1 - EPS]`` first, as
+    scikit-learn's ``log_loss`` does."""
     y, probs = _check(y, probs)
     true = np.clip(probs[np.arange(len(y)), y], EPS, 1 - EPS)
     return float(-np.mean(np.log(true)))

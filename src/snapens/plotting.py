@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from snapens import sweeps  # noqa: E402
 from snapens.io import atomic_path  # noqa: E402
 from snapens.paths import FIGURE_FORMATS  # noqa: E402
 from snapens.schedules import Budget, learning_rates, snapshot_epochs  # noqa: E402
@@ -311,24 +312,37 @@ def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
 
 
 def _sweep_parts(sweep: pd.DataFrame, dataset: str):
-    """Per swept method of ``dataset``: (base, rows, x axis, other axes). The x
-    axis is ``members`` when swept, else the sweep's first key."""
+    """Per swept method of ``dataset``: (base, rows, x axis, other axes), laid
+    out by :func:`snapens.sweeps.axes`."""
     df = sweep[sweep["dataset"] == dataset]
     for base, g in df.groupby("base", sort=False):
-        axes = g["swept"].iloc[0].split()
-        x = "members" if "members" in axes else axes[0]
-        yield base, g, x, [a for a in axes if a != x]
+        yield base, g, *sweeps.axes(g["swept"].iloc[0])
 
 
-def _sweep_metrics():
+def _sweep_figure(sweep: pd.DataFrame, dataset: str, width: float, height: float):
+    """``(fig, axes, parts, shown)``: a row of panels per swept method, a
+    column per headline metric."""
     from snapens.reporting import headline_metrics
 
-    return headline_metrics()
+    _style()
+    shown = headline_metrics()
+    parts = list(_sweep_parts(sweep, dataset))
+    rows = max(len(parts), 1)
+    fig, axes = plt.subplots(rows, len(shown), figsize=(width * len(shown), height * rows), squeeze=False)
+    return fig, axes, parts, shown
 
 
-def _label(keys, values) -> str:
-    values = values if isinstance(values, tuple) else (values,)
-    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in zip(keys, values))
+def _axis_name(x: str) -> str:
+    return f"{x} (cycles in the epoch budget)" if x == "members" else x
+
+
+def _value_axis(ax, values) -> None:
+    """Grid values along x: log-spaced when all positive, ticks at the values."""
+    values = sorted(dict.fromkeys(values))
+    if min(values) > 0:
+        ax.set_xscale("log")
+    ax.set_xticks(values, [sweeps.value_label(v) for v in values])
+    ax.minorticks_off()
 
 
 def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
@@ -338,11 +352,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     parentheses."""
     from snapens.reporting import verdict
 
-    _style()
-    shown = _sweep_metrics()
-    parts = list(_sweep_parts(sweep, dataset))
-    fig, axes = plt.subplots(max(len(parts), 1), len(shown), figsize=(5.2 * len(shown), 4.4 * max(len(parts), 1)),
-                             squeeze=False)
+    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4)
     for row, (base, g, x, others) in enumerate(parts):
         xs = sorted(dict.fromkeys(g[x]))
         keys = sorted(dict.fromkeys(map(tuple, g[others].itertuples(index=False, name=None)))) if others else [()]
@@ -354,7 +364,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                 j = xs.index(r[x])
                 diff[i, j] = r[f"diff_{name}_mean"]
                 marks[i, j] = verdict(r, name)
-            limit = np.nanmax(np.abs(diff)) or 1.0
+            limit = np.nan_to_num(np.nanmax(np.abs(diff))) or 1.0  # 1 when no cell has a value
             cmap = "RdBu" if m.higher_is_better else "RdBu_r"
             image = ax.imshow(diff, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto", origin="lower")
             fig.colorbar(image, ax=ax, shrink=0.8, label=f"ensemble - final {m.label}")
@@ -367,9 +377,9 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                 dark = abs(diff[i, j]) > 0.6 * limit
                 ax.text(j, i, text, ha="center", va="center", fontsize="x-small",
                         color="white" if dark else "black")
-            ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
-            ax.set_yticks(range(len(keys)), [_label(others, k) if others else "" for k in keys])
-            ax.set_xlabel(f"{x} (cycles in the epoch budget)" if x == "members" else x)
+            ax.set_xticks(range(len(xs)), [sweeps.value_label(v) for v in xs])
+            ax.set_yticks(range(len(keys)), [sweeps.label(others, k) for k in keys])
+            ax.set_xlabel(_axis_name(x))
             ax.grid(False)
             ax.set_title(f"{base}: {m.label} ({m.direction})", fontsize="medium")
     fig.suptitle(f"{dataset}: where does the snapshot ensemble beat its final model? Ensemble minus "
@@ -382,11 +392,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
 def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     """Ensemble minus final model against the number of cycles, with CI bands,
     one line per value of the sweep's other keys."""
-    _style()
-    shown = _sweep_metrics()
-    parts = list(_sweep_parts(sweep, dataset))
-    fig, axes = plt.subplots(max(len(parts), 1), len(shown), figsize=(5 * len(shown), 3.8 * max(len(parts), 1)),
-                             squeeze=False)
+    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5, 3.8)
     for row, (base, g, x, others) in enumerate(parts):
         groups = list(g.groupby(others, sort=True)) if others else [((), g)]
         colors = sns.color_palette("viridis", len(groups))
@@ -394,15 +400,12 @@ def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
             for color, (key, h) in zip(colors, groups):
                 h = h.sort_values(x)
                 ax.plot(h[x], h[f"diff_{name}_mean"], marker="o", ms=4, color=color,
-                        label=_label(others, key) if others else base)
+                        label=sweeps.label(others, key) if others else base)
                 ax.fill_between(h[x], h[f"diff_{name}_ci_low"], h[f"diff_{name}_ci_high"],
                                 color=color, alpha=0.15, lw=0)
             ax.axhline(0, color="grey", lw=1, ls="--")
-            ax.set_xscale("log")
-            values = sorted(dict.fromkeys(g[x]))
-            ax.set_xticks(values, [f"{v:g}" for v in values])
-            ax.minorticks_off()
-            ax.set_xlabel(f"{x} (cycles in the epoch budget)" if x == "members" else x)
+            _value_axis(ax, g[x])
+            ax.set_xlabel(_axis_name(x))
             better = "up" if m.higher_is_better else "down"
             ax.set_ylabel(f"ensemble - final {m.label}")
             ax.set_title(f"{base}: {m.label} ({better} favours the ensemble)", fontsize="medium")
@@ -414,27 +417,30 @@ def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
 
 
 def sweep_accuracy(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
-    """Final-model and ensemble accuracy against the sweep's first non-cycle key
-    (the peak learning rate), one panel per number of cycles."""
+    """Final-model and ensemble accuracy against the sweep's first key after
+    the one across (the peak learning rate in ``config/sweep.yaml``), one
+    panel per value of every other key."""
     _style()
-    parts = [p for p in _sweep_parts(sweep, dataset) if p[3]]
-    panels = [(base, g, x, others[0], key, h) for base, g, x, others in parts
-              for key, h in g.groupby(x, sort=True)]
+    panels = []
+    for base, g, x, others in _sweep_parts(sweep, dataset):
+        if not others:
+            continue
+        line, fixed = others[0], [x, *others[1:]]
+        panels += [(base, line, fixed, key, h) for key, h in g.groupby(fixed, sort=True)]
     fig, axes = _grid(max(len(panels), 1), width=4, height=3.4)
     palette = sns.color_palette("colorblind", 2)
-    for ax, (base, g, x, lr, key, h) in zip(axes, panels):
-        h = h.sort_values(lr)
+    for ax, (base, line, fixed, key, h) in zip(axes, panels):
+        h = h.sort_values(line)
         for color, model in zip(palette, ("final", "ensemble")):
-            ax.plot(h[lr], h[f"{model}_accuracy_mean"], marker="o", ms=4, color=color, label=model)
-            ax.fill_between(h[lr], h[f"{model}_accuracy_ci_low"], h[f"{model}_accuracy_ci_high"],
+            ax.plot(h[line], h[f"{model}_accuracy_mean"], marker="o", ms=4, color=color, label=model)
+            ax.fill_between(h[line], h[f"{model}_accuracy_ci_low"], h[f"{model}_accuracy_ci_high"],
                             color=color, alpha=0.2, lw=0)
-        ax.set_xscale("log")
-        ax.set_xticks(h[lr], [f"{v:g}" for v in h[lr]])
-        ax.minorticks_off()
-        ax.set_xlabel(lr)
-        ax.set_title(f"{base}, {x} {key}", fontsize="medium")
+        _value_axis(ax, h[line])
+        ax.set_xlabel(line)
+        ax.set_title(f"{base}, {sweeps.label(fixed, key)}", fontsize="medium")
     axes[0].set_ylabel(f"test accuracy (mean, {int(round(confidence * 100))}% CI)")
     axes[0].legend(fontsize="small", loc="best")
-    fig.suptitle(f"{dataset}: how does the peak learning rate move the final model and the ensemble?")
+    lines = sorted({p[1] for p in panels}) or ["the swept parameter"]
+    fig.suptitle(f"{dataset}: how does {' / '.join(lines)} move the final model and the ensemble?")
     fig.tight_layout()
     return fig

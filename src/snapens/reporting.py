@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from snapens.metrics import METRICS, VOTE
-from snapens.tables import EXTRA_MODELS
+from snapens.sweeps import axes, label, value_label
+from snapens.tables import EXTRA_MODELS, pair
 
 EXTRA_TITLES = {
     "swa": ("Weight average of the snapshots (SWA style) vs final model", "SWA", None),
@@ -40,14 +41,6 @@ def _cell(r, prefix: str, digits: int) -> str:
 def headline_metrics():
     """The metrics of the front page and of the SWA and weighting comparisons."""
     return {name: m for name, m in METRICS.items() if m.headline}
-
-
-def pair(paired_df, dataset, metric, method, a_model="ensemble", b_model="final"):
-    """The row of ``paired_df`` comparing two models of one method."""
-    sel = paired_df[(paired_df.dataset == dataset) & (paired_df.metric == metric)
-                    & (paired_df.a_method == method) & (paired_df.b_method == method)
-                    & (paired_df.a_model == a_model) & (paired_df.b_model == b_model)]
-    return sel.iloc[0]
 
 
 def provenance_line(config_hash: str | None) -> list[str]:
@@ -131,26 +124,22 @@ def gain(row, name: str) -> float:
 
 
 def point_text(row) -> str:
-    return ", ".join(f"{k} {_value(row[k])}" for k in row["swept"].split())
-
-
-def _value(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    keys = row["swept"].split()
+    return label(keys, tuple(row[k] for k in keys))
 
 
 def _points(g: pd.DataFrame, rows) -> str:
     """Grid points as "lr_max 0.1: members 10, 25; lr_max 0.3: members 50"
-    (grouped by every key but the first one's values, which are listed)."""
+    (grouped by every key but the one across, :func:`snapens.sweeps.axes`,
+    whose values are listed)."""
     if not len(rows):
         return ""
-    keys = g["swept"].iloc[0].split()
-    x, others = ("members", [k for k in keys if k != "members"]) if "members" in keys else (keys[0], keys[1:])
+    x, others = axes(g["swept"].iloc[0])
     groups: dict[str, list[str]] = {}
     for r in rows:
-        label = ", ".join(f"{k} {_value(r[k])}" for k in others)
-        groups.setdefault(label, []).append(_value(r[x]))
-    return "; ".join(f"{label}: {x} {', '.join(v)}" if label else f"{x} {', '.join(v)}"
-                     for label, v in groups.items())
+        groups.setdefault(label(others, tuple(r[k] for k in others)), []).append(value_label(r[x]))
+    return "; ".join(f"{key}: {x} {', '.join(v)}" if key else f"{x} {', '.join(v)}"
+                     for key, v in groups.items())
 
 
 def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
@@ -160,9 +149,8 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
     shown = headline_metrics()
     for base, g in sweep[sweep.dataset == dataset].groupby("base", sort=False):
         n, reps = len(g), int(g.repeats.min())
-        parts = []
+        parts, rows = [], [r for _, r in g.iterrows()]
         for name, m in shown.items():
-            rows = [r for _, r in g.iterrows()]
             better = [r for r in rows if verdict(r, name) == "better"]
             worse = [r for r in rows if verdict(r, name) == "worse"]
             where = f" ({_points(g, better)})" if better else ""
@@ -193,19 +181,18 @@ def calibration_share(row) -> float:
 
 
 def _grid_table(g: pd.DataFrame, title: str, cell) -> list[str]:
-    """A markdown table of one swept method's grid points: the first swept key
-    across, the others down; ``cell(row)`` is each point's text."""
-    axes = g["swept"].iloc[0].split()
-    cols, rows_key = axes[0], axes[1:]
-    col_values = list(dict.fromkeys(g[cols]))
+    """A markdown table of one swept method's grid points, laid out by
+    :func:`snapens.sweeps.axes`; ``cell(row)`` is each point's text."""
+    cols, rows_key = axes(g["swept"].iloc[0])
+    col_values = sorted(dict.fromkeys(g[cols]))
     lines = [f"#### {title}, columns: {cols}", "",
              "| " + (" ".join(rows_key) or "point") + " | "
-             + " | ".join(_value(v) for v in col_values) + " |",
+             + " | ".join(value_label(v) for v in col_values) + " |",
              "|---|" + "---:|" * len(col_values)]
     for key, h in g.groupby(rows_key or (lambda _: ""), sort=False):
-        label = " ".join(_value(v) for v in (key if isinstance(key, tuple) else (key,)))
+        name = " ".join(value_label(v) for v in (key if isinstance(key, tuple) else (key,)))
         cells = {r[cols]: r for _, r in h.iterrows()}
-        lines.append(f"| {label or '-'} | "
+        lines.append(f"| {name or '-'} | "
                      + " | ".join("" if v not in cells else cell(cells[v]) for v in col_values) + " |")
     return lines + [""]
 

@@ -93,24 +93,34 @@ def load_snapshots(files: Sequence[Path]):
     """
     import keras
 
-    model, weights, paths = None, [], None
-    for f in files:
-        try:
-            if model is None:
-                model = keras.saving.load_model(f, compile=False)
-                weights.append(model.get_weights())
-                paths = _direct_paths(f, model, weights[0])
-                continue
-            if paths is not None:
-                arrays = read_weights(f, paths)
-                if [a.shape for a in arrays] == [w.shape for w in weights[0]]:
-                    weights.append(arrays)
-                    continue
-            model.load_weights(f)  # raises Keras's own message for a misfit archive
-        except Exception as exc:  # Keras and h5py raise many types for a bad archive
-            raise ValueError(f"{f}: cannot load snapshot ({type(exc).__name__}: {exc})") from exc
-        weights.append(model.get_weights())
+    if not files:
+        return None, []
+    model = _loading(files[0], lambda f: keras.saving.load_model(f, compile=False))
+    weights = [model.get_weights()]
+    paths = _direct_paths(files[0], model, weights[0])
+    for f in files[1:]:
+        weights.append(_loading(f, lambda f: _weights_of(f, model, paths, weights[0])))
     return model, weights
+
+
+def _loading(file: Path, load):
+    """``load(file)``, any failure re-raised naming the file."""
+    try:
+        return load(file)
+    except Exception as exc:  # Keras and h5py raise many types for a bad archive
+        raise ValueError(f"{file}: cannot load snapshot ({type(exc).__name__}: {exc})") from exc
+
+
+def _weights_of(file: Path, model, paths: list[str] | None, like: list[np.ndarray]) -> list[np.ndarray]:
+    """The archive's weights: read directly through ``paths`` when they fit
+    ``like``'s shapes, else through ``model.load_weights`` (which raises
+    Keras's own message for an archive that does not fit the model)."""
+    if paths is not None:
+        arrays = read_weights(file, paths)
+        if [a.shape for a in arrays] == [w.shape for w in like]:
+            return arrays
+    model.load_weights(file)
+    return model.get_weights()
 
 
 def _direct_paths(file: Path, model, loaded: list[np.ndarray]) -> list[str] | None:

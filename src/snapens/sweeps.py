@@ -109,3 +109,27 @@ def grid_points(sweeps: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         for base, axes in (sweeps or {}).items()
         for point in grid(axes)
     }
+
+
+X_AXIS = "members"  # drawn across (tables' columns, figures' x axis) whenever it is swept
+
+
+def axes(swept: str | list[str]) -> tuple[str, list[str]]:
+    """``(across, others)`` of a sweep's keys (``sweep.csv``'s ``swept``):
+    :data:`X_AXIS` across when swept, else the first key; every table and
+    figure of a sweep lays its grid out this way."""
+    keys = swept.split() if isinstance(swept, str) else list(swept)
+    across = X_AXIS if X_AXIS in keys else keys[0]
+    return across, [k for k in keys if k != across]
+
+
+def label(keys, values) -> str:
+    """``"lr_max 0.01, lr_min 0"``: grid values with their keys, as read
+    (floats ``:g``-formatted)."""
+    values = values if isinstance(values, tuple) else (values,)
+    return ", ".join(f"{k} {value_label(v)}" for k, v in zip(keys, values, strict=True))
+
+
+def value_label(value) -> str:
+    """A grid value as read in tables and figures (floats ``:g``-formatted)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)

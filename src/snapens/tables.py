@@ -256,6 +256,14 @@ def dee_table(runs: pd.DataFrame, long: pd.DataFrame, references: dict[str, str]
 SWEEP_KEYS = ["dataset", "method", "base", "swept"]
 
 
+def pair(paired_df, dataset, metric, method, a_model="ensemble", b_model="final"):
+    """The row of ``paired_df`` comparing two models of one method."""
+    sel = paired_df[(paired_df.dataset == dataset) & (paired_df.metric == metric)
+                    & (paired_df.a_method == method) & (paired_df.b_method == method)
+                    & (paired_df.a_model == a_model) & (paired_df.b_model == b_model)]
+    return sel.iloc[0]
+
+
 def sweep_table(summary: pd.DataFrame, paired_df: pd.DataFrame, dee: pd.DataFrame,
                 points: dict[str, dict]) -> pd.DataFrame:
     """``sweep.csv``: one row per dataset x grid point of a sweep (``points``:
@@ -277,9 +285,7 @@ def sweep_table(summary: pd.DataFrame, paired_df: pd.DataFrame, dee: pd.DataFram
             for model in ("final", "ensemble"):
                 for stat in ("mean", "ci_low", "ci_high"):
                     row[f"{model}_{name}_{stat}"] = s[f"{model}_{name}_{stat}"]
-            p = paired_df[(paired_df.dataset == s.dataset) & (paired_df.metric == name)
-                          & (paired_df.a_method == s.method) & (paired_df.b_method == s.method)
-                          & (paired_df.a_model == "ensemble") & (paired_df.b_model == "final")].iloc[0]
+            p = pair(paired_df, s.dataset, name, s.method)
             row.update({f"diff_{name}_mean": p.mean_diff, f"diff_{name}_ci_low": p.ci_low,
                         f"diff_{name}_ci_high": p.ci_high, f"diff_{name}_p": p.p_value,
                         f"diff_{name}_wins": int(p.wins), f"diff_{name}_ties": int(p.ties),

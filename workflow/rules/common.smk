@@ -111,7 +111,7 @@ def steps_per_epoch(dataset, method):
 # Expected cost (seconds) of the run-level jobs, from measured costs: a job's
 # start-up (Python, TensorFlow, XLA compilation) ~12 s; an optimizer step ~0.1 ms
 # with XLA (~0.2 ms without) plus ~20 ns per weight of the MLP (the default
-# study's 203 weights: 0.1 ms; MNIST-1D's 5,000 without XLA: 0.3 ms); ~15 ms per
+# study's 2-50-3 MLP, 250 by this count: 0.1 ms; MNIST-1D's 5,000 without XLA: 0.3 ms); ~15 ms per
 # saved model; evaluation ~40 ms per member. It sets the runtime requested from a
 # cluster (3x, at least 5 minutes) and the job's priority, so that the longest
 # jobs (the independent ensembles) start first and do not finish last.
