@@ -13,6 +13,12 @@ PYTHONPATH = os.environ.get("PYTHONPATH", "").split(os.pathsep)
 if SRC not in PYTHONPATH:
     os.environ.update(PYTHONPATH=os.pathsep.join(p for p in [SRC, *PYTHONPATH] if p))
 
+# At most one pending wake-up timer in Snakemake's scheduler, as a daemon
+# thread (src/snapens/rescheduling.py says why).
+from snapens.rescheduling import patch_snakemake
+
+patch_snakemake()
+
 # The default study; a --configfile given on the command line replaces it
 # (rather than being merged into it), so config/full.yaml means what it says.
 if not workflow.overwrite_configfiles:
