@@ -11,10 +11,10 @@ Accuracy, negative log-likelihood and Brier score are written out here, a line
 each, and tested against scikit-learn's ``accuracy_score``, ``log_loss`` and
 ``brier_score_loss``: scikit-learn re-validates and one-hot encodes the labels
 on every call, ~7 ms per call, which was most of the cost of evaluating a
-sweep's tens of thousands of probability matrices. The
-expected calibration error, which scikit-learn lacks, is computed here too. The
-calibrated NLL and ECE are those of temperature-scaled probabilities, fitted
-and measured on alternate halves of the test rows (:mod:`snapens.calibration`);
+sweep's tens of thousands of probability matrices. The expected calibration
+error, which scikit-learn lacks, is computed here too. The calibrated NLL and
+ECE are those of temperature-scaled probabilities, fitted and measured on
+alternate halves of the test rows (:mod:`snapens.calibration`);
 :func:`evaluate` also returns the two fitted temperatures (:data:`TEMPERATURES`).
 """
 
@@ -112,9 +112,9 @@ def accuracy(y, probs, **_) -> float:
 
 
 def nll(y, probs, **_) -> float:
-    """Mean negative log-likelihood of the true class (natural log); scikit-learn
-    clips the true class's probability to ``[EPS, 1 - EPS]`` first, as
-    scikit-learn's ``log_loss`` does."""
+    """Mean negative log-likelihood of the true class (natural log), its
+    probability clipped to ``[EPS, 1 - EPS]`` first, as scikit-learn's
+    ``log_loss`` does."""
     y, probs = _check(y, probs)
     true = np.clip(probs[np.arange(len(y)), y], EPS, 1 - EPS)
     return float(-np.mean(np.log(true)))

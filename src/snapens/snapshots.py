@@ -170,11 +170,6 @@ class Predictor:
         return np.asarray(self._call(list(weights), np.asarray(X)))
 
 
-def predict(model, weights, X: np.ndarray) -> np.ndarray:
-    """Class probabilities of ``model`` with ``weights`` on ``X``."""
-    return Predictor(model)(weights, X)
-
-
 def predict_snapshots(files: Sequence[Path], X: np.ndarray) -> np.ndarray:
     """Every snapshot's probabilities on ``X``: ``(members, samples, classes)``."""
     model, weights = load_snapshots(files)
