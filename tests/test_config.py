@@ -56,7 +56,9 @@ BAD = [
      "methods.snapshot_weighted.validation_fraction = 0.7: 0.7 is greater than the maximum of 0.5"),
     ("unknown ensemble kind", "methods.independent.ensemble", "bagging",
      "methods.independent.ensemble = 'bagging': must be one of snapshots, independent"),
-    ("string for boolean", "execution.pack_runs", "yes", "execution.pack_runs = 'yes': 'yes' is not of type 'boolean'"),
+    ("word for runs per job", "execution.runs_per_job", "all", "execution.runs_per_job = 'all': 'all' is not of type 'integer'"),
+    ("zero runs per job", "execution.runs_per_job", 0, "execution.runs_per_job = 0: 0 is less than the minimum of 1"),
+    ("retired key", "execution.pack_runs", True, "execution.pack_runs = True: replaced by execution.runs_per_job"),
     ("zero threads", "execution.train_threads", 0, "execution.train_threads = 0: 0 is less than the minimum of 1"),
     ("zero repeats", "study.repeats", 0, "study.repeats = 0: 0 is less than the minimum of 1"),
     ("negative first seed", "study.first_seed", -1, "study.first_seed = -1: -1 is less than the minimum of 0"),
@@ -176,7 +178,7 @@ def test_default_config_is_the_seed_study():
         "snapshot", "snapshot_step", "snapshot_weighted", "snapshot_cyclic", "nocycle", "constant",
         "independent",
     }
-    assert config["training"] == {"epochs": 500, "batch_size": 32, "momentum": 0.9, "jit_compile": True}
+    assert config["training"] == {"epochs": 500, "batch_size": 32, "momentum": 0.9, "jit_compile": False}
     assert config["model"]["hidden_units"] == 50
     for m in config["methods"].values():
         assert m["members"] == 10
@@ -187,7 +189,7 @@ def test_config_hash_is_stable_and_ignores_execution():
     from snapens.config import config_hash, study_config
 
     a, b = tiny_config(), tiny_config()
-    b["execution"]["pack_runs"] = not b["execution"]["pack_runs"]
+    b["execution"]["runs_per_job"] = 1
     b["training"] = dict(reversed(list(b["training"].items())))  # key order does not count
     assert config_hash(study_config(a)) == config_hash(study_config(b))
     b["training"]["epochs"] += 1

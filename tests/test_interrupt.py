@@ -4,6 +4,7 @@ runs use two), and no killed job leaves a half-written file that a later job
 would accept."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,9 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 
-def command(work: Path) -> list[str]:
+def command(work: Path, cores: int = 2) -> list[str]:
     return [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(work),
-            "--configfile", str(work / "config.yaml"), "--cores", "2"]
+            "--configfile", str(work / "config.yaml"), "--cores", str(cores)]
 
 
 def run(work: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -42,7 +43,7 @@ def training_started(results: Path) -> bool:
     and has not finished its last seed: it is compiling or training (a window of
     seconds, where the next seeds, once compiled, take a fraction of a second
     each, too short for a Ctrl-C to land reliably before the job ends)."""
-    log = results / "logs" / "train" / "blobs" / "independent.log"
+    log = results / "logs" / "train" / "blobs" / "independent" / "seeds-7-9.log"
     last = results / "runs" / "blobs" / "independent" / "seed-9" / "run.json"
     return log.exists() and "ready after" in log.read_text() and not last.exists()
 
@@ -53,7 +54,7 @@ def drawing_figures(results: Path) -> bool:
     return (results / "tables" / "summary.csv").exists() and len(list((results / "figures").glob("*.png"))) < figures
 
 
-def kill_when(work: Path, ready, sig: int, timeout: float = 600) -> str:
+def kill_when(work: Path, ready, sig: int, timeout: float = 600, cores: int = 2) -> str:
     """Start the study, wait until ``ready(results)``, then send ``sig``: SIGKILL
     to Snakemake and every process under it (frozen first, so that it cannot
     start another job meanwhile), SIGINT to its process group, as a terminal's
@@ -63,7 +64,7 @@ def kill_when(work: Path, ready, sig: int, timeout: float = 600) -> str:
         # a terminal's Ctrl-C reaches processes whose SIGINT is at its default; a
         # shell that starts the test suite in the background leaves it ignored, and
         # every process below would inherit that
-        proc = subprocess.Popen(command(work), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        proc = subprocess.Popen(command(work, cores), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + timeout
         while not ready(work / "results"):
@@ -145,3 +146,38 @@ def test_killed_study_resumes_to_identical_tables(small_study, tmp_path, point, 
     assert not list(results.rglob(".tmp-*")), "temporary files left behind"
     assert sorted(p.name for p in (results / "figures").iterdir()) == \
         sorted(p.name for p in (small_study / "figures").iterdir())
+
+
+def train_manifests(results: Path) -> set[tuple[str, str]]:
+    """(method, chunk) of every finished training job."""
+    return {(p.parts[-4], p.parts[-2]) for p in results.glob("runs/blobs/*/chunks/*/train.json")}
+
+
+def second_training_job(results: Path) -> bool:
+    """One training job has finished and another one is past its start-up,
+    not finished (on one core, the only job running)."""
+    done = train_manifests(results)
+    started = {(p.parent.name, p.stem) for p in results.glob("logs/train/blobs/*/*.log")
+               if "ready after" in p.read_text()}
+    return bool(done) and bool(started - done)
+
+
+def test_a_killed_job_loses_only_its_own_chunk(small_study, tmp_path):
+    """With one seed per job, SIGKILL during a training job: the resumed study
+    trains again exactly the chunks that had not finished, and ends with the
+    tables of an uninterrupted run."""
+    work = tmp_path / "work"
+    work.mkdir()
+    config = small_config()
+    config["execution"]["runs_per_job"] = 1
+    write_config(config, work / "config.yaml")
+    kill_when(work, second_training_job, signal.SIGKILL, cores=1)
+    results = work / "results"
+    finished = train_manifests(results)
+    chunks = {(m, f"seeds-{s}-{s}") for m in config["methods"] for s in (7, 8, 9)}
+    assert finished and finished < chunks
+    out = resume(work, killed=True)
+    retrained = set(re.findall(r"rule train:\n(?:\s+\w+: .*\n)*?\s+wildcards: dataset=blobs, "
+                               r"method=(\w+), chunk=(seeds-\d+-\d+)", out))
+    assert retrained == chunks - finished, out
+    same_tables(small_study, results, TABLES)

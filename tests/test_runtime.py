@@ -17,19 +17,18 @@ CHILD = textwrap.dedent("""
     from snapens import runtime
     runtime.configure(int(sys.argv[1]))
     from snapens.data import make_dataset
-    from snapens.training import RunSpec, Trainer
+    from snapens.training import RunSpec, Trainer, train_runs
     data = make_dataset(dict(kind="blobs", n_samples=2100, centers=3, n_features=2,
                              cluster_std=2.0, random_state=2, n_train=2000))
     spec = RunSpec(schedule={"name": "cosine_epoch", "lr_max": 0.01}, members=2, epochs=40,
                    batch_size=500, hidden_units=512)
-    trainer = Trainer(spec, data.X_train, data.y_train, 3, jit_compile=bool(int(sys.argv[2])))
-    trainer.run(1)  # compile outside the measurement
+    trainer = Trainer(spec, data.X_train, data.y_train, 3, jit_compile=bool(int(sys.argv[2])), lane=2)
+    train_runs(trainer, [1], 2, False)  # compile outside the measurement
     def cpu():
         r = resource.getrusage(resource.RUSAGE_SELF)
         return r.ru_utime + r.ru_stime
     c0, t0 = cpu(), time.perf_counter()
-    for seed in (2, 3, 4):
-        trainer.run(seed)
+    train_runs(trainer, [2, 3, 4, 5], 2, False)
     print(json.dumps({"cpu": cpu() - c0, "wall": time.perf_counter() - t0}))
 """)
 

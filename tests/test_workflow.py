@@ -14,8 +14,8 @@ from snapens import metrics
 from snapens.config import config_hash
 from snapens.figures import FAMILIES
 from snapens.schedules import Budget, learning_rates
-from workflow_utils import (ROOT, TABLES, copy_workflow, expected_figures, job_counts, same_tables, small_config,
-                            snakemake, tiny_config, write_config)
+from workflow_utils import (ROOT, SMALL_SEEDS, TABLES, copy_workflow, expected_figures, job_counts, same_tables,
+                            small_config, snakemake, tiny_config, write_config)
 
 pytestmark = pytest.mark.slow
 
@@ -94,25 +94,35 @@ def test_contract_files(study):
 
 
 def test_snapshots_load_alone_and_reproduce_members_csv(study, tf_runtime):
+    """Each snapshot loaded alone with Keras predicts the stored probabilities
+    (to the rounding of Keras's float32 forward pass; evaluation computes in
+    float64 without TensorFlow), with the same predicted classes, and
+    members.csv holds the metrics of the stored probabilities."""
     import keras
 
     with np.load(study / "data" / "blobs.npz") as npz:
         X, y = npz["X_test"], npz["y_test"]
     for _, _, run in run_dirs(study):
         table = pd.read_csv(run / "members.csv")
+        with np.load(run / "probabilities.npz") as npz:
+            stored, swa = npz["probs"], npz["swa_probs"] if "swa_probs" in npz.files else None
         weights = []
         for i, row in table.iterrows():
             model = keras.saving.load_model(run / "snapshots" / f"snapshot-{i + 1:02d}.keras")
             probs = np.asarray(model(X))
+            np.testing.assert_allclose(stored[i], probs, rtol=1e-5, atol=1e-6)
             assert metrics.accuracy(y, probs) == row["accuracy"]
-            assert metrics.nll(y, probs) == pytest.approx(row["nll"], rel=1e-9)
+            assert metrics.nll(y, probs) == pytest.approx(row["nll"], rel=1e-5)
+            for name, value in metrics.evaluate(y, stored[i]).items():
+                assert value == pytest.approx(row[name], rel=1e-9, abs=1e-12), name
             weights.append(model.get_weights())
         averaged = pd.read_csv(run / "averaged.csv")
         if len(averaged):  # the weight-averaged model: the mean of the snapshots' weights
             model.set_weights([np.mean(w, axis=0) for w in zip(*weights)])
             probs = np.asarray(model(X))
+            np.testing.assert_allclose(swa, probs, rtol=1e-5, atol=1e-6)
             assert metrics.accuracy(y, probs) == averaged["accuracy"].iloc[0]
-            assert metrics.nll(y, probs) == pytest.approx(averaged["nll"].iloc[0], rel=1e-6)
+            assert metrics.nll(y, probs) == pytest.approx(averaged["nll"].iloc[0], rel=1e-5)
 
 
 def test_ensemble_k1_is_last_member_and_kM_is_average(study):
@@ -150,13 +160,21 @@ def test_snapshot_epochs_and_learning_rates(study):
             np.testing.assert_allclose(g["lr"], expected, rtol=1e-6, atol=1e-9)
 
 
-def test_one_run_per_job_on_two_cores_gives_the_tables_of_packed_jobs_on_one_core(small_study, tmp_path):
+@pytest.mark.parametrize("runs_per_job,chunks", [(1, ["seeds-7-7", "seeds-8-8", "seeds-9-9"]),
+                                                 (2, ["seeds-7-8", "seeds-9-9"])])
+def test_chunked_jobs_on_two_cores_give_the_tables_of_one_job_per_method_on_one_core(
+        small_study, tmp_path, runs_per_job, chunks):
+    """One seed per job, and an uneven split (2 + 1), with XLA on: the tables
+    of the small study's single job per method, byte for byte."""
     config = small_config()
-    config["execution"]["pack_runs"] = False
+    assert config["training"]["jit_compile"] and config["execution"]["runs_per_job"] >= len(SMALL_SEEDS)
+    config["execution"]["runs_per_job"] = runs_per_job
     res = snakemake(tmp_path, config, "--cores", "2")
     assert res.returncode == 0, res.stdout + res.stderr
-    seeds = len(config["methods"]) * config["study"]["repeats"]
-    assert len(list((tmp_path / "results" / "benchmarks" / "train" / "blobs").glob("*/seed-*.tsv"))) == seeds
+    for method in config["methods"]:
+        for stage in ("train", "evaluate", "aggregate"):
+            jobs = sorted(p.stem for p in (tmp_path / "results" / "benchmarks" / stage / "blobs" / method).glob("*.tsv"))
+            assert jobs == chunks, (stage, method, jobs)
     same_tables(small_study, tmp_path / "results", TABLES,
                 ("training.csv", "members.csv", "ensemble.csv", "averaged.csv", "diversity.csv", "weighted.csv"))
 
@@ -300,49 +318,68 @@ def test_changing_a_parameter_reruns_exactly_the_runs_it_affects(study, tmp_path
 # arguments that make Snakemake run the job reading it, the job's message
 # (with the path the job sees) and the outputs that must not survive.
 RUN = Path("results") / "runs" / "blobs" / "snapshot" / f"seed-{SEEDS[0]}"
+CHUNK = Path("results") / "runs" / "blobs" / "snapshot" / "chunks" / f"seeds-{SEEDS[0]}-{SEEDS[-1]}"
+
+
+def _changed(path, manifest, what):
+    return f"{manifest}: 1 file(s) differ from what the job that wrote them recorded", f"{path}: ", what
 
 
 def _damage_snapshot(work):
     snapshot = RUN / "snapshots" / "snapshot-02.keras"
     (work / snapshot).write_bytes((work / snapshot).read_bytes()[:300])
-    return (["--forcerun", "evaluate", "--", str(RUN / "members.csv")], f"{snapshot}: cannot load snapshot",
-            [RUN / "probabilities.npz", RUN / "members.csv"])
+    return (["--forcerun", "evaluate", "--", str(CHUNK / "evaluate.json")],
+            _changed(snapshot, CHUNK / "train.json", "300 bytes, the manifest records"), [CHUNK / "evaluate.json"])
 
 
 def _empty_data(work):
     data = Path("results") / "data" / "blobs.npz"
     (work / data).write_bytes(b"")
-    return [str(RUN / "run.json")], f"{data}: not a readable dataset file", [RUN / "run.json", RUN / "training.csv"]
+    return [str(CHUNK / "train.json")], (f"{data}: not a readable dataset file",), [CHUNK / "train.json"]
 
 
 def _wrong_shape_probabilities(work):
     path = RUN / "probabilities.npz"
     np.savez(work / path, probs=np.full((3, 5, 3), 1 / 3), epochs=np.array([3, 7, 11]))
-    return [str(RUN / "ensemble.csv")], f"{path}: probabilities have shape (3, 5, 3)", [RUN / "ensemble.csv"]
+    return (["--forcerun", "aggregate", "--", str(CHUNK / "aggregate.json")],
+            _changed(path, CHUNK / "evaluate.json", "bytes, the manifest records"),
+            [CHUNK / "aggregate.json"])
 
 
 def _short_member_table(work):
     path = RUN / "members.csv"
     lines = (work / path).read_text().splitlines()
     (work / path).write_text("\n".join(lines[:-1]) + "\n")
-    return (["results/tables/summary.csv"], f"{path}: 2 rows, expected 3",
+    return (["--forcerun", "summarise", "--", "results/tables/summary.csv"],
+            _changed(path, CHUNK / "evaluate.json", "bytes, the manifest records"),
+            [Path("results") / "tables" / "summary.csv"])
+
+
+def _deleted_training_table(work):
+    path = RUN / "training.csv"
+    (work / path).unlink()
+    return (["--forcerun", "summarise", "--", "results/tables/summary.csv"],
+            _changed(path, CHUNK / "train.json", "missing"),
             [Path("results") / "tables" / "summary.csv"])
 
 
 BAD_FILES = [("truncated snapshot", _damage_snapshot), ("empty data file", _empty_data),
-             ("probabilities of the wrong shape", _wrong_shape_probabilities),
-             ("member table missing a row", _short_member_table)]
+             ("probabilities replaced by others", _wrong_shape_probabilities),
+             ("member table missing a row", _short_member_table),
+             ("training table deleted", _deleted_training_table)]
 
 
 @pytest.mark.parametrize("what,damage", BAD_FILES, ids=[b[0] for b in BAD_FILES])
 def test_bad_file_fails_the_job_that_reads_it_naming_the_file(study, tmp_path, what, damage):
     work = tmp_path / "work"
     shutil.copytree(study.parent, work, symlinks=True)
-    args, message, removed = damage(work)
+    args, messages, removed = damage(work)
     res = snakemake(work, work / "config.yaml", "--cores", "2", *args, snakefile=work / "Snakefile")
     out = res.stdout + res.stderr
     assert res.returncode != 0, out
-    assert f"error: {message}" in out, out  # the job's own message, on the console
+    assert f"error: {messages[0]}" in out, out  # the job's own message, on the console
+    for message in messages[1:]:
+        assert message in out, out
     for path in removed:  # the failed job's outputs are gone: nothing downstream can use them
         assert not (work / path).exists(), path
 

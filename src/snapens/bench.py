@@ -7,9 +7,12 @@ with 10 cycles, a snapshot at the end of each) in one process:
 * the tutorial's way: ``model.fit`` on NumPy arrays with the test set as
   per-epoch validation data, a per-epoch learning-rate callback and a snapshot
   callback;
-* the project's way: :class:`snapens.training.Trainer` (compiled loop), first
-  run of the process (tracing and XLA compilation included) and further runs
-  (what each packed run of the study costs).
+* the project's way: :class:`snapens.training.Trainer` (lanes of models in a
+  compiled loop, with and without XLA), the first runs of a process (tracing
+  and compilation included) and further runs (what each run of a job costs),
+  every snapshot saved as ``.keras``;
+* the evaluation of those snapshots as the ``evaluate`` rule does it, per
+  snapshot: reading the weights, predicting, the metrics.
 
 It prints the time of each, the ratio, and both ways' test accuracy.
 """
@@ -55,25 +58,55 @@ def tutorial_way(data, seed: int, epochs: int, members: int, out: Path) -> tuple
     return seconds, _acc(probs[-1], data.y_test), _acc(average(probs), data.y_test)
 
 
-def project_way(trainer, data, seed: int, out: Path) -> tuple[float, float, float, float]:
-    """(seconds, final accuracy, ensemble accuracy, seconds spent saving snapshots)."""
+def project_way(trainer, data, seeds, out: Path) -> tuple[float, list[float], list[float], float]:
+    """Train ``seeds`` in the trainer's lanes, saving every snapshot as
+    ``.keras``: (seconds, final accuracies, ensemble accuracies, seconds
+    spent saving snapshots)."""
+    from snapens.archives import ArchiveWriter
     from snapens.ensembling import average
+    from snapens.inference import DensePredictor
     from snapens.snapshots import snapshot_name
-    from snapens.training import save_model
+    from snapens.training import train_runs
 
-    probs, saving = [], [0.0]
+    writer, saving = ArchiveWriter(trainer.model), [0.0]
+    predict = DensePredictor([("relu", True), ("softmax", True)])
+    probs: dict[int, list[np.ndarray]] = {}
 
-    def snap(i, epoch, model):
+    def snap(run, i, epoch, weights):
         t = time.perf_counter()
-        save_model(model, out / snapshot_name(i))
+        writer.save(out / f"seed-{seeds[run]}" / snapshot_name(i), weights)
         saving[0] += time.perf_counter() - t
-        probs.append(model(data.X_test).numpy())
+        probs.setdefault(run, []).append(predict(weights, data.X_test))
 
     start = time.perf_counter()
-    trainer.run(seed, on_snapshot=snap)
+    train_runs(trainer, seeds, trainer.spec.members, False, on_snapshot=snap)
     seconds = time.perf_counter() - start
-    probs = np.stack(probs)
-    return seconds, _acc(probs[-1], data.y_test), _acc(average(probs), data.y_test), saving[0]
+    runs = [np.stack(probs[r]) for r in range(len(seeds))]
+    return (seconds, [_acc(p[-1], data.y_test) for p in runs],
+            [_acc(average(p), data.y_test) for p in runs], saving[0])
+
+
+def evaluation_way(data, run_dirs: list[Path], members: int) -> dict[str, float]:
+    """Milliseconds per snapshot of evaluating the saved runs as the
+    ``evaluate`` rule does: reading the weights, predicting, the metrics."""
+    from snapens.metrics import evaluate
+    from snapens.snapshots import SnapshotLoader, snapshot_name
+
+    loader, t = SnapshotLoader(), {"read": 0.0, "predict": 0.0, "metrics": 0.0}
+    for run in run_dirs:
+        t0 = time.perf_counter()
+        predict, weights = loader.load([run / snapshot_name(i) for i in range(1, members + 1)])
+        t1 = time.perf_counter()
+        probs = [predict(w, data.X_test) for w in weights]
+        t2 = time.perf_counter()
+        for p in probs:
+            evaluate(data.y_test, p, {"ece_bins": 15})
+        t3 = time.perf_counter()
+        t["read"] += t1 - t0
+        t["predict"] += t2 - t1
+        t["metrics"] += t3 - t2
+    snapshots = len(run_dirs) * members
+    return {k: 1000 * v / snapshots for k, v in t.items()}
 
 
 def _acc(p, y) -> float:
@@ -93,24 +126,23 @@ def main(argv=None) -> None:
 
     runtime.configure(1)
     from snapens.data import make_dataset
-    from snapens.training import RunSpec, Trainer
+    from snapens.training import LANE, RunSpec, Trainer
 
     print(f"import and configure TensorFlow: {time.perf_counter() - t0:.2f} s")
     data = make_dataset(SEED_DATA)
     spec = RunSpec(schedule=SCHEDULE, members=args.members, epochs=args.epochs)
+    seeds = list(range(1, args.project_runs + 1))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        project, timings = {}, {}
-        for jit in (True, False):
+        timings, project = {}, None
+        for jit in (False, True):
             t0 = time.perf_counter()
             trainer = Trainer(spec, data.X_train, data.y_train, data.n_classes, jit_compile=jit)
-            build = time.perf_counter() - t0
-            n = args.project_runs if jit else min(args.project_runs, 3)
-            runs = [project_way(trainer, data, s, tmp / f"p{jit}{s}") for s in range(1, n + 1)]
-            project[jit] = runs
-            timings[jit] = (build + runs[0][0],
-                            statistics.median(r[0] for r in runs[1:]) if n > 1 else math.nan,
-                            statistics.median(r[3] for r in runs))
+            first = project_way(trainer, data, seeds, tmp / f"first-{jit}")
+            again = project_way(trainer, data, seeds, tmp / f"again-{jit}")
+            timings[jit] = (time.perf_counter() - t0 - again[0], again[0] / len(seeds), again[3] / len(seeds))
+            project = project or again
+        evaluation = evaluation_way(data, [tmp / "again-False" / f"seed-{s}" for s in seeds], args.members)
         tutorial = [tutorial_way(data, s, args.epochs, args.members, tmp / f"t{s}")
                     for s in range(1, args.tutorial_runs + 1)]
 
@@ -118,23 +150,24 @@ def main(argv=None) -> None:
     print(f"\nseed configuration: {args.epochs} epochs, {args.members} snapshots, each saved as .keras")
     print(f"tutorial's way (model.fit + per-epoch validation), median of {len(tutorial)}: "
           f"{tut:8.2f} s per run")
-    for jit in (True, False):
+    for jit in (False, True):
         first, steady, saving = timings[jit]
-        label = "XLA-compiled loop" if jit else "graph loop, no XLA (TensorFlow already warm)"
-        print(f"project's way, {label}:")
-        print(f"  first run in a process (tracing/compiling included): {first:8.3f} s   "
-              f"ratio {tut / first:6.1f}x")
-        print(f"  each further run (as in packed jobs), median:        {steady:8.3f} s   "
-              f"ratio {tut / steady:6.1f}x   (of which saving snapshots {saving:.3f} s)")
-    project = project[True]
+        label = "XLA-compiled loop" if jit else "graph loop, no XLA"
+        print(f"project's way, {label}, {len(seeds)} runs in lanes of {LANE}:")
+        print(f"  the first {len(seeds)} runs of a process (tracing/compiling included): {first:8.3f} s")
+        print(f"  further runs, per run:  {steady:8.3f} s   ratio {tut / steady:6.1f}x   "
+              f"(of which saving its {args.members} snapshots {saving:.4f} s)")
+    print("evaluation per snapshot (ms), as the evaluate rule does it: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in evaluation.items())
+          + f"; total {sum(evaluation.values()):.2f}")
     print("\ntest accuracy, final model / ensemble of all snapshots:")
-    for name, runs in (("tutorial's way", tutorial), ("project's way", project)):
-        fin = [r[1] for r in runs]
-        ens = [r[2] for r in runs]
-        print(f"  {name:15s} n={len(runs):3d}  final {np.mean(fin):.3f} (sd {np.std(fin):.3f})"
+    runs = {"tutorial's way": ([r[1] for r in tutorial], [r[2] for r in tutorial]),
+            "project's way": (project[1], project[2])}
+    for name, (fin, ens) in runs.items():
+        print(f"  {name:15s} n={len(fin):3d}  final {np.mean(fin):.3f} (sd {np.std(fin):.3f})"
               f"  ensemble {np.mean(ens):.3f} (sd {np.std(ens):.3f})")
     print("  per seed (tutorial vs project, final): " + ", ".join(
-        f"seed {s}: {t[1]:.3f} vs {p[1]:.3f}" for s, (t, p) in enumerate(zip(tutorial, project), 1)))
+        f"seed {s}: {t[1]:.3f} vs {p:.3f}" for s, (t, p) in enumerate(zip(tutorial, project[1]), 1)))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,13 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+# keys that later versions replaced: what to write instead
+RETIRED = {
+    "execution.pack_runs": "replaced by execution.runs_per_job (pack_runs: true is runs_per_job "
+                           "equal to study.repeats, pack_runs: false is runs_per_job: 1)",
+}
+
+
 def _describe(error) -> list[str]:
     """Messages for a jsonschema ``ValidationError``, one per offending key."""
     key, value, kind = _key(error.absolute_path), error.instance, error.validator
@@ -57,7 +64,8 @@ def _describe(error) -> list[str]:
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(error.schema.get("properties", {}))
         expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-        return [f"{_join(key, extra)} = {_show(value[extra])}: unknown key{expected}"
+        return [f"{_join(key, extra)} = {_show(value[extra])}: "
+                + RETIRED.get(_join(key, extra), f"unknown key{expected}")
                 for extra in value if extra not in allowed]
     if "propertyNames" in error.absolute_schema_path:
         return [f"{_join(key, str(value))}: invalid name, use letters, digits and _ only"]

@@ -30,10 +30,16 @@ def ready() -> None:
 
 
 @contextlib.contextmanager
-def job_log(path: str | os.PathLike | None) -> Iterator[None]:
+def job_log(path: str | os.PathLike | None, exit_when_done: bool = True) -> Iterator[None]:
     """Send this process's output (Python logging, stdout, stderr and the C++
     libraries' messages) to ``path``; on failure, also print the error to the
-    console so that it is seen without opening the log."""
+    console so that it is seen without opening the log.
+
+    A job's process has nothing left to do once its block has succeeded: with
+    ``exit_when_done`` it then ends at once (``os._exit(0)``, after flushing
+    its output), skipping the interpreter's teardown, which takes ~1.9 s in a
+    process that imported TensorFlow. Every output is written and closed (and
+    renamed into place) by then."""
     if path is None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
         yield
@@ -58,3 +64,11 @@ def job_log(path: str | os.PathLike | None) -> Iterator[None]:
             log.exception("job failed")
             print(f"error: {exc}  (details in {path})", file=console, flush=True)
             raise
+        log.info("done after %.2fs", since_process_start())
+        if exit_when_done:
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            fh.flush()
+            console.flush()
+            os._exit(0)

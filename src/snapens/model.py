@@ -47,6 +47,22 @@ def build_mlp(n_features: int, n_classes: int, hidden_units: int, seed: int):
     )
 
 
+def initial_weights(n_features: int, n_classes: int, hidden_units: int, seed: int) -> list:
+    """The initial weights of :func:`build_mlp` for ``seed`` (in
+    ``get_weights()`` order), from its seeded initialisers alone, without
+    building a model (~50x faster; tested equal)."""
+    import keras
+
+    s_hidden, s_out = init_seeds(seed)
+    glorot = keras.initializers.GlorotUniform
+    return [
+        np.asarray(glorot(seed=s_hidden)((n_features, hidden_units), dtype="float32")),
+        np.zeros(hidden_units, dtype=np.float32),
+        np.asarray(glorot(seed=s_out)((hidden_units, n_classes), dtype="float32")),
+        np.zeros(n_classes, dtype=np.float32),
+    ]
+
+
 def member_seed(seed: int, member: int) -> int:
     """Seed of the ``member``-th (1-based) independently trained model of a run."""
     state = np.random.SeedSequence([seed, MEMBER_STREAM, member]).generate_state(1)

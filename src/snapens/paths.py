@@ -5,6 +5,9 @@ from __future__ import annotations
 
 DATA = "results/data/{dataset}.npz"
 RUN = "results/runs/{dataset}/{method}/seed-{seed}"
+# one per job of a run-level stage (train, evaluate, aggregate): the files its
+# chunk of runs got, with sizes and hashes (snapens.chunks)
+MANIFEST = "results/runs/{dataset}/{method}/chunks/{chunk}/{stage}.json"
 
 # the study tables, by the name the summarise stage writes them under
 TABLES = {

@@ -6,22 +6,13 @@ A run directory is ``results/runs/{dataset}/{method}/seed-{seed}/``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from snapens.io import read_table, write_npz
 from snapens.metrics import METRICS, SUBSET_NLL, TEMPERATURES, VOTE
-
-
-def run_dirs(files: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
-    """Run directories of one output file per run (one path, or a list of paths
-    when a job holds several runs)."""
-    files = [files] if isinstance(files, (str, os.PathLike)) else list(files)
-    return [Path(f).parent for f in files]
 
 
 def table_columns() -> dict[str, tuple[str, ...]]:

@@ -8,9 +8,7 @@ before ``snapshot-11`` as a string).
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from pathlib import Path
 from typing import Sequence
 
@@ -22,6 +20,15 @@ PATTERN = re.compile(r"snapshot-(\d+)\.keras")
 def snapshot_name(i: int) -> str:
     """File name of the ``i``-th snapshot (1-based, oldest first)."""
     return f"snapshot-{i:02d}.keras"
+
+
+def clear_snapshots(run_dir: str | Path) -> None:
+    """Remove a run's snapshot files (before the run is trained again)."""
+    directory = Path(run_dir) / "snapshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.glob("snapshot-*.keras"):
+        if PATTERN.fullmatch(path.name):
+            path.unlink()
 
 
 def snapshot_files(run_dir: str | Path, expected: int) -> list[Path]:
@@ -51,55 +58,20 @@ def snapshot_files(run_dir: str | Path, expected: int) -> list[Path]:
     return [found[i][0] for i in range(1, expected + 1)]
 
 
-def weight_paths(model) -> list[str]:
-    """Where a ``.keras`` archive's ``model.weights.h5`` keeps each array of
-    ``model.get_weights()``, in that order.
-
-    Keras names a layer's group after its class in snake case, numbered from
-    the second layer of a class on (``dense``, ``dense_1``, ...), and keeps
-    its variables as ``vars/0``, ``vars/1``, ... in the layer's own order.
-    """
-    used: dict[str, int] = {}
-    paths = []
-    for layer in model.layers:
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
-        count = used.get(name, 0)
-        used[name] = count + 1
-        group = name if count == 0 else f"{name}_{count}"
-        paths += [f"layers/{group}/vars/{i}" for i in range(len(layer.weights))]
-    return paths
-
-
-def read_weights(file: str | Path, paths: Sequence[str]) -> list[np.ndarray]:
-    """The arrays at ``paths`` of the archive's ``model.weights.h5``, read with
-    h5py alone (~2 ms, against ~30 ms for ``model.load_weights``)."""
-    import h5py
-
-    with zipfile.ZipFile(file) as archive:
-        blob = archive.read("model.weights.h5")
-    with h5py.File(io.BytesIO(blob), "r") as weights:
-        return [np.asarray(weights[path]) for path in paths]
-
-
 def load_snapshots(files: Sequence[Path]):
-    """``(model, weights)``: the first snapshot loaded with ``keras.saving.load_model``
-    and every snapshot's weights.
-
-    The others' weights are read straight from their archives
-    (:func:`read_weights`) once the first archive, read the same way, gives
-    exactly the arrays Keras loaded from it; otherwise, and for any archive
-    whose arrays do not fit the model, with ``model.load_weights``. A test
-    loads every snapshot alone with ``load_model`` and compares.
-    """
+    """``(model, weights)`` through Keras: the first snapshot loaded with
+    ``keras.saving.load_model``, every snapshot's weights with
+    ``model.load_weights`` (any architecture; imports TensorFlow). The study's
+    ``Dense`` models are read without Keras instead (:class:`SnapshotLoader`)."""
     import keras
 
     if not files:
         return None, []
     model = _loading(files[0], lambda f: keras.saving.load_model(f, compile=False))
     weights = [model.get_weights()]
-    paths = _direct_paths(files[0], model, weights[0])
-    for f in files[1:]:
-        weights.append(_loading(f, lambda f: _weights_of(f, model, paths, weights[0])))
+    for file in files[1:]:
+        _loading(file, model.load_weights)
+        weights.append(model.get_weights())
     return model, weights
 
 
@@ -107,34 +79,54 @@ def _loading(file: Path, load):
     """``load(file)``, any failure re-raised naming the file."""
     try:
         return load(file)
-    except Exception as exc:  # Keras and h5py raise many types for a bad archive
+    except Exception as exc:  # zipfile, h5py and Keras raise many types for a bad archive
         raise ValueError(f"{file}: cannot load snapshot ({type(exc).__name__}: {exc})") from exc
 
 
-def _weights_of(file: Path, model, paths: list[str] | None, like: list[np.ndarray]) -> list[np.ndarray]:
-    """The archive's weights: read directly through ``paths`` when they fit
-    ``like``'s shapes, else through ``model.load_weights`` (which raises
-    Keras's own message for an archive that does not fit the model)."""
-    if paths is not None:
-        arrays = read_weights(file, paths)
-        if [a.shape for a in arrays] == [w.shape for w in like]:
-            return arrays
-    model.load_weights(file)
-    return model.get_weights()
+class SnapshotLoader:
+    """Loads the snapshots of one job's runs: ``(predict, weights)`` per run,
+    ``predict(weights, X)`` giving a member's class probabilities.
 
+    A ``Sequential`` stack of ``Dense`` layers (the study's MLP) is read
+    straight from its archives (:class:`snapens.archives.ArchiveReader`) and
+    predicted in NumPy (:class:`snapens.inference.DensePredictor`): no
+    TensorFlow in the process. Any other architecture goes through Keras
+    (:func:`load_snapshots` and :class:`Predictor`), TensorFlow then being
+    started with ``threads`` threads.
+    """
 
-def _direct_paths(file: Path, model, loaded: list[np.ndarray]) -> list[str] | None:
-    """:func:`weight_paths` of ``model`` if reading ``file`` through them gives
-    ``loaded`` bit for bit, else ``None`` (read the weights through Keras)."""
-    paths = weight_paths(model)
-    try:
-        arrays = read_weights(file, paths)
-    except (KeyError, OSError):
-        return None
-    same = len(arrays) == len(loaded) and all(
-        a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(arrays, loaded)
-    )
-    return paths if same else None
+    def __init__(self, threads: int = 1):
+        from snapens.archives import ArchiveReader
+
+        self.reader = ArchiveReader()
+        self.threads = threads
+        self._keras: Predictor | None = None
+
+    def load(self, files: Sequence[Path]):
+        from snapens.inference import DensePredictor, dense_stack
+
+        config, first = _loading(files[0], self.reader.read)
+        stack = dense_stack(config)
+        if stack is None:
+            return self._through_keras(files)
+        weights = [first]
+        for file in files[1:]:
+            other, arrays = _loading(file, self.reader.read)
+            if dense_stack(other) != stack or [a.shape for a in arrays] != [a.shape for a in first]:
+                raise ValueError(f"{file}: cannot load snapshot (its architecture is not that of "
+                                 f"{files[0].name}: weights of shapes {[a.shape for a in arrays]}, "
+                                 f"expected {[a.shape for a in first]})")
+            weights.append(arrays)
+        return DensePredictor(stack), weights
+
+    def _through_keras(self, files):
+        from snapens import runtime
+
+        runtime.configure(self.threads)
+        model, weights = load_snapshots(files)
+        if self._keras is None or not self._keras.fits(model):
+            self._keras = Predictor(model)
+        return self._keras, weights
 
 
 class Predictor:
@@ -170,8 +162,7 @@ class Predictor:
         return np.asarray(self._call(list(weights), np.asarray(X)))
 
 
-def predict_snapshots(files: Sequence[Path], X: np.ndarray) -> np.ndarray:
+def predict_snapshots(files: Sequence[Path], X: np.ndarray, loader: SnapshotLoader | None = None) -> np.ndarray:
     """Every snapshot's probabilities on ``X``: ``(members, samples, classes)``."""
-    model, weights = load_snapshots(files)
-    run = Predictor(model)
-    return np.stack([run(w, X) for w in weights])
+    predict, weights = (loader or SnapshotLoader()).load(files)
+    return np.stack([predict(w, X) for w in weights])

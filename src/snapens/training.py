@@ -1,30 +1,47 @@
-"""Training one run: a compiled loop that saves snapshots, and Keras callbacks.
+"""Training: many models side by side in a compiled loop, saving snapshots;
+and a Keras callback for users of ``model.fit``.
 
-:func:`train_run` is the study's training: the whole epoch loop runs inside
-one ``tf.function`` per snapshot interval, so 500 epochs of the tutorial's model
-cost well under a second instead of a minute of ``model.fit`` overhead. It is
-numerically the same algorithm as ``model.fit`` (same loss, optimizer, batch
-order and learning rate at every iteration); a test checks that.
+The study trains small MLPs for thousands of short steps, where a step's cost
+is TensorFlow's per-op overhead, not arithmetic. So :class:`Trainer` trains
+the models of a job in *lanes* of :data:`LANE` models at once: the Keras
+model's ``stateless_call`` is vectorised over a leading axis of stacked
+weights (``tf.vectorized_map``), each model with its own initial weights and
+batch order, and the epochs between two snapshots run inside one
+``tf.function``. A lane step costs about twice a single model's; per model the
+training is ~10x cheaper than one model at a time. Every model follows exactly
+the algorithm of ``model.fit`` (its own loss, gradient, SGD-with-momentum
+update and learning rate at every iteration; a test checks this).
+
+A model's numbers must not depend on which other models share its job: the
+kernels TensorFlow picks, and the order in which they add up, can depend on a
+tensor's shape and on an element's position in it. So a lane always has
+:data:`LANE` positions (unused ones hold idle models), and each model has a
+fixed *slot*, derived from its seed alone, that names its lane
+(``slot // LANE``) and its position in it (``slot % LANE``). The same seed
+gives the same bits whatever the chunk of runs, the other seeds or their
+number (tested, with and without XLA).
 
 Importing this module imports TensorFlow: call :func:`snapens.runtime.configure`
-first to size its thread pools. :class:`SnapshotSaver` is for Keras users who train with their own
-``model.fit``: it saves the model at the end of the given epochs.
+first to size its thread pools. :class:`SnapshotSaver` is for Keras users who
+train with their own ``model.fit``: it saves the model at the end of the given
+epochs.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from snapens.io import atomic_path
-from snapens.model import SHUFFLE_STREAM, build_mlp, member_seed
+from snapens.lanes import LANE, Model, plan
+from snapens.model import SHUFFLE_STREAM, build_mlp, initial_weights
 from snapens.schedules import Budget, keras_schedule, snapshot_epochs
 from snapens.snapshots import snapshot_name
 
@@ -43,9 +60,9 @@ class RunSpec:
 
 @dataclass
 class RunResult:
-    history: dict[str, np.ndarray]  # epoch, lr, loss, accuracy
+    history: dict[str, np.ndarray]  # epoch, lr, loss, accuracy (and member, for independent members)
     snapshot_epochs: list[int]
-    train_seconds: float
+    train_seconds: float  # the run's share of its lanes' training time
 
 
 def epoch_orders(n: int, epochs: int, seed: int) -> np.ndarray:
@@ -61,43 +78,42 @@ def save_model(model, path: str | Path) -> Path:
     return Path(path)
 
 
-def make_epoch_loop(model, optimizer, X, Y, batch_size: int):
-    """A compiled function training on the given epoch orders, one row per epoch.
-
-    Returns per-epoch learning rate (at the epoch's first iteration), mean
-    training loss and training accuracy, as ``model.fit`` reports them.
-    """
+def make_lane_loop(model, optimizer, variables, X, Y, batch_size: int):
+    """A function training a lane on the given epoch orders (``(epochs, LANE,
+    n)``), one row per epoch: the learning rate at the epoch's first iteration,
+    and per model its mean training loss and training accuracy, as
+    ``model.fit`` reports them."""
     n = int(X.shape[0])
     n_full, rest = divmod(n, batch_size)
-    loss_fn = keras.losses.CategoricalCrossentropy()
-    weights = model.trainable_variables
 
-    def step(idx):
+    def forward(weights_and_rows):
+        weights, rows = weights_and_rows
+        return model.stateless_call(list(weights), [], rows, training=True)[0]
+
+    def step(idx):  # idx: (LANE, rows of this batch)
         xb, yb = tf.gather(X, idx), tf.gather(Y, idx)
         with tf.GradientTape() as tape:
-            probs = model(xb, training=True)
-            loss = loss_fn(yb, probs)
-        optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
-        size = tf.cast(tf.shape(idx)[0], tf.float32)
-        hits = tf.reduce_sum(
-            tf.cast(tf.equal(tf.argmax(probs, 1), tf.argmax(yb, 1)), tf.float32)
-        )
-        return loss * size, hits
+            probs = tf.vectorized_map(forward, ([v.value() for v in variables], xb))
+            per_model = tf.reduce_mean(keras.losses.categorical_crossentropy(yb, probs), axis=1)
+            total = tf.reduce_sum(per_model)  # each model's gradient is that of its own loss
+        optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        size = tf.cast(tf.shape(idx)[1], tf.float32)
+        hits = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(probs, 2), tf.argmax(yb, 2)), tf.float32), axis=1)
+        return per_model * size, hits
 
-    @tf.function(reduce_retracing=True)
     def run(orders):
-        k = tf.shape(orders)[0]
+        k, width = tf.shape(orders)[0], variables[0].shape[0]
         lrs = tf.TensorArray(tf.float32, size=k)
         losses = tf.TensorArray(tf.float32, size=k)
         accs = tf.TensorArray(tf.float32, size=k)
         for e in tf.range(k):
             lrs = lrs.write(e, tf.cast(optimizer.learning_rate, tf.float32))
-            total, hits = tf.constant(0.0), tf.constant(0.0)
+            total, hits = tf.zeros([width]), tf.zeros([width])
             for b in tf.range(n_full):
-                batch_loss, batch_hits = step(orders[e, b * batch_size : (b + 1) * batch_size])
+                batch_loss, batch_hits = step(orders[e, :, b * batch_size : (b + 1) * batch_size])
                 total, hits = total + batch_loss, hits + batch_hits
             if rest:
-                batch_loss, batch_hits = step(orders[e, n_full * batch_size :])
+                batch_loss, batch_hits = step(orders[e, :, n_full * batch_size :])
                 total, hits = total + batch_loss, hits + batch_hits
             losses = losses.write(e, total / n)
             accs = accs.write(e, hits / n)
@@ -107,83 +123,129 @@ def make_epoch_loop(model, optimizer, X, Y, batch_size: int):
 
 
 class Trainer:
-    """Trains runs of one :class:`RunSpec` on one training set, seed after seed.
+    """Trains models of one :class:`RunSpec` on one training set, lane after lane.
 
-    The model, optimizer and compiled loop are built once; each :meth:`run`
-    resets the weights to the seed's initialisation and the optimizer to its
-    initial state, so a run's numbers do not depend on the runs before it in
-    the process (a test checks this), while tracing and XLA compilation are
-    paid once per process instead of once per run.
+    The model, its stacked weights, the optimizer and the compiled loop are
+    built once per process; each lane starts from its models' initial weights
+    and the optimizer's initial state, so a model's numbers depend on its seed
+    and slot only, not on what ran before it (tested), while tracing and XLA
+    compilation are paid once per job.
     """
 
-    def __init__(self, spec: RunSpec, X_train, y_train, n_classes: int, jit_compile=True):
+    def __init__(self, spec: RunSpec, X_train, y_train, n_classes: int, jit_compile=True, lane: int = LANE):
         self.spec = spec
-        self.n_classes = n_classes
+        self.lane = lane
+        self.n_features, self.n_classes = X_train.shape[1], n_classes
         self.n = len(X_train)
         self.budget = Budget(spec.epochs, spec.members, math.ceil(self.n / spec.batch_size))
         self.marks = snapshot_epochs(spec.schedule["name"], spec.epochs, spec.members)
-        self.model = build_mlp(X_train.shape[1], n_classes, spec.hidden_units, seed=0)
+        self.model = build_mlp(self.n_features, n_classes, spec.hidden_units, seed=0)
+        if self.model.non_trainable_weights:
+            raise ValueError("the lane trainer needs a model without non-trainable weights")
+        self.variables = [tf.Variable(tf.zeros((lane, *w.shape), w.dtype), trainable=True)
+                          for w in self.model.trainable_weights]
         self.optimizer = keras.optimizers.SGD(
             learning_rate=keras_schedule(spec.schedule, self.budget), momentum=spec.momentum
         )
-        self.optimizer.build(self.model.trainable_variables)
+        self.optimizer.build(self.variables)
         self._optimizer_start = [v.numpy() for v in self.optimizer.variables]
         X = tf.constant(X_train, dtype=tf.float32)
         Y = tf.one_hot(tf.constant(y_train), n_classes)
-        loop = make_epoch_loop(self.model, self.optimizer, X, Y, spec.batch_size)
-        self.loop = tf.function(
-            loop.python_function, jit_compile=jit_compile, reduce_retracing=True
-        )
+        loop = make_lane_loop(self.model, self.optimizer, self.variables, X, Y, spec.batch_size)
+        self.loop = tf.function(loop, jit_compile=jit_compile, reduce_retracing=True)
 
-    def reset(self, seed: int) -> None:
-        """Seed's initial weights, optimizer state as just built."""
-        fresh = build_mlp(self.model.input_shape[1], self.n_classes, self.spec.hidden_units, seed)
-        for var, value in zip(self.model.weights, fresh.get_weights()):
+    def initial(self, seed: int) -> list[np.ndarray]:
+        return initial_weights(self.n_features, self.n_classes, self.spec.hidden_units, seed)
+
+    def reset(self, lane: dict[int, Model]) -> np.ndarray:
+        """Put the lane's models (position -> model) at their initial weights,
+        idle ones at zero, the optimizer at its initial state; return the
+        lane's epoch orders, ``(epochs, LANE, n)``."""
+        stacks = [np.zeros(v.shape, v.dtype.as_numpy_dtype) for v in self.variables]
+        orders = np.tile(np.arange(self.n, dtype=np.int32), (self.spec.epochs, self.lane, 1))
+        for pos, m in lane.items():
+            for stack, w in zip(stacks, self.initial(m.seed), strict=True):
+                stack[pos] = w
+            orders[:, pos] = epoch_orders(self.n, self.spec.epochs, m.seed)
+        for var, value in zip(self.variables, stacks):
             var.assign(value)
         for var, value in zip(self.optimizer.variables, self._optimizer_start):
             var.assign(value)
+        return orders
 
-    def run(self, seed: int, on_snapshot: Callable[[int, int, Any], Any] | None = None) -> RunResult:
-        """Train one run; call ``on_snapshot(i, epoch, model)`` at each snapshot.
+    def train(self, models: Sequence[Model],
+              on_snapshot: Callable[[Model, int, int, list[np.ndarray]], Any] | None = None,
+              on_done: Callable[[Model, dict[str, np.ndarray], float], Any] | None = None) -> None:
+        """Train ``models`` lane by lane; call ``on_snapshot(model, i, epoch,
+        weights)`` at each of a model's snapshots (``i`` from 1, oldest first;
+        ``epoch`` 0-based) and ``on_done(model, history, seconds)`` when it is
+        trained (``seconds``: its share of its lane's time)."""
+        lanes: dict[int, dict[int, Model]] = {}
+        for m in models:
+            lane = lanes.setdefault(m.slot // self.lane, {})
+            if m.slot % self.lane in lane:
+                raise ValueError(f"two models in slot {m.slot}")
+            lane[m.slot % self.lane] = m
+        for key in sorted(lanes):
+            self._train_lane(lanes[key], on_snapshot, on_done)
 
-        ``i`` counts snapshots from 1 (oldest first), ``epoch`` is 0-based.
-        """
-        self.reset(seed)
-        orders = epoch_orders(self.n, self.spec.epochs, seed)
+    def _train_lane(self, lane: dict[int, Model], on_snapshot, on_done) -> None:
+        orders = self.reset(lane)
         start, parts, begin = time.perf_counter(), [], 0
         for i, end in enumerate([*self.marks, self.spec.epochs - 1], start=1):
             if end >= begin:
                 parts.append([t.numpy() for t in self.loop(tf.constant(orders[begin : end + 1]))])
                 begin = end + 1
             if i <= len(self.marks) and on_snapshot is not None:
-                on_snapshot(i, end, self.model)
-        seconds = time.perf_counter() - start
-        lr, loss, acc = (np.concatenate(col) for col in zip(*parts))
-        history = {"epoch": np.arange(self.spec.epochs), "lr": lr, "loss": loss, "accuracy": acc}
-        return RunResult(history=history, snapshot_epochs=list(self.marks), train_seconds=seconds)
+                stacks = [v.numpy() for v in self.variables]
+                for pos, m in lane.items():
+                    on_snapshot(m, i, end, [s[pos] for s in stacks])
+        seconds = (time.perf_counter() - start) / len(lane)
+        lr = np.concatenate([p[0] for p in parts])
+        loss, acc = (np.concatenate([p[j] for p in parts]) for j in (1, 2))
+        for pos, m in lane.items():
+            history = {"epoch": np.arange(self.spec.epochs), "lr": lr, "loss": loss[:, pos],
+                       "accuracy": acc[:, pos]}
+            if on_done is not None:
+                on_done(m, history, seconds)
 
 
-def train_independent(
-    trainer: Trainer, seed: int, members: int, on_member: Callable[[int, int, Any], Any] | None = None
-) -> RunResult:
-    """The ``independent`` method: ``members`` models, each trained alone for the
-    full budget from its own initialisation and batch order (seeds derived from
-    ``seed``); ``on_member(j, epoch, model)`` receives each final model.
+def train_runs(trainer: Trainer, seeds: Sequence[int], members: int, independent: bool,
+               on_snapshot: Callable[[int, int, int, list[np.ndarray]], Any] | None = None,
+               on_run: Callable[[int, RunResult], Any] | None = None) -> None:
+    """Train the runs of ``seeds``: snapshot runs (one model each, its
+    snapshots at the trainer's marks) or runs of ``members`` independently
+    trained models (``trainer`` then takes one snapshot, the final model).
+    ``on_snapshot(run, i, epoch, weights)`` receives snapshot ``i`` of run
+    ``run`` (for independent members, member ``i``'s final model), and
+    ``on_run(run, result)`` each run once all its models are trained; the
+    history of independent members has one row per member and epoch, with a
+    ``member`` column."""
+    if independent and len(trainer.marks) != 1:
+        raise ValueError("independent members need a Trainer whose RunSpec has members=1")
+    models = plan(seeds, members, independent)
+    done: dict[int, dict[int, tuple[dict, float]]] = {}
+    needed = members if independent else 1
 
-    ``trainer`` must take one snapshot per run (``RunSpec.members == 1``). The
-    history has one row per member and epoch, with a ``member`` column.
-    """
-    if trainer.spec.members != 1:
-        raise ValueError("train_independent needs a Trainer whose RunSpec has members=1")
-    histories, seconds, epochs = [], 0.0, []
-    for j in range(1, members + 1):
-        callback = None if on_member is None else (lambda i, e, m, j=j: on_member(j, e, m))
-        res = trainer.run(member_seed(seed, j), on_snapshot=callback)
-        histories.append({**res.history, "member": np.full(len(res.history["epoch"]), j)})
-        seconds += res.train_seconds
-        epochs += res.snapshot_epochs
-    history = {k: np.concatenate([h[k] for h in histories]) for k in histories[0]}
-    return RunResult(history=history, snapshot_epochs=epochs, train_seconds=seconds)
+    def snapshot(m, i, epoch, weights):
+        if on_snapshot is not None:
+            on_snapshot(m.run, m.member if independent else i, epoch, weights)
+
+    def finished(m, history, seconds):
+        runs = done.setdefault(m.run, {})
+        runs[m.member] = (history, seconds)
+        if len(runs) < needed or on_run is None:
+            return
+        parts = [runs[j] for j in sorted(runs)]
+        if independent:
+            history = {k: np.concatenate([h[k] for h, _ in parts]) for k in parts[0][0]}
+            history["member"] = np.repeat(np.arange(1, members + 1), trainer.spec.epochs)
+            epochs = [trainer.spec.epochs - 1] * members
+        else:
+            history, epochs = parts[0][0], list(trainer.marks)
+        on_run(m.run, RunResult(history, epochs, sum(s for _, s in parts)))
+
+    trainer.train(models, snapshot, finished)
 
 
 class SnapshotSaver(keras.callbacks.Callback):

@@ -15,8 +15,9 @@ from snapens.config import (
 )
 from snapens.data import feature_count, held_out_rows, training_rows
 from snapens.figures import FAMILIES, figure_files
-from snapens.paths import DATA, DECISION_GRID, FIGURE, RUN, TABLES
-from snapens import sweeps
+from snapens.lanes import LANE, lanes_of, plan
+from snapens.paths import DATA, DECISION_GRID, FIGURE, MANIFEST, RUN, TABLES
+from snapens import chunks, sweeps
 
 min_version("9.0")
 
@@ -35,8 +36,9 @@ DATASETS = list(config["datasets"])
 METHOD_SPECS = sweeps.expand(config["methods"], config.get("sweeps"))
 METHODS = list(METHOD_SPECS)
 GRID_POINTS = sweeps.grid_points(config.get("sweeps"))
-PACK = config["execution"]["pack_runs"]
-RUN_OF_PACK = RUN.replace("{dataset}", "{{dataset}}").replace("{method}", "{{method}}")
+# each dataset x method's seeds in chunks of execution.runs_per_job, one job
+# per chunk and stage (snapens.chunks): {"seeds-1-30": [1, ..., 30], ...}
+CHUNKS = chunks.split(SEEDS, config["execution"]["runs_per_job"])
 # rows of each dataset's training part (from the config, or a pre-split file)
 TRAIN_ROWS = {d: training_rows(config["datasets"][d]) for d in DATASETS}
 
@@ -44,7 +46,7 @@ TRAIN_ROWS = {d: training_rows(config["datasets"][d]) for d in DATASETS}
 wildcard_constraints:
     dataset="|".join(DATASETS),
     method="|".join(map(re.escape, METHODS)),
-    seed=r"\d+",
+    chunk=chunks.WILDCARD,
 
 
 # Cheap jobs (a dataset, the tables) run on the submitting host when a cluster
@@ -56,18 +58,27 @@ localrules:
     summarise,
 
 
-def run_files(name):
-    """A file of the run-level rules: one seed per job, or (pack_runs) every
-    seed of a dataset x method in one job, with the same per-seed paths."""
-    if PACK:
-        return expand(f"{RUN_OF_PACK}/{name}", seed=SEEDS)
-    return f"{RUN}/{name}"
+def manifest(stage):
+    """The one output of a run-level job (train, evaluate, aggregate) of a
+    chunk: its manifest, listing the per-run files it wrote."""
+    return MANIFEST.replace("{stage}", stage)
 
 
 def job_file(kind, rule, ext):
     """Log or benchmark path of a run-level job."""
-    unit = "{dataset}/{method}" if PACK else "{dataset}/{method}/seed-{seed}"
-    return f"results/{kind}/{rule}/{unit}.{ext}"
+    return f"results/{kind}/{rule}/{{dataset}}/{{method}}/{{chunk}}.{ext}"
+
+
+def chunk_seeds(wildcards):
+    return CHUNKS[wildcards.chunk]
+
+
+def chunk_runs(wildcards):
+    """The run directories of a job's chunk, in seed order."""
+    return [
+        RUN.format(dataset=wildcards.dataset, method=wildcards.method, seed=s)
+        for s in chunk_seeds(wildcards)
+    ]
 
 
 def dataset_sources(wildcards):
@@ -82,10 +93,6 @@ def metric_settings():
     reruns the tables, not the evaluation."""
     statistics = ("confidence", "bootstrap")
     return {k: v for k, v in config["evaluation"].items() if k not in statistics}
-
-
-def run_seeds(wildcards):
-    return SEEDS if PACK else [int(wildcards.seed)]
 
 
 def run_config(wildcards):
@@ -108,35 +115,44 @@ def steps_per_epoch(dataset, method):
     return math.ceil(fit / settings(config, dataset)["training"]["batch_size"])
 
 
-# Expected cost (seconds) of the run-level jobs, from measured costs: a job's
-# start-up (Python, TensorFlow, XLA compilation) ~12 s; an optimizer step ~0.1 ms
-# with XLA (~0.2 ms without) plus ~20 ns per weight of the MLP (the default
-# study's 2-50-3 MLP, 250 by this count: 0.1 ms; MNIST-1D's 5,000 without XLA: 0.3 ms); ~15 ms per
-# saved model; evaluation ~40 ms per member. It sets the runtime requested from a
+# Expected cost (seconds) of the run-level jobs, from measured costs (make
+# bench, make bench-study): a training job's start-up (Python, TensorFlow) ~6 s,
+# an evaluation job's ~2 s; a step of a lane of 32 models ~0.6 ms plus ~13 ns per
+# weight in the lane (the default study's 2-50-3 MLP: 0.74 ms; MNIST-1D's
+# 40-100-10: 2.8 ms) in graph mode, and XLA far slower on large inputs (1.4x,
+# plus ~0.8 us per weight in the lane: 135 ms on MNIST-1D); ~0.5 ms per saved
+# snapshot; evaluation ~4 ms per member. It sets the runtime requested from a
 # cluster (3x, at least 5 minutes) and the job's priority, so that the longest
 # jobs (the independent ensembles) start first and do not finish last.
-def step_seconds(dataset):
+def lane_step_seconds(dataset):
     spec, run = config["datasets"][dataset], settings(config, dataset)
     features, classes = feature_count(spec) or 50, dataset_classes(spec) or 10
     hidden = run["model"]["hidden_units"]
-    base = 1e-4 if run["training"].get("jit_compile", True) else 2e-4
-    return base + 2e-8 * hidden * (features + classes)
+    weights = LANE * ((features + 1) * hidden + (hidden + 1) * classes)
+    graph = 6e-4 + 1.3e-8 * weights
+    if run["training"].get("jit_compile", False):
+        return 1.4 * graph + 8e-7 * weights
+    return graph
+
+
+def lanes(wildcards):
+    """Lanes the training job of a chunk runs (snapens.lanes)."""
+    method = METHOD_SPECS[wildcards.method]
+    independent = method["ensemble"] == "independent"
+    return lanes_of(plan(chunk_seeds(wildcards), method["members"], independent))
 
 
 def train_seconds(wildcards):
     method = METHOD_SPECS[wildcards.method]
     epochs = settings(config, wildcards.dataset)["training"]["epochs"]
     steps = epochs * steps_per_epoch(wildcards.dataset, wildcards.method)
-    models = method["members"] if method["ensemble"] == "independent" else 1
-    per_run = (
-        models * steps * step_seconds(wildcards.dataset) + method["members"] * 0.015
-    )
-    return 12 + len(run_seeds(wildcards)) * per_run
+    saves = len(chunk_seeds(wildcards)) * method["members"] * 5e-4
+    return 6 + lanes(wildcards) * steps * lane_step_seconds(wildcards.dataset) + saves
 
 
 def evaluate_seconds(wildcards):
     members = METHOD_SPECS[wildcards.method]["members"]
-    return 12 + len(run_seeds(wildcards)) * members * 0.04
+    return 2 + len(chunk_seeds(wildcards)) * members * 0.004
 
 
 def minutes(seconds_of):
@@ -164,8 +180,15 @@ def independent_reference():
     return {d: refs[0] for d in DATASETS} if refs else {}
 
 
-def all_run_files(name):
-    return [f"{run_dir}/{name}" for *_, run_dir in study_runs()]
+def all_manifests(stages=("train", "evaluate", "aggregate")):
+    """The manifests of every run-level job of the study."""
+    return [
+        MANIFEST.format(dataset=d, method=m, chunk=c, stage=stage)
+        for d in DATASETS
+        for m in METHODS
+        for c in CHUNKS
+        for stage in stages
+    ]
 
 
 def first_seed_runs(wildcards):
@@ -174,6 +197,15 @@ def first_seed_runs(wildcards):
         m: RUN.format(dataset=wildcards.dataset, method=m, seed=SEEDS[0])
         for m in METHODS
     }
+
+
+def first_seed_manifests(wildcards):
+    """The training manifests of the chunk holding the first seed, per method."""
+    chunk = chunks.chunk_of(SEEDS[0], CHUNKS)
+    return [
+        MANIFEST.format(dataset=wildcards.dataset, method=m, chunk=chunk, stage="train")
+        for m in METHODS
+    ]
 
 
 # --- figures: everything derives from the registry snapens.figures.FAMILIES ---

@@ -4,12 +4,9 @@
 rule evaluate:
     input:
         data=DATA,
-        snapshots=run_files("snapshots"),
-        meta=run_files("run.json"),
+        trained=manifest("train"),
     output:
-        members=run_files("members.csv"),
-        probabilities=run_files("probabilities.npz"),
-        averaged=run_files("averaged.csv"),
+        manifest=manifest("evaluate"),
     log:
         job_file("logs", "evaluate", "log"),
     benchmark:
@@ -19,9 +16,10 @@ rule evaluate:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1024,  # measured peak RSS ~0.65 GB (results/benchmarks)
+        mem_mb=400,  # measured peak RSS ~0.13 GB: no TensorFlow (results/benchmarks)
         runtime=minutes(evaluate_seconds),
     params:
+        runs=chunk_runs,
         evaluation=metric_settings(),
     script:
         "../scripts/evaluate.py"
@@ -30,11 +28,9 @@ rule evaluate:
 rule aggregate:
     input:
         data=DATA,
-        probabilities=run_files("probabilities.npz"),
+        evaluated=manifest("evaluate"),
     output:
-        ensemble=run_files("ensemble.csv"),
-        diversity=run_files("diversity.csv"),
-        weighted=run_files("weighted.csv"),
+        manifest=manifest("aggregate"),
     log:
         job_file("logs", "aggregate", "log"),
     benchmark:
@@ -45,6 +41,7 @@ rule aggregate:
         mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=10,
     params:
+        runs=chunk_runs,
         evaluation=metric_settings(),
     script:
         "../scripts/aggregate.py"
@@ -55,12 +52,7 @@ rule aggregate:
 rule decision_grid:
     input:
         data=DATA,
-        snapshots=lambda wildcards: [
-            f"{d}/snapshots" for d in first_seed_runs(wildcards).values()
-        ],
-        meta=lambda wildcards: [
-            f"{d}/run.json" for d in first_seed_runs(wildcards).values()
-        ],
+        trained=first_seed_manifests,
     output:
         DECISION_GRID,
     log:
@@ -70,7 +62,7 @@ rule decision_grid:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=1024,  # a TensorFlow process, like evaluate
+        mem_mb=400,  # measured peak RSS ~0.13 GB, like evaluate
         runtime=10,
     params:
         runs=first_seed_runs,

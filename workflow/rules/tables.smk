@@ -4,12 +4,7 @@
 rule summarise:
     input:
         data=expand(DATA, dataset=DATASETS),
-        members=all_run_files("members.csv"),
-        ensemble=all_run_files("ensemble.csv"),
-        averaged=all_run_files("averaged.csv"),
-        diversity=all_run_files("diversity.csv"),
-        training=all_run_files("training.csv"),
-        weighted=all_run_files("weighted.csv"),
+        manifests=all_manifests(),
     output:
         **{
             name: (

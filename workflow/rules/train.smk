@@ -1,13 +1,13 @@
 # Stage 2: seeded training runs, each saving its snapshots as .keras models.
+# One job per chunk of execution.runs_per_job seeds; each run keeps its own
+# directory, and the job's one declared output is its manifest.
 
 
 rule train:
     input:
         data=DATA,
     output:
-        snapshots=directory(run_files("snapshots")),
-        training=run_files("training.csv"),
-        meta=run_files("run.json"),
+        manifest=manifest("train"),
     log:
         job_file("logs", "train", "log"),
     benchmark:
@@ -20,7 +20,8 @@ rule train:
         mem_mb=1024,  # measured peak RSS ~0.8 GB (results/benchmarks)
         runtime=minutes(train_seconds),
     params:
-        seeds=run_seeds,
+        seeds=chunk_seeds,
+        runs=chunk_runs,
         run_config=run_config,
     script:
         "../scripts/train.py"

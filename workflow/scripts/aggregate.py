@@ -1,10 +1,11 @@
 from snapens.logs import job_log
-from snapens.runfiles import run_dirs
 from snapens.stages.aggregate import aggregate
 
 with job_log(snakemake.log[0]):
     aggregate(
         snakemake.input.data,
-        run_dirs(snakemake.output.ensemble),
+        snakemake.params.runs,
         snakemake.params.evaluation,
+        evaluated=[snakemake.input.evaluated],
+        manifest=snakemake.output.manifest,
     )

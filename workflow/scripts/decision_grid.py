@@ -7,4 +7,5 @@ with job_log(snakemake.log[0]):
         snakemake.params.runs,
         snakemake.params.seed,
         snakemake.output[0],
+        trained=snakemake.input.trained,
     )

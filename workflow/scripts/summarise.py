@@ -12,4 +12,5 @@ with job_log(snakemake.log[0]):
         snakemake.params.study,
         snakemake.params.sweeps,
         snakemake.params.methods,
+        manifests=snakemake.input.manifests,
     )

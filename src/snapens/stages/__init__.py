@@ -2,9 +2,10 @@
 
 Each function takes plain paths and values; ``workflow/scripts/{rule}.py``
 only unpacks the ``snakemake`` object and calls the function of the same name
-inside :func:`snapens.logs.job_log`. Run-level stages handle one or several
-runs (``run_dirs``, paired with ``seeds``), so runs can be packed into one
-process without changing any number.
+inside :func:`snapens.logs.job_log`. Run-level stages handle a chunk of runs
+(``run_dirs``, paired with ``seeds``) and write the job's manifest
+(:mod:`snapens.chunks`), the one file Snakemake is told of; a run's numbers do
+not depend on the chunk it is in.
 
 =================  ===============================================================
 ``make_dataset``   one dataset, ``results/data/{dataset}.npz``

@@ -5,9 +5,11 @@ table that the decision-regions figure draws)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
+from snapens.chunks import check_files
 from snapens.data import load_dataset
 from snapens.logs import log, ready
 from snapens.io import read_json, write_npz
@@ -20,19 +22,23 @@ def grid_axes(X: np.ndarray, resolution: int) -> list[np.ndarray]:
 
 
 def decision_grid(data_path, runs: dict[str, str | Path], seed: int, out: str | Path,
-                  resolution: int = 200, threads: int = 1) -> None:
+                  resolution: int = 200, threads: int = 1, trained: Sequence[str | Path] = ()) -> None:
     """Write ``out`` (``.npz``): the grid (``grid_x``, ``grid_y``), the test
     data, the panel names and, per panel, the probabilities over the grid
     (``probs``: panels x grid points x classes). ``runs`` maps a method to
     the run directory (of repeat ``seed``) whose final model and full
-    ensemble are shown."""
+    ensemble are shown. Their snapshots and ``run.json`` are first checked
+    against the training jobs' manifests (``trained``)."""
     from snapens import runtime
-
-    runtime.configure(threads)
     from snapens.ensembling import average
-    from snapens.snapshots import predict_snapshots, snapshot_files
+    from snapens.snapshots import SnapshotLoader, predict_snapshots, snapshot_files
+
+    runtime.limit_numpy_threads(threads)
+    loader = SnapshotLoader(threads)
 
     data = load_dataset(data_path)
+    if trained:
+        check_files(trained, list(runs.values()), ["snapshots/*.keras", "run.json"])
     ready()
     if data.n_features != 2:
         raise ValueError(f"{data_path}: decision regions need 2 features, found {data.n_features}")
@@ -41,7 +47,7 @@ def decision_grid(data_path, runs: dict[str, str | Path], seed: int, out: str | 
     names, panels = [], []
     for method, run_dir in runs.items():
         meta = read_json(Path(run_dir) / "run.json")
-        probs = predict_snapshots(snapshot_files(run_dir, len(meta["snapshot_epochs"])), grid)
+        probs = predict_snapshots(snapshot_files(run_dir, len(meta["snapshot_epochs"])), grid, loader)
         names += [f"{method}: final model", f"{method}: ensemble of {len(probs)}"]
         panels += [probs[-1].astype(np.float64), average(probs)]
     write_npz(out, probs=np.stack(panels).astype(np.float32), names=np.array(names), seed=np.int64(seed),

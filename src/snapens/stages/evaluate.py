@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from snapens.chunks import check_files, write_manifest
 from snapens.data import load_dataset
 from snapens.io import read_json, write_csv
 from snapens.logs import log, ready
@@ -15,27 +16,30 @@ from snapens.runfiles import empty_table, save_probabilities
 
 
 def evaluate(data_path, run_dirs: Sequence[str | Path], evaluation: dict[str, Any] | None = None,
-             threads: int = 1) -> None:
+             threads: int = 1, trained: Sequence[str | Path] = (), manifest: str | Path | None = None) -> None:
     """Per run: every snapshot's test probabilities (``probabilities.npz``, in
     member order), ``members.csv``, and ``averaged.csv`` (the weight-averaged
     model of a snapshot run; empty for independently trained members, whose
-    weights cannot be averaged)."""
+    weights cannot be averaged); then the job's ``manifest``. The snapshots and
+    ``run.json`` are first checked against the training jobs' manifests
+    (``trained``)."""
     from snapens import runtime
-
-    runtime.configure(threads)
     from snapens.ensembling import average_weights, member_table
     from snapens.metrics import evaluate as metrics_of
-    from snapens.snapshots import Predictor, load_snapshots, snapshot_files
+    from snapens.snapshots import SnapshotLoader, snapshot_files
+
+    runtime.limit_numpy_threads(threads)
+    loader = SnapshotLoader(threads)
 
     data = load_dataset(data_path)
+    if trained:
+        check_files(trained, run_dirs, ["snapshots/*.keras", "run.json"])
     ready()
-    predict = None
+    written = {}
     for run_dir in map(Path, run_dirs):
         meta = read_json(run_dir / "run.json")
         epochs = meta["snapshot_epochs"]
-        model, weights = load_snapshots(snapshot_files(run_dir, len(epochs)))
-        if predict is None or not predict.fits(model):
-            predict = Predictor(model)
+        predict, weights = loader.load(snapshot_files(run_dir, len(epochs)))
         probs = np.stack([predict(w, data.X_test) for w in weights])
         arrays = {"probs": probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
         val = np.asarray(meta.get("validation_rows", []), dtype=np.int64)
@@ -50,6 +54,9 @@ def evaluate(data_path, run_dirs: Sequence[str | Path], evaluation: dict[str, An
         table = member_table(probs, data.y_test, epochs, evaluation)
         write_csv(table, run_dir / "members.csv")
         write_csv(averaged, run_dir / "averaged.csv")
+        written[run_dir] = ["probabilities.npz", "members.csv", "averaged.csv"]
         log.info("%s: %d members, accuracy %s%s", run_dir, len(table),
                  " ".join(f"{a:.3f}" for a in table["accuracy"]),
                  f"; weight average {averaged['accuracy'].iloc[0]:.3f}" if len(averaged) else "")
+    if manifest is not None:
+        write_manifest(manifest, "evaluate", written)

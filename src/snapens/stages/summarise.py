@@ -7,11 +7,12 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from snapens.chunks import check_files
 from snapens.config import config_hash
 from snapens.data import npz_arrays
 from snapens.io import write_csv, write_json, write_text
 from snapens.logs import log, ready
-from snapens.runfiles import read_run_tables
+from snapens.runfiles import read_run_tables, table_columns
 
 
 def summarise(
@@ -24,6 +25,7 @@ def summarise(
     study: dict[str, Any] | None = None,
     sweeps: dict[str, dict[str, Any]] | None = None,
     methods: dict[str, dict[str, Any]] | None = None,
+    manifests: Sequence[str | Path] = (),
 ) -> None:
     """Study tables from every run (``(dataset, method, seed, run_dir)``; ``data``
     maps a dataset to its file): the tables named in :mod:`snapens.tables`,
@@ -33,9 +35,13 @@ def summarise(
     hash is quoted in the markdown and headline. ``sweeps`` maps each grid
     point's method name to its base method and values
     (:func:`snapens.sweeps.grid_points`), for ``sweep.csv``; ``methods`` is
-    every method with sweeps expanded (to check each run's member count)."""
+    every method with sweeps expanded (to check each run's member count).
+    The per-run tables are first checked against the run-level jobs'
+    ``manifests``."""
     from snapens import reporting, tables
 
+    if manifests:
+        check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
     ready()
     confidence = evaluation["confidence"]
     rows = {dataset: npz_arrays(path)["y_test"] for dataset, path in data.items()}

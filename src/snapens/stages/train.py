@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from snapens.chunks import write_manifest
 from snapens.config import config_hash
 from snapens.data import fit_split, load_dataset
 from snapens.io import write_csv, write_json
@@ -22,17 +23,22 @@ def train(
     seeds: Sequence[int],
     run_config: dict[str, Any],
     threads: int = 1,
+    manifest: str | Path | None = None,
 ) -> None:
-    """Train every seed's run and write its snapshots, ``training.csv`` and ``run.json``.
+    """Train every seed's run and write its snapshots, ``training.csv`` and
+    ``run.json``, then the job's ``manifest`` (:mod:`snapens.chunks`).
 
     ``run_config`` holds ``dataset``, ``method``, ``method_config``, ``training``
     and ``model`` (the resolved config of these runs, recorded in ``run.json``).
+    A run's earlier snapshots are removed first (a run with fewer members
+    leaves none behind).
     """
     from snapens import runtime
 
     runtime.configure(threads)
-    from snapens.snapshots import snapshot_name
-    from snapens.training import RunSpec, Trainer, save_model, train_independent
+    from snapens.archives import ArchiveWriter
+    from snapens.snapshots import clear_snapshots, snapshot_name
+    from snapens.training import RunSpec, Trainer, train_runs
 
     data = load_dataset(data_path)
     method, tr = run_config["method_config"], run_config["training"]
@@ -47,26 +53,24 @@ def train(
     )
     fit_idx, val_idx = fit_split(data.y_train, method.get("validation_fraction", 0))
     trainer = Trainer(spec, data.X_train[fit_idx], data.y_train[fit_idx], data.n_classes,
-                      tr.get("jit_compile", True))
+                      tr.get("jit_compile", False))
+    writer = ArchiveWriter(trainer.model)  # the first snapshot through model.save, the others from it
     label = f"{run_config['dataset']}/{run_config['method']}"
     where = machine()
     ready()
-    for seed, run_dir in zip(seeds, run_dirs, strict=True):
-        run_dir = Path(run_dir)
-        snap_dir = run_dir / "snapshots"
-        snap_dir.mkdir(parents=True, exist_ok=True)
-        started = datetime.now(timezone.utc)
-        t0 = time.perf_counter()
+    run_dirs = [Path(d) for d in run_dirs]
+    for run_dir in run_dirs:
+        clear_snapshots(run_dir)
+    written = {}
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
 
-        def save(i, epoch, model):
-            save_model(model, snap_dir / snapshot_name(i))
+    def save(run, i, epoch, weights):
+        writer.save(run_dirs[run] / "snapshots" / snapshot_name(i), weights)
 
-        if independent:
-            result = train_independent(trainer, seed, method["members"], on_member=save)
-        else:
-            result = trainer.run(seed, on_snapshot=save)
+    def finish(run, result):
+        run_dir, seed = run_dirs[run], seeds[run]
         write_csv(pd.DataFrame(result.history), run_dir / "training.csv")
-        wall = time.perf_counter() - t0
         write_json(
             {
                 "dataset": run_config["dataset"],
@@ -80,7 +84,7 @@ def train(
                 "validation_rows": val_idx.tolist(),
                 "test_rows": len(data.y_test),
                 "train_seconds": round(result.train_seconds, 4),
-                "wall_seconds": round(wall, 4),
+                "wall_seconds": round(time.perf_counter() - t0, 4),
                 "started": started.isoformat(),
                 "finished": datetime.now(timezone.utc).isoformat(),
                 "threads": threads,
@@ -89,10 +93,19 @@ def train(
             },
             run_dir / "run.json",
         )
+        names = [f"snapshots/{snapshot_name(i)}" for i in range(1, len(result.snapshot_epochs) + 1)]
+        written[run_dir] = [*names, "training.csv", "run.json"]
         h = result.history
         log.info(
-            "%s seed %d: %d epoch(s) of training in %.2fs, final train loss %.4f accuracy %.3f, "
-            "members after epochs %s",
+            "%s seed %d: %d epoch(s) of training (%.2fs of lane time), final train loss %.4f "
+            "accuracy %.3f, members after epochs %s",
             label, seed, len(h["epoch"]), result.train_seconds, h["loss"][-1], h["accuracy"][-1],
             ",".join(str(e) for e in result.snapshot_epochs),
         )
+
+    if len(seeds) != len(run_dirs):
+        raise ValueError(f"{len(seeds)} seeds for {len(run_dirs)} run directories")
+    train_runs(trainer, seeds, method["members"], independent, on_snapshot=save, on_run=finish)
+    log.info("trained %d runs in %.2fs", len(seeds), time.perf_counter() - t0)
+    if manifest is not None:
+        write_manifest(manifest, "train", written)
