@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 CORES  ?= all
 SNAKEMAKE_ARGS ?=
 
-.PHONY: help venv study test test-fast test-slurm bench bench-study bench-study-scale report report-check lint format clean
+.PHONY: help venv study test test-fast test-slurm bench bench-study bench-study-scale bench-sweep bench-sweep-blobs report report-check lint format clean
 
 help:
 	@echo "make study   run the default study (config/config.yaml) on $(CORES) cores"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench   time the tutorial's model.fit training against the project's loop"
 	@echo "make bench-study  the default study at --cores 1 and 2: wall, speed-up, per-rule time and memory"
 	@echo "make bench-study-scale  the default study with 300 repeats at --cores 2 (wall per run)"
+	@echo "make bench-sweep  the sweep study (config/sweep.yaml) at --cores 2; bench-sweep-blobs: its blobs part"
 	@echo "make report  results/report.html from a finished study"
 	@echo "make report-check  open the report in headless Chromium, screenshot every figure"
 	@echo "make lint    snakemake --lint and snakefmt --check"
@@ -51,6 +52,12 @@ bench-study: venv
 
 bench-study-scale: venv
 	$(BIN)/python -m snapens.bench_study --cores 2 --repeats 300
+
+bench-sweep: venv
+	$(BIN)/python -m snapens.bench_study --configfile config/sweep.yaml --cores 2
+
+bench-sweep-blobs: venv
+	$(BIN)/python -m snapens.bench_study --configfile config/sweep.yaml --datasets blobs --cores 2
 
 report: venv
 	$(BIN)/snakemake --report results/report.html $(SNAKEMAKE_ARGS)

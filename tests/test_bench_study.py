@@ -38,12 +38,32 @@ def test_job_times_rules_startup_and_summary(tmp_path):
     assert list(rules.index)[0] == "train"  # largest total first
 
 
-def test_compile_seconds_from_first_run(tmp_path):
-    for seed, (started, secs) in enumerate([("t1", 3.2), ("t2", 0.2), ("t3", 0.4)], start=1):
-        d = tmp_path / "results" / "runs" / "blobs" / "snapshot" / f"seed-{seed}"
-        d.mkdir(parents=True)
-        (d / "run.json").write_text(json.dumps({"started": started, "train_seconds": secs}))
-    assert bench_study.compile_seconds(tmp_path) == pytest.approx(3.2 - 0.3)
+def test_report_checks_the_targets_of_its_benchmark(tmp_path):
+    for seed in range(1, 11):
+        (tmp_path / "results" / "runs" / "blobs" / "snapshot" / f"seed-{seed}").mkdir(parents=True)
+    job(tmp_path, "train/blobs/snapshot/seeds-1-10", 40.0, 800.0, "x INFO " + READY % 5.0 + "\n")
+    jobs = bench_study.job_times(tmp_path)
+    text = bench_study.report({1: 190.0, 2: 100.0}, jobs, tmp_path, [], {"train": 1024}, cpu=200.0,
+                              tag="default", own=8.0, prediction=["- on a SLURM cluster: ..."])
+    assert "10 runs" in text and "- `--cores 2`: 100.0 s wall, 10.000 s per run" in text
+    assert "speed-up `--cores 2` over `--cores 1`: 1.90x (target >= 1.8x: met)" in text
+    assert "`--cores 2` wall 100.0 s (target <= 104 s: met)" in text
+    assert "the rest 160.0 s (80%; target < 10%: MISSED)" in text  # 200 s of CPU, 40 s in the jobs
+    assert "8.0 s (4.0% of all CPU; target < 10%: met)" in text
+    assert "- on a SLURM cluster: ..." in text
+    slow = bench_study.report({2: 110.0}, jobs, tmp_path, None, tag="default")
+    assert "(target <= 104 s: MISSED)" in slow and "speed-up" not in slow
+    other = bench_study.report({2: 110.0}, jobs, tmp_path, None, tag="sweep")
+    assert "target <=" not in other  # no wall-time target for that benchmark
+
+
+def test_cluster_latency_is_the_measured_median_plus_half_a_status_interval(tmp_path):
+    path = tmp_path / "latency.json"
+    path.write_text(json.dumps({"submit_to_start_s": [0.0, 1.0, 5.0], "jobs": 3}))
+    latency, text = bench_study.cluster_latency(path)
+    assert latency == 1.0 + bench_study.STATUS_INTERVAL / 2 and "measured by make test-slurm" in text
+    latency, text = bench_study.cluster_latency(tmp_path / "missing.json")
+    assert latency == 1.0 + bench_study.STATUS_INTERVAL / 2 and "assumed" in text
 
 
 def test_identical_tables_names_the_differences(tmp_path):

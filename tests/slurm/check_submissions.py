@@ -18,7 +18,9 @@ Usage: check_submissions.py --log slurm.log --workdir DIR --remote-rules train,e
 from __future__ import annotations
 
 import argparse
+import json
 import re
+from datetime import datetime
 import subprocess
 import sys
 from collections import Counter
@@ -88,18 +90,47 @@ def label(output: str) -> str:
     return first + (", ..." if ", " in output else "")
 
 
-def squeue_jobs() -> dict[str, tuple[str, str, str]]:
+def squeue_jobs() -> dict[str, tuple[str, str, str, tuple[datetime, datetime, datetime] | None]]:
+    """slurmctld's record of every job: name, state, request and (submit,
+    start, end) times (to the second)."""
     out = subprocess.run(
-        ["squeue", "--states=all", "--noheader", "--format=%i|%j|%T|%C|%m|%l"],
+        ["squeue", "--states=all", "--noheader", "--format=%i|%j|%T|%C|%m|%l|%V|%S|%e"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     jobs = {}
     for line in out.splitlines():
-        jobid, name, state, cpus, mem, limit = line.split("|")
-        jobs[jobid.strip()] = (name, state, f"{cpus} CPU, {mem} mem, {limit} limit")
+        jobid, name, state, cpus, mem, limit, submit, start, end = line.split("|")
+        try:
+            times = tuple(datetime.fromisoformat(t.strip()) for t in (submit, start, end))
+        except ValueError:  # N/A for a job that never started
+            times = None
+        jobs[jobid.strip()] = (name, state, f"{cpus} CPU, {mem} mem, {limit} limit", times)
     return jobs
+
+
+def start_latencies(times: list[tuple[datetime, datetime, datetime]]) -> list[float]:
+    """Seconds each job waited to start once it could: after its submission,
+    or after the last end of another job before its start (the CPU it may have
+    waited for), whichever is later. Free CPUs before that end would make the
+    true wait shorter: the figure errs high."""
+    waits = []
+    for submit, start, end in times:
+        freed = [e for s, st, e in times if e <= start and (s, st, e) != (submit, start, end)]
+        waits.append((start - max([submit, *freed])).total_seconds())
+    return waits
+
+
+def most_at_once(intervals: list[tuple[datetime, datetime]]) -> int:
+    """The largest number of the (start, end) intervals that overlap in time
+    (one ending at the second another starts does not count as overlapping)."""
+    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals], key=lambda x: (x[0], x[1]))
+    best = now = 0
+    for _, step in events:
+        now += step
+        best = max(best, now)
+    return best
 
 
 def main() -> int:
@@ -114,6 +145,9 @@ def main() -> int:
         help="comma-separated rules that must run in SLURM jobs (every job of them)",
     )
     ap.add_argument("--summary", type=Path, help="write a short summary here")
+    ap.add_argument("--min-at-once", type=int, default=1,
+                    help="fail unless slurmctld's start and end times show this many jobs running at once")
+    ap.add_argument("--latency", type=Path, help="write the measured submit-to-start latency (JSON) here")
     args = ap.parse_args()
     must_be_remote = set(args.remote_rules.split(","))
     text = args.log.read_text()
@@ -191,6 +225,7 @@ def main() -> int:
     # slurmctld's view
     states = Counter()
     requests = Counter()
+    intervals, records = [], []
     try:
         jobs = squeue_jobs()
     except (OSError, subprocess.CalledProcessError) as err:
@@ -204,17 +239,30 @@ def main() -> int:
                 f"slurmctld knows jobs {sorted(ours, key=int)} of run {run_id.group(1)}, "
                 f"the log names {sorted(submitted_ids, key=int)}"
             )
-        for jobid, (_, state, request) in ours.items():
+        for jobid, (_, state, request, times) in ours.items():
             states[state] += 1
             requests[request] += 1
             if state != "COMPLETED":
                 problems.append(f"SLURM job {jobid} is {state}, not COMPLETED")
+            if times is not None:
+                intervals.append(times[1:])
+                records.append(times)
+    waits = start_latencies(records)
+    at_once = most_at_once(intervals)
+    if at_once < args.min_at_once:
+        problems.append(f"slurmctld's records show at most {at_once} job(s) running at once, "
+                        f"expected at least {args.min_at_once}")
+    if args.latency and waits:
+        args.latency.write_text(json.dumps({"submit_to_start_s": sorted(waits), "jobs": len(waits)}) + "\n")
 
     per_rule = Counter(rule for rule, _ in ran_in_slurm.elements())
     lines = [
         f"SLURM jobs: {len(submissions)} sbatch submissions ({group_jobs} group jobs), "
         f"slurmctld states: {dict(states) or 'n/a'}",
         "  requested: " + "; ".join(f"{n}x {r}" for r, n in requests.items()),
+        f"  slurmctld's start/end times: at most {at_once} jobs running at once; start once a CPU "
+        + (f"was free: {min(waits):.0f}-{max(waits):.0f} s, median {sorted(waits)[len(waits) // 2]:.0f} s"
+           if waits else "n/a"),
         "  jobs run inside them: " + ", ".join(f"{r} {n}" for r, n in sorted(per_rule.items())),
         f"local jobs on the submitting host: {len(local)} "
         f"({', '.join(sorted({b['rule'] for b in local}))})",

@@ -6,12 +6,14 @@
 #   2. starts munged, slurmctld and slurmd by hand, all in a private temporary
 #      directory (own munge key and socket, own slurm.conf, free TCP ports), so
 #      it neither needs nor touches a system SLURM or munge;
-#   3. runs tests/data/tiny.yaml through `--workflow-profile profiles/slurm`
+#   3. runs tests/data/tiny-sweep.yaml (one seed per job) through `--workflow-profile profiles/slurm`
 #      (with test-only overrides: partition, no account, squeue polling), then
 #      the same config locally (`--cores 2`, profiles/default);
 #   4. checks that every non-local job went through sbatch and ran inside a
-#      SLURM job (tests/slurm/check_submissions.py), and that every file of
-#      results/tables/ is byte-identical between the two runs;
+#      SLURM job, and that slurmctld's start and end times show at least two
+#      jobs running at once (tests/slurm/check_submissions.py), and that every
+#      file of results/tables/ is byte-identical between the two runs; the
+#      measured submit-to-start latency goes to results/bench/slurm-latency.json;
 #   5. stops the daemons it started (by PID, in an EXIT trap) and prints their
 #      logs if anything failed.
 # It takes ~5 minutes on 2 cores. A second run starts fresh daemons in a fresh
@@ -28,7 +30,7 @@ REPO=$(cd -- "$HERE/../.." && pwd)
 BIN=$REPO/.venv/bin
 SNAKEMAKE=$BIN/snakemake
 PYTHON=$BIN/python
-CONFIG=$REPO/tests/data/tiny.yaml
+CONFIG=$REPO/tests/data/tiny-sweep.yaml
 # SIGKILL bounds of the two runs (normally ~185 s and ~110 s on 2 cores), so
 # that even a hanging run fails the whole test within ~10 minutes.
 SLURM_RUN_TIMEOUT=${SLURM_RUN_TIMEOUT:-330}
@@ -318,7 +320,11 @@ finish_run local "$LOCAL_RUN_TIMEOUT"
 # --- 4. checks -------------------------------------------------------------------
 log "checking that every non-local job went through sbatch"
 "$PYTHON" "$HERE/check_submissions.py" --log "$WORK/SLURM.log" --workdir "$WORK/slurm" \
-    --remote-rules "$REMOTE_RULES" --summary "$WORK/submissions.txt" || die "submission check failed (log: $WORK/SLURM.log)"
+    --remote-rules "$REMOTE_RULES" --summary "$WORK/submissions.txt" --min-at-once 2 \
+    --latency "$WORK/latency.json" || die "submission check failed (log: $WORK/SLURM.log)"
+# the measured latency, for the cluster prediction of `make bench-study`
+mkdir -p "$REPO/results/bench"
+cp "$WORK/latency.json" "$REPO/results/bench/slurm-latency.json"
 
 log "comparing results/tables/ of the two runs"
 tables=$(cd "$WORK/local/results/tables" && find . -type f | sort)
