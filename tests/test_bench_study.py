@@ -1,11 +1,12 @@
 """`make bench-study`'s bookkeeping: benchmark files, start-up marks, tables."""
 
 import json
+import math
 
 import pytest
 
 from snapens import bench_study
-from snapens.logs import READY
+from snapens.logs import DONE, READY
 
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
@@ -21,7 +22,7 @@ def job(root, rel, wall, rss, log_text):
 
 def test_job_times_rules_startup_and_summary(tmp_path):
     job(tmp_path, "train/blobs/snapshot", 20.0, 800.0,
-        "x INFO job process up after 0.60s\nx INFO " + READY % 8.25 + "\n")
+        "x INFO job process up after 0.60s\nx INFO " + READY % 8.25 + "\nx INFO " + DONE % (20.5, 19.25) + "\n")
     job(tmp_path, "train/blobs/constant", 30.0, 790.0, "x INFO " + READY % 7.75 + "\n")
     job(tmp_path, "plot_tutorial/blobs", 5.0, 190.0, "x INFO job process up after 3.50s\n")
     job(tmp_path, "summarise", 7.0, 200.0, "")
@@ -30,6 +31,8 @@ def test_job_times_rules_startup_and_summary(tmp_path):
     assert jobs.loc["plot_tutorial/blobs", "rule"] == "plot_tutorial"
     assert jobs.loc["plot_tutorial/blobs", "startup_s"] == 3.5
     assert jobs.loc["summarise", "rule"] == "summarise"
+    assert jobs.loc["train/blobs/snapshot", "own_cpu_s"] == 19.25
+    assert math.isnan(jobs.loc["summarise", "own_cpu_s"])
     rules = bench_study.per_rule(jobs.reset_index())
     assert rules.loc["train", "jobs"] == 2
     assert rules.loc["train", "median_wall_s"] == 25.0
@@ -41,7 +44,8 @@ def test_job_times_rules_startup_and_summary(tmp_path):
 def test_report_checks_the_targets_of_its_benchmark(tmp_path):
     for seed in range(1, 11):
         (tmp_path / "results" / "runs" / "blobs" / "snapshot" / f"seed-{seed}").mkdir(parents=True)
-    job(tmp_path, "train/blobs/snapshot/seeds-1-10", 40.0, 800.0, "x INFO " + READY % 5.0 + "\n")
+    job(tmp_path, "train/blobs/snapshot/seeds-1-10", 40.0, 800.0,
+        "x INFO " + READY % 5.0 + "\nx INFO " + DONE % (41.0, 190.0) + "\n")
     jobs = bench_study.job_times(tmp_path)
     text = bench_study.report({1: 190.0, 2: 100.0}, jobs, tmp_path, [], {"train": 1024}, cpu=200.0,
                               tag="default", own=8.0, prediction=["- on a SLURM cluster: ..."])
@@ -50,6 +54,7 @@ def test_report_checks_the_targets_of_its_benchmark(tmp_path):
     assert "`--cores 2` wall 100.0 s (target <= 104 s: met)" in text
     assert "the rest 160.0 s (80%; target < 10%: MISSED)" in text  # 200 s of CPU, 40 s in the jobs
     assert "8.0 s (4.0% of all CPU; target < 10%: met)" in text
+    assert "the jobs 190.0 s, the rest 10.0 s (5.0%; target < 10%: met)" in text
     assert "- on a SLURM cluster: ..." in text
     slow = bench_study.report({2: 110.0}, jobs, tmp_path, None, tag="default")
     assert "(target <= 104 s: MISSED)" in slow and "speed-up" not in slow

@@ -13,6 +13,7 @@ from typing import Iterator
 log = logging.getLogger("snapens")
 
 READY = "ready after %.2fs of start-up"  # parsed by snapens.bench_study
+DONE = "done after %.2fs, %.2fs of CPU"  # likewise: the job process's own wall and CPU time
 
 
 def since_process_start() -> float:
@@ -20,6 +21,14 @@ def since_process_start() -> float:
     import psutil
 
     return time.time() - psutil.Process().create_time()
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process (all threads) and of its finished children."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def ready() -> None:
@@ -64,7 +73,7 @@ def job_log(path: str | os.PathLike | None, exit_when_done: bool = True) -> Iter
             log.exception("job failed")
             print(f"error: {exc}  (details in {path})", file=console, flush=True)
             raise
-        log.info("done after %.2fs", since_process_start())
+        log.info(DONE, since_process_start(), cpu_seconds())
         if exit_when_done:
             logging.shutdown()
             sys.stdout.flush()
