@@ -2,6 +2,7 @@
 the same tables twice gives the same bytes."""
 
 import inspect
+from pathlib import Path
 import math
 import re
 
@@ -109,3 +110,38 @@ def test_sweep_accuracy_with_two_schedule_keys_draws_a_panel_per_other_value():
     assert {ax.get_xscale() for ax in gain.axes if ax.get_xlabel()} == {"log"}  # members across
     acc = plotting.sweep_accuracy("d", swapped[swapped.lr_max == 0.01], 0.95)
     assert {ax.get_xscale() for ax in acc.axes if ax.get_xlabel()} == {"linear"}
+
+
+DRAW_ALL = """
+import sys
+{first}
+from snapens import plotting
+import test_plotting as t
+scipy_loaded = "scipy" in sys.modules
+learning = t.pd.DataFrame({{"dataset": "d", "method": t.np.repeat(["a", "b"], 50), "epoch": t.np.tile(t.np.arange(50), 2),
+                            "lr": 0.01, "loss": t.np.linspace(1, 0.2, 100), "accuracy": t.np.linspace(0.5, 0.9, 100)}})
+figures = [plotting.learning_curves("d", learning), plotting.paired_differences("d", t.runs_table(), 0.95),
+           plotting.sweep_gain("d", t.sweep_table(), 0.95)]
+out = [b for i, fig in enumerate(figures) for b in t.drawn(fig, t.Path(sys.argv[1]), f"fig{{i}}")]
+t.Path(sys.argv[1], "scipy").write_text(str(scipy_loaded))
+t.Path(sys.argv[1], "bytes").write_bytes(b"\\n---\\n".join(out))
+"""
+
+
+def test_figures_do_not_load_scipy_and_draw_the_same_bytes_as_seaborn_with_it(tmp_path):
+    """seaborn is imported without SciPy (a figure job starts faster); the
+    figures are those seaborn draws when SciPy is loaded before it."""
+    import subprocess
+    import sys
+
+    results = {}
+    for name, first in (("without", ""), ("with", "import scipy.stats")):
+        out = tmp_path / name
+        out.mkdir()
+        script = DRAW_ALL.format(first=first)
+        res = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True,
+                             cwd=Path(__file__).parent)
+        assert res.returncode == 0, res.stderr
+        results[name] = ((out / "scipy").read_text(), (out / "bytes").read_bytes())
+    assert results["without"][0] == "False" and results["with"][0] == "True"
+    assert results["without"][1] == results["with"][1]

@@ -56,3 +56,25 @@ def test_two_thread_job_may_use_two_cpus():
     # the same work is allowed, and able, to use a second core: the check above can
     # fail (XLA's CPU code runs these ops on one thread, so the loop without it is used)
     assert cpu_per_wall(2, jit=False) > 1.2
+
+
+def test_not_importable_blocks_a_package_and_its_submodules_only_inside_the_block(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    from snapens.runtime import not_importable
+
+    pkg = tmp_path / "optional_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with not_importable(("optional_pkg",)):
+        for name in ("optional_pkg", "optional_pkg.sub"):
+            with pytest.raises(ImportError):
+                importlib.import_module(name)
+    assert importlib.import_module("optional_pkg.sub").VALUE == 1
+    with not_importable(("optional_pkg",)):  # imported already: left alone
+        assert importlib.import_module("optional_pkg.sub").VALUE == 1
+    for name in ("optional_pkg.sub", "optional_pkg"):
+        sys.modules.pop(name)

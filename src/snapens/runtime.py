@@ -16,11 +16,12 @@ UNUSED_BY_KERAS = ("sklearn",)
 
 
 @contextlib.contextmanager
-def _not_importable(names: tuple[str, ...]) -> Iterator[None]:
-    """Make ``import name`` fail (ImportError) inside the block, for the
-    packages not imported yet; they import as usual afterwards. Keras treats
-    scikit-learn as optional and leaves only its scikit-learn wrappers
-    unusable."""
+def not_importable(names: tuple[str, ...]) -> Iterator[None]:
+    """Make ``import name`` (and its submodules) fail with ImportError inside
+    the block, for the packages not imported yet; they import as usual
+    afterwards. For libraries that treat a package as optional and import it
+    at once when it is there: Keras leaves only its scikit-learn wrappers
+    unusable, seaborn only its kernel density estimates."""
     blocked = [name for name in names if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]
@@ -49,7 +50,7 @@ def configure(threads: int = 1, deterministic: bool = True) -> None:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["KERAS_BACKEND"] = "tensorflow"
-    with _not_importable(UNUSED_BY_KERAS):
+    with not_importable(UNUSED_BY_KERAS):
         import keras  # noqa: F401  (imports TensorFlow)
         import tensorflow as tf
 
