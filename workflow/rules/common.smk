@@ -163,6 +163,23 @@ def priority(seconds_of):
     return lambda wildcards: round(seconds_of(wildcards))
 
 
+# Memory (MB) of the jobs that read every method or run at once, from their
+# measured peak RSS (make bench-study, make bench-sweep): a figure ~230-280 MB
+# with the default study's 7 methods and up to 590 MB with a sweep's 31
+# (~13 MB per method), the tables 170 MB for 210 runs and 380 MB for 2,100.
+def memory_mb(base, per_item, items):
+    """``base + per_item * items``, rounded up to 100 MB."""
+    return 100 * math.ceil((base + per_item * items) / 100)
+
+
+def figure_memory():
+    return memory_mb(300, 15, len(METHODS))
+
+
+def tables_memory():
+    return memory_mb(300, 0.15, len(DATASETS) * len(METHODS) * len(SEEDS))
+
+
 def study_runs():
     """(dataset, method, seed, run directory) of every run, in config order."""
     return [

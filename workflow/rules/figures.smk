@@ -27,7 +27,7 @@ for family in FAMILIES.values():
         conda:
             "../../environment.yml"
         resources:
-            mem_mb=400,  # measured peak RSS < 0.25 GB
+            mem_mb=figure_memory(),
             runtime=5,
         params:
             family=family.name,

@@ -21,7 +21,7 @@ rule summarise:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=400,  # measured peak RSS < 0.2 GB
+        mem_mb=tables_memory(),
         runtime=10,
     params:
         runs=study_runs(),
