@@ -4,6 +4,7 @@ import json
 import math
 
 import pytest
+import yaml
 
 from snapens import bench_study
 from snapens.logs import DONE, READY
@@ -100,3 +101,30 @@ localrule summarise:
         resources: tmpdir=/tmp, mem_mb=1200, mem=1.2 GB
 """
     assert bench_study.declared_memory(listing) == {"train": 1024, "summarise": 400, "evaluate": 1200}
+
+
+def test_study_configs_write_one_override_per_replaced_key(tmp_path):
+    config = tmp_path / "sweep.yaml"
+    config.write_text("study: {repeats: 30}\nexecution: {runs_per_job: 30}\ndatasets: {blobs: {}, mnist1d: {}}\n")
+    tag, files = bench_study.study_configs(tmp_path / "bench", config, repeats=300, runs_per_job=7,
+                                           datasets=["blobs"])
+    assert tag == "sweep-repeats-300-runs-per-job-7-blobs"
+    assert [f.name for f in files] == ["config.yaml", "repeats.yaml", "runs-per-job.yaml"]
+    assert all(f.parent == tmp_path / "bench" / tag for f in files)
+    loaded = [yaml.safe_load(f.read_text()) for f in files]
+    assert loaded[0]["datasets"] == {"blobs": {}} and loaded[0]["study"] == {"repeats": 30}
+    assert loaded[1] == {"study": {"repeats": 300}} and loaded[2] == {"execution": {"runs_per_job": 7}}
+    tag, files = bench_study.study_configs(tmp_path / "bench", tmp_path / "config.yaml")
+    assert tag == "default" and files == [(tmp_path / "config.yaml").resolve()]
+    with pytest.raises(SystemExit, match="mnist5k not in"):
+        bench_study.study_configs(tmp_path / "bench", config, datasets=["mnist5k"])
+
+
+def test_runs_are_counted_under_grid_point_methods_too(tmp_path):
+    runs = tmp_path / "results" / "runs" / "blobs"
+    for method in ("constant", "snapshot/members-2_lr_max-0.1", "snapshot/members-5_lr_max-0.1"):
+        for seed in (1, 2, 3):
+            (runs / method / f"seed-{seed}").mkdir(parents=True)
+        (runs / method / "chunks" / "seeds-1-3").mkdir(parents=True)
+    (runs / "constant" / "seed-1" / "seed-notes.txt").write_text("a file, not a run")
+    assert bench_study.n_runs(tmp_path) == 9

@@ -17,7 +17,9 @@ study (``config/config.yaml``) from an empty directory at ``--cores 1`` and at
 
 ``--configfile`` benchmarks another study (``config/sweep.yaml``; with
 ``--datasets blobs`` only its blobs part), ``--repeats 300`` the config with
-``study.repeats`` replaced. Each is checked against its targets (:data:`TARGETS`)
+``study.repeats`` replaced, ``--runs-per-job 5`` with
+``execution.runs_per_job`` replaced (the chunk size's cost on a workstation,
+and its predicted wall time on a cluster). Each is checked against its targets (:data:`TARGETS`)
 and written to ``results/bench/{tag}/bench-study.md``. Jobs run with one thread
 each, so a job's wall time is its CPU time.
 """
@@ -226,7 +228,8 @@ def identical_tables(a: Path, b: Path) -> list[str]:
 
 
 def n_runs(workdir: Path) -> int:
-    return len(list((workdir / "results" / "runs").glob("*/*/seed-*")))
+    """Run directories of the study (a grid point's method is two levels deep)."""
+    return sum(p.is_dir() for p in (workdir / "results" / "runs").rglob("seed-*"))
 
 
 def verdict(ok: bool) -> str:
@@ -302,31 +305,45 @@ def report(walls: dict[int, float], jobs: pd.DataFrame, workdir: Path, differ: l
     return "\n".join(lines) + "\n"
 
 
+def study_configs(workdir: Path, configfile: Path, repeats: int | None = None, runs_per_job: int | None = None,
+                  datasets: list[str] | None = None) -> tuple[str, list[Path]]:
+    """The benchmark's tag and the config files of its study: ``configfile``
+    (with only ``datasets`` kept), then one override file per replaced key,
+    written under ``workdir/{tag}``."""
+    stem = "default" if configfile.name == "config.yaml" else configfile.stem
+    tag = "-".join([stem, *([f"repeats-{repeats}"] if repeats else []),
+                    *([f"runs-per-job-{runs_per_job}"] if runs_per_job else []), *(datasets or [])])
+    base = workdir / tag
+    base.mkdir(parents=True, exist_ok=True)
+    configfiles = [configfile.resolve()]
+    if datasets:  # a config of its own: merging config files cannot remove a dataset
+        config = yaml.safe_load(configfile.read_text())
+        unknown = set(datasets) - set(config["datasets"])
+        if unknown:
+            raise SystemExit(f"--datasets: {', '.join(sorted(unknown))} not in {configfile}")
+        config["datasets"] = {d: v for d, v in config["datasets"].items() if d in datasets}
+        configfiles = [base / "config.yaml"]
+        configfiles[0].write_text(yaml.safe_dump(config, sort_keys=False))
+    for name, section, key, value in (("repeats", "study", "repeats", repeats),
+                                      ("runs-per-job", "execution", "runs_per_job", runs_per_job)):
+        if value:
+            override = base / f"{name}.yaml"
+            override.write_text(yaml.safe_dump({section: {key: value}}))
+            configfiles.append(override)
+    return tag, configfiles
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--configfile", type=Path, default=ROOT / "config" / "config.yaml")
     ap.add_argument("--cores", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeats", type=int, help="replace study.repeats (a scaling run)")
+    ap.add_argument("--runs-per-job", type=int, help="replace execution.runs_per_job (a chunk-size run)")
     ap.add_argument("--datasets", nargs="+", help="keep only these datasets of the config (e.g. blobs)")
     ap.add_argument("--workdir", type=Path, default=ROOT / "results" / "bench")
     args = ap.parse_args(argv)
-    stem = "default" if args.configfile.name == "config.yaml" else args.configfile.stem
-    tag = "-".join([stem, *([f"repeats-{args.repeats}"] if args.repeats else []), *(args.datasets or [])])
+    tag, configfiles = study_configs(args.workdir, args.configfile, args.repeats, args.runs_per_job, args.datasets)
     base = args.workdir / tag
-    base.mkdir(parents=True, exist_ok=True)
-    configfiles = [args.configfile.resolve()]
-    if args.datasets:  # a config of its own: merging config files cannot remove a dataset
-        config = yaml.safe_load(args.configfile.read_text())
-        unknown = set(args.datasets) - set(config["datasets"])
-        if unknown:
-            raise SystemExit(f"--datasets: {', '.join(sorted(unknown))} not in {args.configfile}")
-        config["datasets"] = {d: v for d, v in config["datasets"].items() if d in args.datasets}
-        configfiles = [base / "config.yaml"]
-        configfiles[0].write_text(yaml.safe_dump(config, sort_keys=False))
-    if args.repeats:
-        override = base / "repeats.yaml"
-        override.write_text(f"study:\n  repeats: {args.repeats}\n")
-        configfiles.append(override)
     measured = {c: run_study(base / f"cores-{c}", c, configfiles, ROOT / "Snakefile") for c in args.cores}
     walls = {c: m[0] for c, m in measured.items()}
     last = base / f"cores-{max(args.cores)}"
