@@ -10,9 +10,12 @@ from typing import Iterator
 
 _configured: int | None = None
 
-# What importing Keras pulls in for its scikit-learn wrappers (~2.3 s of the
-# ~9 s TensorFlow and Keras take), which no training job uses.
-UNUSED_BY_KERAS = ("sklearn",)
+# What importing Keras and TensorFlow pulls in only because it is installed,
+# for features no training job uses: Keras's scikit-learn wrappers (scikit-learn
+# ~1.2 s, with SciPy), its image-gallery plot (matplotlib's pyplot, ~0.5 s) and
+# the sparse-input checks of TensorFlow's legacy Keras (SciPy). Each treats the
+# package as optional; a job that needs one later imports it as usual.
+UNUSED_BY_KERAS = ("sklearn", "matplotlib", "scipy")
 
 
 @contextlib.contextmanager
@@ -38,8 +41,9 @@ def configure(threads: int = 1, deterministic: bool = True) -> None:
 
     Must run before any TensorFlow op executes (thread pools cannot change
     afterwards); calling it again with the same ``threads`` is a no-op.
-    Keras's scikit-learn wrappers are left out of the import (see
-    :data:`UNUSED_BY_KERAS`) unless scikit-learn is imported already.
+    The optional packages Keras and TensorFlow would load for features no job
+    uses are left out of the import (:data:`UNUSED_BY_KERAS`), unless
+    imported already.
     """
     global _configured
     if _configured is not None:
