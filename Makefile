@@ -5,9 +5,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= all
+# the layout before chunked jobs, lanes and TensorFlow-free evaluation
+BASELINE ?= a245225
 SNAKEMAKE_ARGS ?=
 
-.PHONY: help venv study test test-fast test-slurm bench bench-study bench-study-scale bench-sweep bench-sweep-blobs report report-check lint format clean
+.PHONY: help venv study test test-fast test-slurm bench bench-study bench-study-baseline bench-study-scale bench-sweep bench-sweep-blobs report report-check lint format clean
 
 help:
 	@echo "make study   run the default study (config/config.yaml) on $(CORES) cores"
@@ -15,6 +17,7 @@ help:
 	@echo "make test-slurm  the tiny study through profiles/slurm on a single-node SLURM it starts"
 	@echo "make bench   time the tutorial's model.fit training against the project's loop"
 	@echo "make bench-study  the default study at --cores 1 and 2: wall, speed-up, per-rule time and memory"
+	@echo "make bench-study-baseline  the default study against BASELINE=$(BASELINE), alternately, 3 pairs at --cores 2"
 	@echo "make bench-study-scale  the default study with 300 repeats at --cores 2 (wall per run)"
 	@echo "make bench-sweep  the sweep study (config/sweep.yaml) at --cores 2; bench-sweep-blobs: its blobs part"
 	@echo "make report  results/report.html from a finished study"
@@ -49,6 +52,9 @@ bench: venv
 
 bench-study: venv
 	$(BIN)/python -m snapens.bench_study --cores 1 2
+
+bench-study-baseline: venv
+	$(BIN)/python -m snapens.bench_study --cores 2 --baseline $(BASELINE) --pairs 3
 
 bench-study-scale: venv
 	$(BIN)/python -m snapens.bench_study --cores 2 --repeats 300

@@ -128,3 +128,20 @@ def test_runs_are_counted_under_grid_point_methods_too(tmp_path):
         (runs / method / "chunks" / "seeds-1-3").mkdir(parents=True)
     (runs / "constant" / "seed-1" / "seed-notes.txt").write_text("a file, not a run")
     assert bench_study.n_runs(tmp_path) == 9
+
+
+def test_paired_ratios_give_each_pair_and_the_median_against_the_target():
+    lines = bench_study.paired_ratios([(150.0, 60.0), (140.0, 77.0), (160.0, 72.0)])
+    assert lines[0] == "- pair 1: baseline 150.0 s, this tree 60.0 s, ratio 0.400"
+    assert lines[1].endswith("ratio 0.550") and lines[2].endswith("ratio 0.450")
+    assert lines[3] == "- median ratio 0.450, largest 0.550 (target <= 0.5: met)"
+    assert bench_study.paired_ratios([(100.0, 51.0)])[-1].endswith("(target <= 0.5: MISSED)")
+
+
+def test_checkout_extracts_a_revision_and_names_a_bad_one(tmp_path):
+    tree = bench_study.checkout("HEAD", tmp_path / "tree")
+    assert (tree / "Snakefile").is_file() and (tree / "src" / "snapens" / "bench_study.py").is_file()
+    with pytest.raises(SystemExit, match="exists"):
+        bench_study.checkout("HEAD", tree)
+    with pytest.raises(SystemExit, match="no-such-revision"):
+        bench_study.checkout("no-such-revision", tmp_path / "other")

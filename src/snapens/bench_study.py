@@ -19,7 +19,11 @@ study (``config/config.yaml``) from an empty directory at ``--cores 1`` and at
 ``--datasets blobs`` only its blobs part), ``--repeats 300`` the config with
 ``study.repeats`` replaced, ``--runs-per-job 5`` with
 ``execution.runs_per_job`` replaced (the chunk size's cost on a workstation,
-and its predicted wall time on a cluster). Each is checked against its targets (:data:`TARGETS`)
+and its predicted wall time on a cluster). ``--baseline REV`` instead runs the
+study of an earlier git revision and this tree's alternately (``--pairs``
+times, at the largest ``--cores``), from empty each time, and reports each
+pair's wall times and their ratio: two trees compared on the same machine in
+the same hour, whatever its speed that day. Each is checked against its targets (:data:`TARGETS`)
 and written to ``results/bench/{tag}/bench-study.md``. Jobs run with one thread
 each, so a job's wall time is its CPU time.
 """
@@ -44,15 +48,18 @@ from snapens.logs import DONE, READY
 
 ROOT = Path(__file__).resolve().parents[2]
 # The targets, per benchmark (its tag): the default study at --cores 2 in half
-# the 208 s the previous layout (one job per dataset x method, per-run outputs
-# declared, models trained one at a time, TensorFlow in evaluation) took on the
-# machine this was built on; the blobs part of the sweep within 10 minutes; 300
-# repeats at 0.3 s per run; Snakemake's own share of the CPU below 10% anywhere.
+# the time of the previous layout (a245225: one job per dataset x method,
+# per-run outputs declared, models trained one at a time, TensorFlow in
+# evaluation), measured against it with --baseline, and in absolute terms half
+# the 208 s it once took on the machine this was built on; the blobs part of
+# the sweep within 10 minutes; 300 repeats at 0.3 s per run; Snakemake's own
+# share of the CPU below 10% anywhere.
 TARGETS = {
     "speedup": 1.8,
     "peak_rss_mb": 1024.0,
     "snakemake_share": 0.10,
     "wall_cores2_s": {"default": 104.0, "sweep-blobs": 600.0},
+    "baseline_ratio": 0.5,  # --baseline: this tree's wall over the baseline's, median of the pairs
     "per_run_cores2_s": {"default-repeats-300": 0.3},
 }
 PROCESS_UP = re.compile(r"job process up after ([0-9.]+)s")
@@ -333,6 +340,47 @@ def study_configs(workdir: Path, configfile: Path, repeats: int | None = None, r
     return tag, configfiles
 
 
+def checkout(rev: str, into: Path) -> Path:
+    """The project's tree at git revision ``rev``, extracted into ``into``
+    (its Snakefile puts its own ``src/`` first, for Snakemake and every job)."""
+    if into.exists():
+        raise SystemExit(f"{into} exists: the baseline is extracted into a new directory")
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=False)
+    if archive.returncode:
+        raise SystemExit(f"--baseline {rev}: git archive failed: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
+def paired_ratios(pairs: list[tuple[float, float]]) -> list[str]:
+    """Markdown lines: each pair's wall times (baseline, this tree) and their
+    ratio, and the median ratio against the target (:data:`TARGETS`)."""
+    ratios = [new / old for old, new in pairs]
+    lines = [f"- pair {i}: baseline {old:.1f} s, this tree {new:.1f} s, ratio {new / old:.3f}"
+             for i, (old, new) in enumerate(pairs, start=1)]
+    median = statistics.median(ratios)
+    limit = TARGETS["baseline_ratio"]
+    lines.append(f"- median ratio {median:.3f}, largest {max(ratios):.3f} (target <= {limit}: "
+                 f"{verdict(median <= limit)})")
+    return lines
+
+
+def compare_with_baseline(rev: str, pairs: int, cores: int, configfiles: list[Path], base: Path) -> str:
+    """Run the study of git revision ``rev`` (with its own default config) and
+    this tree's, alternately, ``pairs`` times at ``cores`` cores, each from
+    empty; return the comparison as markdown."""
+    tree = checkout(rev, base / f"baseline-{rev}" / "tree")
+    walls = []
+    for i in range(1, pairs + 1):
+        old = run_study(base / f"baseline-{rev}" / f"run-{i}", cores, [tree / "config" / "config.yaml"],
+                        tree / "Snakefile")[0]
+        new = run_study(base / f"run-{i}", cores, configfiles, ROOT / "Snakefile")[0]
+        walls.append((old, new))
+    return "\n".join([f"# The default study against `{rev}`, `--cores {cores}`, alternately", "",
+                      *paired_ratios(walls)]) + "\n"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--configfile", type=Path, default=ROOT / "config" / "config.yaml")
@@ -341,9 +389,17 @@ def main(argv=None) -> None:
     ap.add_argument("--runs-per-job", type=int, help="replace execution.runs_per_job (a chunk-size run)")
     ap.add_argument("--datasets", nargs="+", help="keep only these datasets of the config (e.g. blobs)")
     ap.add_argument("--workdir", type=Path, default=ROOT / "results" / "bench")
+    ap.add_argument("--baseline", metavar="REV", help="compare with the study of this git revision, run alternately")
+    ap.add_argument("--pairs", type=int, default=3, help="runs of each with --baseline (default 3)")
     args = ap.parse_args(argv)
     tag, configfiles = study_configs(args.workdir, args.configfile, args.repeats, args.runs_per_job, args.datasets)
     base = args.workdir / tag
+    if args.baseline:
+        text = compare_with_baseline(args.baseline, args.pairs, max(args.cores), configfiles,
+                                     base / f"against-{args.baseline}")
+        (base / f"against-{args.baseline}" / "bench-study.md").write_text(text)
+        print(text)
+        return
     measured = {c: run_study(base / f"cores-{c}", c, configfiles, ROOT / "Snakefile") for c in args.cores}
     walls = {c: m[0] for c, m in measured.items()}
     last = base / f"cores-{max(args.cores)}"
