@@ -1,82 +1,104 @@
 # Set-up and entry points. `make study` and `make test` work on a fresh machine
-# with Python 3.11+: they create .venv from the pins in requirements.txt first.
+# with a Python in PYTHON_RANGE: they create .venv from the pins in
+# requirements.txt first and install the study's library into it.
 
 PYTHON ?= python3
+PYTHON_RANGE := >=3.11,<3.14
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= all
-# the layout before chunked jobs, lanes and TensorFlow-free evaluation
-BASELINE ?= a245225
+# the study a target runs or reports (its results root is the config's `results`)
+CONFIG ?= config/config.yaml
+# the release before the package was split by stage (bench-study-baseline)
+BASELINE ?= 231d7bd
 SNAKEMAKE_ARGS ?=
+RESULTS = $$($(BIN)/python -c 'import yaml, sys; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG))
 
-.PHONY: help venv study test test-fast test-slurm bench bench-study bench-study-baseline bench-study-scale bench-sweep bench-sweep-blobs report report-check lint format clean
+.PHONY: help venv study figures test test-integration test-slurm verify bench bench-study bench-study-baseline \
+	bench-study-scale bench-sweep bench-sweep-blobs report report-check lint format clean
 
 help:
-	@echo "make study   run the default study (config/config.yaml) on $(CORES) cores"
-	@echo "make test    unit tests and end-to-end workflow tests"
-	@echo "make test-slurm  the tiny study through profiles/slurm on a single-node SLURM it starts"
-	@echo "make bench   time the tutorial's model.fit training against the project's loop"
-	@echo "make bench-study  the default study at --cores 1 and 2: wall, speed-up, per-rule time and memory"
-	@echo "make bench-study-baseline  the default study against BASELINE=$(BASELINE), alternately, 3 pairs at --cores 2"
-	@echo "make bench-study-scale  the default study with 300 repeats at --cores 2 (wall per run)"
-	@echo "make bench-sweep  the sweep study (config/sweep.yaml) at --cores 2; bench-sweep-blobs: its blobs part"
-	@echo "make report  results/report.html from a finished study"
-	@echo "make report-check  open the report in headless Chromium, screenshot every figure"
-	@echo "make lint    snakemake --lint and snakefmt --check"
+	@echo "make study             run a study (CONFIG=$(CONFIG)) on $(CORES) cores"
+	@echo "make test              the offline, deterministic tier: unit tests and tiny end-to-end runs"
+	@echo "make test-integration  network (environment.yml installed alone), timing, memory and browser checks"
+	@echo "make test-slurm        the tiny sweep through profiles/slurm on a private single-node SLURM"
+	@echo "make figures           redraw every figure of a finished study (CONFIG=...), nothing else"
+	@echo "make verify            every file of a finished study against its job's manifest"
+	@echo "make report            the HTML report of a finished study (CONFIG=...)"
+	@echo "make report-check      open that report in headless Chromium, screenshot every figure"
+	@echo "make lint              snakemake --lint, snakefmt --check, ruff check and ruff format --check"
+	@echo "make bench             training speed, the tutorial's model.fit against the project's loop"
+	@echo "make bench-study       the default study at --cores 1 and 2: wall, speed-up, per-rule time and memory"
+	@echo "make bench-study-baseline  the default study against BASELINE=$(BASELINE), alternately, 3 pairs"
+	@echo "make bench-study-scale the default study with 300 repeats at --cores 2"
+	@echo "make bench-sweep       the sweep (config/sweep.yaml) at --cores 2; bench-sweep-blobs: its blobs part"
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0] + "; set PYTHON=...")'
+	@$(PYTHON) -c 'import re, sys; low, high = (tuple(map(int, v.split("."))) for v in re.findall(r"[0-9.]+", "$(PYTHON_RANGE)")); sys.exit(0 if low <= sys.version_info[:2] < high else "Python $(PYTHON_RANGE) is needed, found " + sys.version.split()[0] + "; set PYTHON=...")'
 	$(PYTHON) -m venv $(VENV)
 
+# The pinned packages (setuptools among them), then the library from this
+# checkout, editable, built with the pinned setuptools (nothing more to fetch).
 $(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 venv: $(VENV)/.installed
 
 study: venv
-	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(SNAKEMAKE_ARGS)
+
+# every plot_{family} rule run again; with the tables up to date, nothing else runs
+figures: venv
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(SNAKEMAKE_ARGS) \
+		--forcerun $$($(BIN)/snakemake --configfile $(CONFIG) --list-rules 2>/dev/null | grep '^plot_')
 
 test: venv
 	$(BIN)/python -m pytest
 
-test-fast: venv
-	$(BIN)/python -m pytest -m "not slow"
+test-integration: venv
+	$(BIN)/python -m pytest tests/integration
 
 test-slurm: venv
 	bash tests/slurm/run.sh
 
-bench: venv
-	$(BIN)/python -m snapens.bench
-
-bench-study: venv
-	$(BIN)/python -m snapens.bench_study --cores 1 2
-
-bench-study-baseline: venv
-	$(BIN)/python -m snapens.bench_study --cores 2 --baseline $(BASELINE) --pairs 3
-
-bench-study-scale: venv
-	$(BIN)/python -m snapens.bench_study --cores 2 --repeats 300
-
-bench-sweep: venv
-	$(BIN)/python -m snapens.bench_study --configfile config/sweep.yaml --cores 2
-
-bench-sweep-blobs: venv
-	$(BIN)/python -m snapens.bench_study --configfile config/sweep.yaml --datasets blobs --cores 2
+verify: venv
+	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) verify
 
 report: venv
-	$(BIN)/snakemake --report results/report.html $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --configfile $(CONFIG) --report $(RESULTS)/report.html $(SNAKEMAKE_ARGS)
 
 report-check: report
-	$(BIN)/python -m snapens.report_check results/report.html
+	$(BIN)/python -m tools.report_check $(RESULTS)/report.html
 
 lint: venv
 	$(BIN)/snakemake --lint
-	$(BIN)/snakefmt --check .
+	$(BIN)/snakefmt --check Snakefile workflow
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: venv
-	$(BIN)/snakefmt .
+	$(BIN)/snakefmt Snakefile workflow
+	$(BIN)/ruff format .
+
+bench: venv
+	$(BIN)/python -m tools.bench_training
+
+bench-study: venv
+	$(BIN)/python -m tools.bench_study --cores 1 2
+
+bench-study-baseline: venv
+	$(BIN)/python -m tools.bench_study --cores 2 --baseline $(BASELINE) --pairs 3
+
+bench-study-scale: venv
+	$(BIN)/python -m tools.bench_study --cores 2 --repeats 300
+
+bench-sweep: venv
+	$(BIN)/python -m tools.bench_study --configfile config/sweep.yaml --cores 2
+
+bench-sweep-blobs: venv
+	$(BIN)/python -m tools.bench_study --configfile config/sweep.yaml --datasets blobs --cores 2
 
 clean:
 	rm -rf results .snakemake

@@ -12,18 +12,25 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 @pytest.fixture(scope="session")
 def tf_runtime():
     """TensorFlow configured as the workflow's jobs configure it (1 thread, deterministic)."""
-    from snapens import runtime
+    from snapens.core import runtime
 
     runtime.configure(1)
 
 
 @pytest.fixture(scope="session")
 def blobs():
-    from snapens.data import make_dataset
+    from snapens.data.kinds import make_dataset
 
     return make_dataset(
-        dict(kind="blobs", n_samples=1100, centers=3, n_features=2, cluster_std=2.0,
-             random_state=2, n_train=100)
+        dict(
+            kind="blobs",
+            n_samples=1100,
+            centers=3,
+            n_features=2,
+            cluster_std=2.0,
+            random_state=2,
+            n_train=100,
+        )
     )
 
 

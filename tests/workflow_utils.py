@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import subprocess
 import sys
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from snapens.figures import figure_files
-from snapens.paths import TABLES as PATH_TABLES
+from snapens.core.paths import TABLE_FILES
+from snapens.plan.targets import figure_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
@@ -26,25 +27,53 @@ def write_config(config: dict, path: Path) -> Path:
     return path
 
 
-def snakemake(workdir: Path, config: dict | Path, *args: str, timeout: int = 900,
-              snakefile: Path = ROOT / "Snakefile"):
-    """Run a Snakefile (the project's by default) in ``workdir`` with ``config``;
-    return the CompletedProcess."""
+def run_env(library: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a run: this one, with the library from the copy at
+    ``library`` (a ``src`` directory) before the installed one, and ``extra``."""
+    env = {**os.environ, **extra}
+    if library is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(library), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env
+
+
+def snakemake(
+    workdir: Path,
+    config: dict | Path,
+    *args: str,
+    timeout: int = 900,
+    snakefile: Path = ROOT / "Snakefile",
+    library: Path | None = None,
+    **env: str,
+):
+    """Run a Snakefile (the project's by default) in ``workdir`` with ``config``,
+    the library from ``library`` if given (a copy's ``src``) and the extra
+    environment variables ``env``; return the CompletedProcess."""
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = config if isinstance(config, Path) else write_config(config, workdir / "config.yaml")
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "--directory",
-           str(workdir), "--configfile", str(cfg), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(snakefile),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(cfg),
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=run_env(library, **env))
 
 
 def copy_workflow(dest: Path) -> Path:
-    """A copy of the Snakefile, workflow/, the library its jobs import (src/)
-    and the environment its rules name, to change a script, a metric or a
-    figure without touching the project."""
+    """A copy of the Snakefile, workflow/, the library (src/, to be run with
+    ``library=dest / "src"``) and the environment its rules name, to change a
+    script, a metric, a figure or a dataset kind without touching the project."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
     shutil.copy(ROOT / "environment.yml", dest / "environment.yml")
     shutil.copytree(ROOT / "workflow", dest / "workflow")
+    shutil.copytree(ROOT / "profiles", dest / "profiles")
     shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return dest / "Snakefile"
 
@@ -66,7 +95,7 @@ def job_counts(output: str) -> dict[str, int]:
 
 SMALL_SEEDS = (7, 8, 9)
 # every study table's file name
-TABLES = [Path(p).name for p in PATH_TABLES.values()]
+TABLES = list(TABLE_FILES.values())
 
 
 def expected_figures(config: dict) -> set[str]:

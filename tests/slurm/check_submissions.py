@@ -20,18 +20,16 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from datetime import datetime
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 RULE = re.compile(r"^(\s*)(local)?rule (\w+):\s*$")
 FIELD = re.compile(r"^\s+(output|jobid|wildcards): (.*)$")
 FINISHED = re.compile(r"Finished jobid: (\S+) \(Rule: (\w+)\)")
-SUBMITTED = re.compile(
-    r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.+)\)\.\s*$", re.M
-)
+SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.+)\)\.\s*$", re.M)
 RUN_ID = re.compile(r"SLURM run ID: (\S+)")
 GROUP_ID = re.compile(r"--local-groupid (\S+)")
 
@@ -125,7 +123,9 @@ def start_latencies(times: list[tuple[datetime, datetime, datetime]]) -> list[fl
 def most_at_once(intervals: list[tuple[datetime, datetime]]) -> int:
     """The largest number of the (start, end) intervals that overlap in time
     (one ending at the second another starts does not count as overlapping)."""
-    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals], key=lambda x: (x[0], x[1]))
+    events = sorted(
+        [(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals], key=lambda x: (x[0], x[1])
+    )
     best = now = 0
     for _, step in events:
         now += step
@@ -134,9 +134,7 @@ def most_at_once(intervals: list[tuple[datetime, datetime]]) -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--log", type=Path, required=True, help="Snakemake's output of the SLURM run")
     ap.add_argument("--workdir", type=Path, required=True, help="its --directory")
     ap.add_argument(
@@ -145,8 +143,12 @@ def main() -> int:
         help="comma-separated rules that must run in SLURM jobs (every job of them)",
     )
     ap.add_argument("--summary", type=Path, help="write a short summary here")
-    ap.add_argument("--min-at-once", type=int, default=1,
-                    help="fail unless slurmctld's start and end times show this many jobs running at once")
+    ap.add_argument(
+        "--min-at-once",
+        type=int,
+        default=1,
+        help="fail unless slurmctld's start and end times show this many jobs running at once",
+    )
     ap.add_argument("--latency", type=Path, help="write the measured submit-to-start latency (JSON) here")
     args = ap.parse_args()
     must_be_remote = set(args.remote_rules.split(","))
@@ -163,9 +165,7 @@ def main() -> int:
             problems.append(f"{rule} job announced {n} times for the executor: {label(output)}")
     for b in local:
         if b["rule"] in must_be_remote:
-            problems.append(
-                f"{b['rule']} job ran on the submitting host (localrule): {label(b['output'])}"
-            )
+            problems.append(f"{b['rule']} job ran on the submitting host (localrule): {label(b['output'])}")
     rules_seen = {b["rule"] for b in announced}
     for rule in sorted(must_be_remote - rules_seen):
         problems.append(f"no job of rule {rule} in the run (expected it to be submitted to SLURM)")
@@ -198,29 +198,21 @@ def main() -> int:
                 )
         inside = executed_in(slurm_text)
         if not inside:
-            problems.append(
-                f"SLURM job {slurm_id} ({path}) shows no job executed and finished inside it"
-            )
+            problems.append(f"SLURM job {slurm_id} ({path}) shows no job executed and finished inside it")
         ran_in_slurm.update(inside)
 
-    for key, n in remote_keys.items():
+    for key in remote_keys:
         if ran_in_slurm[key] == 0:
             problems.append(f"{key[0]} job never ran inside a SLURM job: {label(key[1])}")
         elif ran_in_slurm[key] > 1:
-            problems.append(
-                f"{key[0]} job ran {ran_in_slurm[key]} times inside SLURM jobs: {label(key[1])}"
-            )
+            problems.append(f"{key[0]} job ran {ran_in_slurm[key]} times inside SLURM jobs: {label(key[1])}")
     for key in ran_in_slurm:
         if key not in remote_keys:
-            problems.append(
-                f"a SLURM job ran {key[0]} for outputs the run did not submit: {label(key[1])}"
-            )
+            problems.append(f"a SLURM job ran {key[0]} for outputs the run did not submit: {label(key[1])}")
     for rule in {r for r, _ in remote_keys}:
         n_remote = sum(n for (r, _), n in remote_keys.items() if r == rule)
         if finished[rule] < n_remote:
-            problems.append(
-                f"rule {rule}: {n_remote} jobs submitted, {finished[rule]} reported finished"
-            )
+            problems.append(f"rule {rule}: {n_remote} jobs submitted, {finished[rule]} reported finished")
 
     # slurmctld's view
     states = Counter()
@@ -250,8 +242,10 @@ def main() -> int:
     waits = start_latencies(records)
     at_once = most_at_once(intervals)
     if at_once < args.min_at_once:
-        problems.append(f"slurmctld's records show at most {at_once} job(s) running at once, "
-                        f"expected at least {args.min_at_once}")
+        problems.append(
+            f"slurmctld's records show at most {at_once} job(s) running at once, "
+            f"expected at least {args.min_at_once}"
+        )
     if args.latency and waits:
         args.latency.write_text(json.dumps({"submit_to_start_s": sorted(waits), "jobs": len(waits)}) + "\n")
 
@@ -261,11 +255,13 @@ def main() -> int:
         f"slurmctld states: {dict(states) or 'n/a'}",
         "  requested: " + "; ".join(f"{n}x {r}" for r, n in requests.items()),
         f"  slurmctld's start/end times: at most {at_once} jobs running at once; start once a CPU "
-        + (f"was free: {min(waits):.0f}-{max(waits):.0f} s, median {sorted(waits)[len(waits) // 2]:.0f} s"
-           if waits else "n/a"),
+        + (
+            f"was free: {min(waits):.0f}-{max(waits):.0f} s, median {sorted(waits)[len(waits) // 2]:.0f} s"
+            if waits
+            else "n/a"
+        ),
         "  jobs run inside them: " + ", ".join(f"{r} {n}" for r, n in sorted(per_rule.items())),
-        f"local jobs on the submitting host: {len(local)} "
-        f"({', '.join(sorted({b['rule'] for b in local}))})",
+        f"local jobs on the submitting host: {len(local)} ({', '.join(sorted({b['rule'] for b in local}))})",
     ]
     if args.summary:
         args.summary.write_text("\n".join(lines) + "\n")

@@ -1,25 +1,27 @@
-# Config validation, target lists, path helpers and wildcard constraints.
+# Config validation, the output layout, target lists, path and cost helpers,
+# wildcard constraints. Everything here is planning: the rules' jobs import
+# only the stage packages of snapens (docs/architecture.md).
 import math
+import os
 import re
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 
-from snapens.config import (
-    ConfigError,
-    check_config,
-    dataset_classes,
-    seeds,
-    settings,
-    study_config,
-)
-from snapens.data import feature_count, held_out_rows, training_rows
-from snapens.figures import FAMILIES, figure_files
-from snapens.lanes import LANE, lanes_of, plan
-from snapens.paths import DATA, DECISION_GRID, FIGURE, MANIFEST, RUN, TABLES
-from snapens import chunks, sweeps
+from snapens.core import sweeps
+from snapens.core.paths import STAGES, Layout
+from snapens.core.settings import seeds, settings, study_config
+from snapens.data import kinds
+from snapens.data.dataset import held_out_rows
+from snapens.plan import chunks, cost, scheduler
+from snapens.plan.config import ConfigError, check_config
+from snapens.plan.sources import script_modules, sources
+from snapens.plan.targets import figure_files
+from snapens.report.figures import FAMILIES
+from snapens.train.lanes import lanes_of, plan
 
-min_version("9.0")
+min_version("9.27")
 
 # Every problem of the config at once, named by key and value, before any job;
 # then Snakemake's validation fills in the schema's defaults.
@@ -29,6 +31,12 @@ except ConfigError as err:
     raise WorkflowError(str(err))
 validate(config, schema="../schemas/config.schema.yaml")
 
+# the opt-in fix of Snakemake's job-rate timers (docs/snakemake-wakeup-timers.md)
+if config["execution"]["one_wakeup_timer"]:
+    logger.info(scheduler.apply())
+
+# where the study writes (config key `results`); every path below is under it
+LAYOUT = Layout(config["results"])
 SEEDS = seeds(config)
 DATASETS = list(config["datasets"])
 # every method, with each swept method replaced by its grid points
@@ -37,10 +45,10 @@ METHOD_SPECS = sweeps.expand(config["methods"], config.get("sweeps"))
 METHODS = list(METHOD_SPECS)
 GRID_POINTS = sweeps.grid_points(config.get("sweeps"))
 # each dataset x method's seeds in chunks of execution.runs_per_job, one job
-# per chunk and stage (snapens.chunks): {"seeds-1-30": [1, ..., 30], ...}
+# per chunk and stage (snapens.plan.chunks): {"seeds-1-30": [1, ..., 30], ...}
 CHUNKS = chunks.split(SEEDS, config["execution"]["runs_per_job"])
 # rows of each dataset's training part (from the config, or a pre-split file)
-TRAIN_ROWS = {d: training_rows(config["datasets"][d]) for d in DATASETS}
+TRAIN_ROWS = {d: kinds.training_rows(config["datasets"][d]) for d in DATASETS}
 
 
 wildcard_constraints:
@@ -49,42 +57,45 @@ wildcard_constraints:
     chunk=chunks.WILDCARD,
 
 
-# Cheap jobs (a dataset, the tables) run on the submitting host when a cluster
-# executor is used: queueing would cost more than they do. The figure rules
-# declare themselves local (workflow/rules/figures.smk).
-localrules:
-    all,
-    make_dataset,
-    summarise,
+# --- paths ----------------------------------------------------------------------
 
 
 def manifest(stage):
     """The one output of a run-level job (train, evaluate, aggregate) of a
     chunk: its manifest, listing the per-run files it wrote."""
-    return MANIFEST.replace("{stage}", stage)
+    return LAYOUT.manifest.replace("{stage}", stage)
 
 
-def job_file(kind, rule, ext):
-    """Log or benchmark path of a run-level job."""
-    return f"results/{kind}/{rule}/{{dataset}}/{{method}}/{{chunk}}.{ext}"
+def log_file(rule, wildcards=""):
+    return LAYOUT.job_file("logs", rule, wildcards, "log")
+
+
+def benchmark_file(rule, wildcards=""):
+    return LAYOUT.job_file("benchmarks", rule, wildcards, "tsv")
+
+
+def code(script):
+    """The library files the rule's script runs (snapens.plan.sources): an
+    edit of one reruns exactly the jobs that run it."""
+    path = f"{workflow.current_basedir}/../scripts/{script}"
+    # a module fetched from a remote repository has no local scripts to read
+    # (and a pinned release of the library): nothing to track then
+    return sources(*script_modules(path)) if os.path.isfile(path) else []
+
+
+CHUNK_JOB = (
+    "{dataset}/{method}/{chunk}"  # the wildcards of a run-level job's log and benchmark
+)
 
 
 def chunk_seeds(wildcards):
     return CHUNKS[wildcards.chunk]
 
 
-def chunk_runs(wildcards):
-    """The run directories of a job's chunk, in seed order."""
-    return [
-        RUN.format(dataset=wildcards.dataset, method=wildcards.method, seed=s)
-        for s in chunk_seeds(wildcards)
-    ]
-
-
 def dataset_sources(wildcards):
     """The user's file behind a `kind: file` dataset (so that editing it regenerates)."""
     spec = config["datasets"][wildcards.dataset]
-    return [spec["path"]] if spec["kind"] == "file" else []
+    return [spec["path"]] if "path" in spec else []
 
 
 def metric_settings():
@@ -115,79 +126,52 @@ def steps_per_epoch(dataset, method):
     return math.ceil(fit / settings(config, dataset)["training"]["batch_size"])
 
 
-# Expected cost (seconds) of the run-level jobs, from measured costs (make
-# bench, make bench-study): a training job's start-up (Python, TensorFlow) ~6 s,
-# an evaluation job's ~2 s; a step of a lane of 32 models ~0.6 ms plus ~13 ns per
-# weight in the lane (the default study's 2-50-3 MLP: 0.74 ms; MNIST-1D's
-# 40-100-10: 2.8 ms) in graph mode, and XLA far slower on large inputs (1.4x,
-# plus ~0.8 us per weight in the lane: 135 ms on MNIST-1D); ~0.5 ms per saved
-# snapshot; evaluation ~4 ms per member. It sets the runtime requested from a
-# cluster (3x, at least 5 minutes) and the job's priority, so that the longest
-# jobs (the independent ensembles) start first and do not finish last.
-def lane_step_seconds(dataset):
-    spec, run = config["datasets"][dataset], settings(config, dataset)
-    features, classes = feature_count(spec) or 50, dataset_classes(spec) or 10
-    hidden = run["model"]["hidden_units"]
-    weights = LANE * ((features + 1) * hidden + (hidden + 1) * classes)
-    graph = 6e-4 + 1.3e-8 * weights
-    if run["training"].get("jit_compile", False):
-        return 1.4 * graph + 8e-7 * weights
-    return graph
-
-
-def lanes(wildcards):
-    """Lanes the training job of a chunk runs (snapens.lanes)."""
-    method = METHOD_SPECS[wildcards.method]
-    independent = method["ensemble"] == "independent"
-    return lanes_of(plan(chunk_seeds(wildcards), method["members"], independent))
+# --- expected cost (snapens.plan.cost) --------------------------------------------
 
 
 def train_seconds(wildcards):
+    """A training job's expected seconds: its lanes, steps, weights and snapshots."""
     method = METHOD_SPECS[wildcards.method]
-    epochs = settings(config, wildcards.dataset)["training"]["epochs"]
-    steps = epochs * steps_per_epoch(wildcards.dataset, wildcards.method)
-    saves = len(chunk_seeds(wildcards)) * method["members"] * 5e-4
-    return 6 + lanes(wildcards) * steps * lane_step_seconds(wildcards.dataset) + saves
+    spec, run = config["datasets"][wildcards.dataset], settings(
+        config, wildcards.dataset
+    )
+    models = plan(
+        chunk_seeds(wildcards), method["members"], method["ensemble"] == "independent"
+    )
+    weights = cost.lane_weights(
+        kinds.features(spec) or 50,
+        run["model"]["hidden_units"],
+        kinds.classes(spec) or 10,
+    )
+    return cost.train_seconds(
+        lanes_of(models),
+        run["training"]["epochs"]
+        * steps_per_epoch(wildcards.dataset, wildcards.method),
+        weights,
+        len(chunk_seeds(wildcards)) * method["members"],
+        run["training"].get("jit_compile", False),
+    )
 
 
 def evaluate_seconds(wildcards):
     members = METHOD_SPECS[wildcards.method]["members"]
-    return 2 + len(chunk_seeds(wildcards)) * members * 0.004
+    return cost.evaluate_seconds(len(chunk_seeds(wildcards)) * members)
 
 
 def minutes(seconds_of):
-    return lambda wildcards: max(5, math.ceil(3 * seconds_of(wildcards) / 60))
+    return lambda wildcards: cost.cluster_minutes(seconds_of(wildcards))
 
 
 def priority(seconds_of):
     return lambda wildcards: round(seconds_of(wildcards))
 
 
-# Memory (MB) of the jobs that read every method or run at once, from their
-# measured peak RSS (make bench-study, make bench-sweep): a figure ~230-280 MB
-# with the default study's 7 methods and up to 590 MB with a sweep's 31
-# (~13 MB per method), the tables 170 MB for 210 runs and 380 MB for 2,100.
-def memory_mb(base, per_item, items):
-    """``base + per_item * items``, rounded up to 100 MB."""
-    return 100 * math.ceil((base + per_item * items) / 100)
-
-
-def figure_memory():
-    return memory_mb(300, 15, len(METHODS))
-
-
-def tables_memory():
-    return memory_mb(300, 0.15, len(DATASETS) * len(METHODS) * len(SEEDS))
+# --- what the jobs read -----------------------------------------------------------
 
 
 def study_runs():
-    """(dataset, method, seed, run directory) of every run, in config order."""
-    return [
-        (d, m, s, RUN.format(dataset=d, method=m, seed=s))
-        for d in DATASETS
-        for m in METHODS
-        for s in SEEDS
-    ]
+    """(dataset, method, seed) of every run, in config order."""
+    return [(d, m, s) for d in DATASETS for m in METHODS for s in SEEDS]
 
 
 def independent_reference():
@@ -197,10 +181,10 @@ def independent_reference():
     return {d: refs[0] for d in DATASETS} if refs else {}
 
 
-def all_manifests(stages=("train", "evaluate", "aggregate")):
+def all_manifests(stages=STAGES):
     """The manifests of every run-level job of the study."""
     return [
-        MANIFEST.format(dataset=d, method=m, chunk=c, stage=stage)
+        LAYOUT.manifest.format(dataset=d, method=m, chunk=c, stage=stage)
         for d in DATASETS
         for m in METHODS
         for c in CHUNKS
@@ -208,28 +192,27 @@ def all_manifests(stages=("train", "evaluate", "aggregate")):
     ]
 
 
-def first_seed_runs(wildcards):
-    """Run directory of the first seed of every method on a dataset."""
-    return {
-        m: RUN.format(dataset=wildcards.dataset, method=m, seed=SEEDS[0])
-        for m in METHODS
-    }
-
-
 def first_seed_manifests(wildcards):
-    """The training manifests of the chunk holding the first seed, per method."""
+    """The training manifests of the chunk holding the first seed, per method
+    (in METHODS order)."""
     chunk = chunks.chunk_of(SEEDS[0], CHUNKS)
     return [
-        MANIFEST.format(dataset=wildcards.dataset, method=m, chunk=chunk, stage="train")
+        LAYOUT.manifest.format(
+            dataset=wildcards.dataset, method=m, chunk=chunk, stage="train"
+        )
         for m in METHODS
     ]
 
 
-# --- figures: everything derives from the registry snapens.figures.FAMILIES ---
+# --- figures: everything derives from the registry snapens.report.figures.FAMILIES
 
 
 def figure_file(family, ext):
-    return FIGURE.format(family=family.name, dataset="{dataset}", ext=ext)
+    return LAYOUT.figure.format(family=family.name, dataset="{dataset}", ext=ext)
+
+
+def figure_inputs(family):
+    return {arg: LAYOUT.table(table) for arg, table in family.inputs.items()}
 
 
 def schedules(dataset):
@@ -263,4 +246,10 @@ def figure_params(family):
 
 
 def all_targets():
-    return [*TABLES.values(), *figure_files(config)]
+    return [*LAYOUT.tables.values(), *figure_files(config, LAYOUT)]
+
+
+def configfile_options():
+    """The --configfile options this run was given (for the commands it prints)."""
+    files = workflow.overwrite_configfiles or []
+    return " ".join(["--configfile", *map(str, files)]) if files else ""

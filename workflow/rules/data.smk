@@ -3,13 +3,15 @@
 
 rule make_dataset:
     input:
-        dataset_sources,
+        source=dataset_sources,
+        code=code("make_dataset.py"),
     output:
-        DATA,
+        LAYOUT.data,
     log:
-        "results/logs/make_dataset/{dataset}.log",
+        log_file("make_dataset", "{dataset}"),
     benchmark:
-        "results/benchmarks/make_dataset/{dataset}.tsv"
+        benchmark_file("make_dataset", "{dataset}")
+    localrule: True
     conda:
         "../../environment.yml"
     resources:

@@ -3,23 +3,24 @@
 
 rule evaluate:
     input:
-        data=DATA,
+        data=LAYOUT.data,
         trained=manifest("train"),
+        code=code("evaluate.py"),
     output:
         manifest=manifest("evaluate"),
     log:
-        job_file("logs", "evaluate", "log"),
+        log_file("evaluate", CHUNK_JOB),
     benchmark:
-        job_file("benchmarks", "evaluate", "tsv")
+        benchmark_file("evaluate", CHUNK_JOB)
     priority: priority(evaluate_seconds)
     conda:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=400,  # measured peak RSS ~0.13 GB: no TensorFlow (results/benchmarks)
+        mem_mb=400,  # measured peak RSS ~0.13 GB: no TensorFlow (docs/benchmarks.md)
         runtime=minutes(evaluate_seconds),
     params:
-        runs=chunk_runs,
+        seeds=chunk_seeds,
         evaluation=metric_settings(),
     script:
         "../scripts/evaluate.py"
@@ -27,45 +28,48 @@ rule evaluate:
 
 rule aggregate:
     input:
-        data=DATA,
+        data=LAYOUT.data,
         evaluated=manifest("evaluate"),
+        code=code("aggregate.py"),
     output:
         manifest=manifest("aggregate"),
     log:
-        job_file("logs", "aggregate", "log"),
+        log_file("aggregate", CHUNK_JOB),
     benchmark:
-        job_file("benchmarks", "aggregate", "tsv")
+        benchmark_file("aggregate", CHUNK_JOB)
     conda:
         "../../environment.yml"
     resources:
         mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=10,
     params:
-        runs=chunk_runs,
+        seeds=chunk_seeds,
         evaluation=metric_settings(),
     script:
         "../scripts/aggregate.py"
 
 
 # The decision-regions figure's table: probabilities over the plane of a 2-D
-# dataset for the first seed's run of every method (a TensorFlow job).
+# dataset for the first seed's run of every method (read from the snapshots
+# in NumPy, like evaluate).
 rule decision_grid:
     input:
-        data=DATA,
+        data=LAYOUT.data,
         trained=first_seed_manifests,
+        code=code("decision_grid.py"),
     output:
-        DECISION_GRID,
+        LAYOUT.decision_grid,
     log:
-        "results/logs/decision_grid/{dataset}.log",
+        log_file("decision_grid", "{dataset}"),
     benchmark:
-        "results/benchmarks/decision_grid/{dataset}.tsv"
+        benchmark_file("decision_grid", "{dataset}")
     conda:
         "../../environment.yml"
     resources:
         mem_mb=400,  # measured peak RSS ~0.13 GB, like evaluate
         runtime=10,
     params:
-        runs=first_seed_runs,
+        methods=METHODS,
         seed=SEEDS[0],
     script:
         "../scripts/decision_grid.py"

@@ -1,6 +1,7 @@
-# Stage 5: figures, one rule per family of the registry snapens.figures.FAMILIES,
-# drawn from the tables and the config only, so redrawing them never retrains
-# or re-evaluates anything. In the report they are grouped by dataset.
+# Stage 5: figures, one rule per family of the registry
+# snapens.report.figures.FAMILIES, drawn from the tables and the config only,
+# so redrawing them never retrains or re-evaluates anything. In the report
+# they are grouped by dataset.
 
 
 for family in FAMILIES.values():
@@ -9,7 +10,8 @@ for family in FAMILIES.values():
         name:
             f"plot_{family.name}"
         input:
-            **family.inputs,
+            **figure_inputs(family),
+            code=code("plot.py"),
         output:
             png=report(
                 figure_file(family, "png"),
@@ -20,14 +22,14 @@ for family in FAMILIES.values():
             ),
             svg=figure_file(family, "svg"),
         log:
-            f"results/logs/plot_{family.name}/{{dataset}}.log",
+            log_file(f"plot_{family.name}", "{dataset}"),
         benchmark:
-            f"results/benchmarks/plot_{family.name}/{{dataset}}.tsv"
+            benchmark_file(f"plot_{family.name}", "{dataset}")
         localrule: True
         conda:
             "../../environment.yml"
         resources:
-            mem_mb=figure_memory(),
+            mem_mb=cost.figure_mb(len(METHODS)),
             runtime=5,
         params:
             family=family.name,

@@ -3,8 +3,9 @@
 
 rule summarise:
     input:
-        data=expand(DATA, dataset=DATASETS),
+        data=expand(LAYOUT.data, dataset=DATASETS),
         manifests=all_manifests(),
+        code=code("summarise.py"),
     output:
         **{
             name: (
@@ -12,20 +13,21 @@ rule summarise:
                 if name in ("summary", "paired", "dee", "sweep")
                 else path
             )
-            for name, path in TABLES.items()
+            for name, path in LAYOUT.tables.items()
         },
     log:
-        "results/logs/summarise.log",
+        log_file("summarise"),
     benchmark:
-        "results/benchmarks/summarise.tsv"
+        benchmark_file("summarise")
+    localrule: True
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=tables_memory(),
+        mem_mb=cost.tables_mb(len(DATASETS) * len(METHODS) * len(SEEDS)),
         runtime=10,
     params:
         runs=study_runs(),
-        data={d: DATA.format(dataset=d) for d in DATASETS},
+        datasets=DATASETS,
         evaluation=config["evaluation"],
         title=config["study"]["title"],
         references=independent_reference(),
@@ -34,3 +36,21 @@ rule summarise:
         methods=METHOD_SPECS,
     script:
         "../scripts/summarise.py"
+
+
+# `snakemake verify` (make verify): every manifest of the study against the
+# files on disk; names each file missing or changed, and the one command that
+# redoes the jobs that wrote them. Not part of the study's targets.
+rule verify:
+    log:
+        log_file("verify"),
+    benchmark:
+        benchmark_file("verify")
+    localrule: True
+    conda:
+        "../../environment.yml"
+    params:
+        manifests=all_manifests(),
+        options=configfile_options(),
+    script:
+        "../scripts/verify.py"

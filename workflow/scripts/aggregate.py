@@ -1,10 +1,11 @@
-from snapens.logs import job_log
-from snapens.stages.aggregate import aggregate
+from snapens.core.logs import job_log
+from snapens.core.paths import run_dirs
+from snapens.evaluate.rule_aggregate import aggregate
 
-with job_log(snakemake.log[0]):
+with job_log(snakemake):
     aggregate(
         snakemake.input.data,
-        snakemake.params.runs,
+        run_dirs(snakemake.output.manifest, snakemake.params.seeds),
         snakemake.params.evaluation,
         evaluated=[snakemake.input.evaluated],
         manifest=snakemake.output.manifest,

@@ -1,11 +1,16 @@
-from snapens.logs import job_log
-from snapens.stages.decision_grid import decision_grid
+from snapens.core.logs import job_log
+from snapens.core.paths import listed, run_dirs
+from snapens.evaluate.rule_decision_grid import decision_grid
 
-with job_log(snakemake.log[0]):
+seed, trained = snakemake.params.seed, listed(snakemake.input.trained)
+with job_log(snakemake):
     decision_grid(
         snakemake.input.data,
-        snakemake.params.runs,
-        snakemake.params.seed,
+        {
+            method: run_dirs(manifest, [seed])[0]
+            for method, manifest in zip(snakemake.params.methods, trained)
+        },
+        seed,
         snakemake.output[0],
-        trained=snakemake.input.trained,
+        trained=trained,
     )

@@ -1,10 +1,11 @@
-from snapens.logs import job_log
-from snapens.stages.evaluate import evaluate
+from snapens.core.logs import job_log
+from snapens.core.paths import run_dirs
+from snapens.evaluate.rule_evaluate import evaluate
 
-with job_log(snakemake.log[0]):
+with job_log(snakemake):
     evaluate(
         snakemake.input.data,
-        snakemake.params.runs,
+        run_dirs(snakemake.output.manifest, snakemake.params.seeds),
         snakemake.params.evaluation,
         threads=snakemake.threads,
         trained=[snakemake.input.trained],

@@ -1,5 +1,8 @@
-from snapens.logs import job_log
-from snapens.stages.make_dataset import make_dataset
+from snapens.core.logs import job_log
+from snapens.core.paths import listed
+from snapens.data.rule_make_dataset import make_dataset
 
-with job_log(snakemake.log[0]):
-    make_dataset(snakemake.params.spec, snakemake.output[0])
+# the data file of a `kind: file` dataset, as the rule declares it (none for the others)
+source = listed(snakemake.input.source)
+with job_log(snakemake):
+    make_dataset(snakemake.params.spec, snakemake.output[0], source=source[0] if source else None)

@@ -1,10 +1,12 @@
-from snapens.logs import job_log
-from snapens.stages.summarise import summarise
+from snapens.analyse.rule_summarise import summarise
+from snapens.core.logs import job_log
+from snapens.core.paths import Layout, listed
 
-with job_log(snakemake.log[0]):
+layout = Layout.of_table(snakemake.output.runs)
+with job_log(snakemake):
     summarise(
-        snakemake.params.runs,
-        snakemake.params.data,
+        [(d, m, s, layout.run_dir(d, m, s)) for d, m, s in snakemake.params.runs],
+        dict(zip(snakemake.params.datasets, listed(snakemake.input.data))),
         dict(snakemake.output.items()),
         snakemake.params.evaluation,
         snakemake.params.title,
@@ -12,5 +14,5 @@ with job_log(snakemake.log[0]):
         snakemake.params.study,
         snakemake.params.sweeps,
         snakemake.params.methods,
-        manifests=snakemake.input.manifests,
+        manifests=listed(snakemake.input.manifests),
     )

@@ -1,10 +1,11 @@
-from snapens.logs import job_log
-from snapens.stages.train import train
+from snapens.core.logs import job_log
+from snapens.core.paths import run_dirs
+from snapens.train.rule_train import train
 
-with job_log(snakemake.log[0]):
+with job_log(snakemake):
     train(
         snakemake.input.data,
-        snakemake.params.runs,
+        run_dirs(snakemake.output.manifest, snakemake.params.seeds),
         snakemake.params.seeds,
         snakemake.params.run_config,
         threads=snakemake.threads,

@@ -1,0 +1,82 @@
+"""The body of rule ``summarise``: the study tables from every run's tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from snapens.core.io import write_csv, write_json, write_text
+from snapens.core.logs import log, ready
+from snapens.core.manifests import check_files
+from snapens.core.settings import config_hash
+from snapens.data.dataset import npz_arrays
+from snapens.evaluate.runfiles import read_run_tables, table_columns
+
+
+def summarise(
+    runs: Sequence[tuple[str, str, int, str | Path]],
+    data: dict[str, str | Path],
+    outputs: dict[str, str | Path],
+    evaluation: dict[str, Any],
+    title: str,
+    references: dict[str, str] | None = None,
+    study: dict[str, Any] | None = None,
+    sweeps: dict[str, dict[str, Any]] | None = None,
+    methods: dict[str, dict[str, Any]] | None = None,
+    manifests: Sequence[str | Path] = (),
+) -> None:
+    """Study tables from every run (``(dataset, method, seed, run_dir)``; ``data``
+    maps a dataset to its file): the tables named in :mod:`snapens.analyse.tables`,
+    written to ``outputs[name]``. DEEs use the reference method of each
+    dataset in ``references``. ``study`` (the resolved config without
+    ``execution``) is written with its hash to ``outputs["study"]``, and the
+    hash is quoted in the markdown and headline. ``sweeps`` maps each grid
+    point's method name to its base method and values
+    (:func:`snapens.core.sweeps.grid_points`), for ``sweep.csv``; ``methods`` is
+    every method with sweeps expanded (to check each run's member count).
+    The per-run tables are first checked against the run-level jobs'
+    ``manifests``."""
+    from snapens.analyse import summary as reporting
+    from snapens.analyse import tables
+
+    if manifests:
+        check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
+    ready()
+    confidence = evaluation["confidence"]
+    rows = {dataset: npz_arrays(path)["y_test"] for dataset, path in data.items()}
+
+    def members(method):
+        return methods[method]["members"] if methods else None
+
+    records = [(ds, m, seed, read_run_tables(d, members(m))) for ds, m, seed, d in runs]
+    run_df = pd.DataFrame([tables.run_row(ds, m, seed, t, rows[ds]) for ds, m, seed, t in records])
+    summary = tables.summary_table(run_df, confidence)
+    paired_df = tables.paired_table(run_df, confidence)
+    long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
+    dee = tables.dee_table(run_df, long, references or {}, confidence, evaluation.get("bootstrap", 2000))
+    write_csv(run_df, outputs["runs"])
+    write_csv(summary, outputs["summary"])
+    write_csv(paired_df, outputs["paired"])
+    write_csv(tables.curve_table(long, confidence), outputs["curves"])
+    write_csv(
+        tables.learning_curve_table((ds, m, seed, t["training"]) for ds, m, seed, t in records),
+        outputs["learning"],
+    )
+    write_csv(dee, outputs["dee"])
+    sweep = tables.sweep_table(summary, paired_df, dee, sweeps or {})
+    write_csv(sweep, outputs["sweep"])
+    write_csv(
+        tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
+        outputs["diversity"],
+    )
+    digest = config_hash(study) if study is not None else None
+    if study is not None and "study" in outputs:
+        write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])
+    write_text(
+        reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest, sweep),
+        outputs["markdown"],
+    )
+    write_text(reporting.headline_rst(summary, paired_df, confidence, digest, sweep), outputs["headline"])
+    log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

@@ -1,0 +1,37 @@
+"""A study's settings as the jobs need them: its identity (the hash of what
+decides its numbers), a run's ``model`` and ``training`` sections, the seeds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+# top-level config keys that decide where and how the study runs, not what it
+# computes: left out of its identity (tested: they leave every table unchanged)
+PLACEMENT = ("execution", "results")
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """First 16 hex digits of the SHA-256 of a config's canonical JSON."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def study_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of the config that decides the results: all but
+    :data:`PLACEMENT` (chunking, threads and the output root)."""
+    return {key: value for key, value in config.items() if key not in PLACEMENT}
+
+
+def settings(config: dict[str, Any], dataset: str) -> dict[str, dict[str, Any]]:
+    """``model`` and ``training`` of a dataset's runs: the study's sections
+    with the dataset's own ``model`` / ``training`` keys put over them."""
+    ds = config["datasets"][dataset]
+    return {section: {**config[section], **ds.get(section, {})} for section in ("model", "training")}
+
+
+def seeds(config: dict[str, Any]) -> list[int]:
+    """The study's repeat seeds."""
+    first = config["study"]["first_seed"]
+    return list(range(first, first + config["study"]["repeats"]))

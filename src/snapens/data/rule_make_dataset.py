@@ -1,0 +1,26 @@
+"""The body of rule ``make_dataset``: one dataset from its config entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from snapens.core.logs import log
+from snapens.data.dataset import save_dataset
+from snapens.data.kinds import make_dataset as build
+
+
+def make_dataset(spec: dict[str, Any], out: str | Path, source: str | Path | None = None) -> None:
+    """Build the dataset of ``spec`` and write it to ``out``; ``source``: the
+    data file of a ``file`` dataset as the rule declares it (its path in the
+    config, or that path under a module's prefix)."""
+    data = build({**spec, "path": str(source)} if source is not None else spec)
+    save_dataset(data, out)
+    log.info(
+        "wrote %s: %d train, %d test, %d features, %d classes",
+        out,
+        len(data.y_train),
+        len(data.y_test),
+        data.n_features,
+        data.n_classes,
+    )

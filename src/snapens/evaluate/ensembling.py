@@ -1,0 +1,164 @@
+"""Combining members' predicted probabilities.
+
+``probs`` arrays have shape ``(members, samples, classes)``, members oldest
+first, so the last ``k`` members are ``probs[-k:]`` and ``k = 1`` is the final
+model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+
+from snapens.evaluate.metrics import SUBSET_NLL, VOTE, evaluate
+
+
+def average(probs: np.ndarray) -> np.ndarray:
+    """Equal-weight average of the members' probabilities (float64)."""
+    return np.asarray(probs, dtype=np.float64).mean(axis=0)
+
+
+def majority_vote(probs: np.ndarray) -> np.ndarray:
+    """Predicted label by majority of the members' argmax votes.
+
+    Ties go to the class whose summed probability is highest among the tied
+    classes (then to the lowest class index).
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    n_classes = probs.shape[2]
+    votes = np.eye(n_classes)[probs.argmax(axis=2)].sum(axis=0)  # (samples, classes)
+    tied = votes == votes.max(axis=1, keepdims=True)
+    return np.where(tied, probs.sum(axis=0), -np.inf).argmax(axis=1)
+
+
+def member_table(probs: np.ndarray, y: np.ndarray, epochs, evaluation=None) -> pd.DataFrame:
+    """One row per member: ``member`` (1 = oldest), ``epoch`` and every metric
+    (``evaluation``: the config's ``evaluation`` section, e.g. ``ece_bins``)."""
+    rows = [
+        {"member": i + 1, "epoch": int(epoch), **evaluate(y, p, evaluation)}
+        for i, (p, epoch) in enumerate(zip(probs, epochs, strict=True))
+    ]
+    return pd.DataFrame(rows)
+
+
+SUBSETS = 512  # k-member subsets averaged per k (all of them when there are no more)
+
+
+def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
+    """``(S, k)`` member indices: every k-subset of ``members`` if there are at
+    most ``limit``, else ``limit`` distinct ones drawn with a generator seeded by
+    ``(members, k)``, so the same run always gets the same subsets."""
+    if math.comb(members, k) <= limit:
+        return np.array(list(itertools.combinations(range(members), k)), dtype=np.int64)
+    rng = np.random.default_rng([members, k])
+    drawn: dict[tuple[int, ...], None] = {}
+    while len(drawn) < limit:  # a batch of random permutations' first k, deduplicated in order
+        batch = np.sort(rng.random((limit, members)).argsort(axis=1)[:, :k], axis=1)
+        for row in map(tuple, batch.tolist()):
+            drawn[row] = None
+            if len(drawn) == limit:
+                break
+    return np.array(sorted(drawn), dtype=np.int64)
+
+
+def subset_nll(probs: np.ndarray, y: np.ndarray, k: int) -> float:
+    """Mean NLL of the ensembles of ``k`` of the run's members, over its
+    k-subsets (:func:`subsets`). For exchangeable members (independently trained
+    models) it estimates the NLL of an ensemble of ``k`` such models; by the
+    convexity of -log it does not increase with ``k``.
+
+    Each subset's NLL is :func:`snapens.evaluate.scores.nll` of its averaged
+    probabilities (rows renormalised, the true class's probability clipped to
+    ``[eps, 1 - eps]``), computed for all subsets at once from the members'
+    true-class probabilities.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    members, n = probs.shape[:2]
+    true = probs[:, np.arange(n), y]  # (members, samples)
+    sums = probs.sum(axis=2)
+    chosen = subsets(members, k)
+    weights = np.zeros((len(chosen), members))
+    np.put_along_axis(weights, chosen, 1.0 / k, axis=1)
+    eps = np.finfo(np.float64).eps
+    p = np.clip((weights @ true) / (weights @ sums), eps, 1 - eps)  # (subsets, samples)
+    return float(np.mean(-np.log(p).mean(axis=1)))
+
+
+def last_k_table(probs: np.ndarray, y: np.ndarray, evaluation=None) -> pd.DataFrame:
+    """One row per ``k = 1..M``: the ensemble of the last ``k`` members,
+    combined by averaging probabilities (every metric), its majority-vote
+    accuracy, and ``subset_nll``, the mean NLL over ensembles of any ``k``
+    members (:func:`subset_nll`; the deep ensemble equivalent's reference curve)."""
+    rows = []
+    for k in range(1, len(probs) + 1):
+        members = probs[-k:]
+        row = {"k": k, **evaluate(y, average(members), evaluation)}
+        row[VOTE.name] = float(np.mean(majority_vote(members) == y))
+        # k = M: the one subset is the full ensemble, whose NLL is the row's own
+        row[SUBSET_NLL] = row["nll"] if k == len(probs) else subset_nll(probs, y, k)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def average_weights(weight_sets) -> list[np.ndarray]:
+    """Element-wise mean of several models' weights (SWA-style averaging of the
+    snapshots of one run; the MLP has no batch-norm statistics to recompute)."""
+    return [np.mean(np.stack(ws), axis=0) for ws in zip(*weight_sets, strict=True)]
+
+
+def disagreement(probs: np.ndarray) -> np.ndarray:
+    """``(M, M)``: fraction of samples on which members i and j predict different labels."""
+    labels = np.asarray(probs).argmax(axis=2)
+    return (labels[:, None, :] != labels[None, :, :]).mean(axis=2)
+
+
+def correlation(probs: np.ndarray) -> np.ndarray:
+    """``(M, M)``: Pearson correlation of members' softmax outputs (all samples and classes)."""
+    flat = np.asarray(probs, dtype=np.float64).reshape(len(probs), -1)
+    return np.corrcoef(flat)
+
+
+def diversity_table(probs: np.ndarray) -> pd.DataFrame:
+    """Every ordered pair of members (1-based ``i``, ``j``): disagreement and correlation."""
+    dis, cor = disagreement(probs), correlation(probs)
+    m = len(probs)
+    i, j = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+    return pd.DataFrame(
+        {
+            "i": i.ravel() + 1,
+            "j": j.ravel() + 1,
+            "disagreement": dis.ravel(),
+            "correlation": cor.ravel(),
+        }
+    )
+
+
+def weighted_average(probs: np.ndarray, weights) -> np.ndarray:
+    """Members' probabilities averaged with ``weights`` (non-negative, summing to one)."""
+    return np.tensordot(np.asarray(weights, dtype=np.float64), np.asarray(probs, dtype=np.float64), axes=1)
+
+
+def fit_weights(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Member weights minimising the log-loss of the weighted average on ``(probs, y)``.
+
+    Weights are ``softmax(z)`` (so non-negative and summing to one), ``z``
+    found by L-BFGS from equal weights. Use validation data, never test data.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import softmax
+
+    p_true = np.asarray(probs, dtype=np.float64)[:, np.arange(len(y)), y].T  # (samples, members)
+    eps = np.finfo(np.float64).eps
+
+    def loss(z):
+        w = softmax(z)
+        mix = np.clip(p_true @ w, eps, None)
+        # gradient through the softmax: d/dz_j = w_j * (g_j - w . g), g = dL/dw
+        g = -(p_true / mix[:, None]).mean(axis=0)
+        return -np.log(mix).mean(), w * (g - w @ g)
+
+    res = minimize(loss, np.zeros(len(probs)), jac=True, method="L-BFGS-B")
+    return softmax(res.x)

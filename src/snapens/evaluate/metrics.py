@@ -1,0 +1,147 @@
+"""Classification metrics on predicted probabilities, and the registry of the
+metrics the study reports.
+
+:data:`METRICS` is the one list every stage reads: evaluation writes a column
+per entry to ``members.csv`` and ``ensemble.csv``; the run, summary and paired
+tables, ``summary.md``, the headline and the figures follow it. Adding a
+metric is one :func:`register` call (a function and how to read it) plus its
+test.
+
+The scores themselves are :mod:`snapens.evaluate.scores`. The calibrated NLL
+and ECE are those of temperature-scaled probabilities, fitted and measured on
+alternate halves of the test rows (:mod:`snapens.evaluate.calibration`);
+:func:`evaluate` also returns the two fitted temperatures (:data:`TEMPERATURES`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from snapens.evaluate.scores import EPS, accuracy, brier, check, ece, nll  # noqa: F401 (EPS: re-exported)
+
+DECIMALS = 9  # continuous metrics are compared on a grid of 10**-DECIMALS
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of a probability matrix.
+
+    ``function(y, probs, **evaluation)`` returns a float (``evaluation`` is the
+    config's ``evaluation`` section, e.g. ``ece_bins``; take what you need and
+    ignore the rest with ``**_``). ``count``: the value is a fraction of the
+    test rows (``value * rows`` is an integer), so paired differences are taken
+    on those integer counts; otherwise on values rounded to ``DECIMALS``
+    decimal places. ``headline``: shown on the report's front page.
+    """
+
+    name: str
+    function: Callable[..., float] | None
+    higher_is_better: bool
+    label: str
+    digits: int = 3
+    count: bool = False
+    headline: bool = False
+
+    @property
+    def direction(self) -> str:
+        return "higher is better" if self.higher_is_better else "lower is better"
+
+    def units(self, values, rows=None) -> np.ndarray:
+        """``values`` as exact integers: counts of test rows (``count``, with
+        ``rows`` test rows per value) or multiples of ``10**-DECIMALS``."""
+        v = np.asarray(values, dtype=np.float64)
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{self.name}: NaN or infinite values cannot be compared exactly")
+        if self.count:
+            if rows is None:
+                raise ValueError(f"{self.name}: counting needs the number of test rows")
+            rows = np.asarray(rows, dtype=np.float64)
+            counts = np.round(v * rows)
+            # CSV keeps 10 significant digits: v * rows is within rows * 5e-11 of its count
+            if np.any(np.abs(v * rows - counts) > 1e-6 + 1e-9 * rows):
+                sizes = ", ".join(str(int(r)) for r in np.unique(rows))
+                raise ValueError(f"{self.name}: values are not fractions of {sizes} test rows")
+            return counts.astype(np.int64)
+        return np.round(v * 10**DECIMALS).astype(np.int64)
+
+
+METRICS: dict[str, Metric] = {}
+# evaluate() returns these after the metrics: the temperatures fitted on the even / odd rows
+TEMPERATURES = ("temperature_even", "temperature_odd")
+# column names of the per-run tables that a metric may not take
+RESERVED = {"member", "epoch", "k", "model", "weights", "vote_accuracy", "subset_nll", *TEMPERATURES}
+SUBSET_NLL = "subset_nll"  # ensemble.csv: mean NLL of the ensembles of any k members
+
+
+def register(metric: Metric) -> Metric:
+    """Add ``metric`` to :data:`METRICS` (after the ones already there)."""
+    if metric.name in METRICS or metric.name in RESERVED:
+        raise ValueError(f"metric {metric.name!r} is already defined")
+    METRICS[metric.name] = metric
+    return metric
+
+
+def calibrated(y, probs, ece_bins: int = 15, memo: dict | None = None, **_) -> dict[str, float]:
+    """:func:`snapens.evaluate.calibration.temperature_scaled` of one probability matrix.
+
+    ``memo`` (a dict :func:`evaluate` makes per matrix) holds the result, so the
+    temperatures are fitted once for all the metrics that need them.
+    """
+    # imported here: the jobs that only read METRICS (the figures) do without
+    # SciPy's optimisers
+    from snapens.evaluate.calibration import temperature_scaled
+
+    if memo is None:
+        return temperature_scaled(y, probs, ece_bins)
+    if "calibrated" not in memo:
+        memo["calibrated"] = temperature_scaled(y, probs, ece_bins)
+    return memo["calibrated"]
+
+
+def nll_calibrated(y, probs, **evaluation) -> float:
+    """NLL after temperature scaling, cross-fitted on even and odd test rows."""
+    return calibrated(y, probs, **evaluation)["nll_calibrated"]
+
+
+def ece_calibrated(y, probs, **evaluation) -> float:
+    """ECE after temperature scaling, cross-fitted on even and odd test rows."""
+    return calibrated(y, probs, **evaluation)["ece_calibrated"]
+
+
+register(Metric("accuracy", accuracy, True, "accuracy", count=True, headline=True))
+register(Metric("nll", nll, False, "NLL", headline=True))
+register(Metric("brier", brier, False, "Brier"))
+register(Metric("ece", ece, False, "ECE"))
+register(Metric("nll_calibrated", nll_calibrated, False, "calibrated NLL", headline=True))
+register(Metric("ece_calibrated", ece_calibrated, False, "calibrated ECE"))
+
+# Of the ensemble only (a function of the members, not of one probability
+# matrix): the majority vote's accuracy, in ensemble.csv and the summary.
+VOTE = Metric("vote_accuracy", None, True, "majority-vote accuracy", count=True)
+
+
+def metric(name: str) -> Metric:
+    """The registered metric ``name`` (or the ensemble-only ``vote_accuracy``)."""
+    if name == VOTE.name:
+        return VOTE
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+
+
+def evaluate(y, probs, evaluation: dict[str, Any] | None = None) -> dict[str, float]:
+    """Every registered metric of one probability matrix, then the two fitted
+    temperatures (:data:`TEMPERATURES`).
+
+    The metric functions share a ``memo`` dict for this matrix: the
+    temperatures are fitted once.
+    """
+    y, probs = check(y, probs)
+    settings = {**(evaluation or {}), "memo": {}}
+    values = {name: float(m.function(y, probs, **settings)) for name, m in METRICS.items()}
+    fitted = calibrated(y, probs, **settings)
+    return values | {t: float(fitted[t]) for t in TEMPERATURES}

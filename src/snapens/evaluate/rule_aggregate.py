@@ -1,0 +1,69 @@
+"""The body of rule ``aggregate``: the last-k ensembles, diversity and member weights of a chunk's runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from snapens.core.io import write_csv
+from snapens.core.logs import log, ready
+from snapens.core.manifests import check_files, write_manifest
+from snapens.data.dataset import load_dataset
+from snapens.evaluate.runfiles import empty_table, load_probabilities, validation_arrays
+
+
+def aggregate(
+    data_path,
+    run_dirs: Sequence[str | Path],
+    evaluation: dict[str, Any] | None = None,
+    evaluated: Sequence[str | Path] = (),
+    manifest: str | Path | None = None,
+) -> None:
+    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M),
+    ``diversity.csv`` (disagreement and correlation of every pair of members)
+    and ``weighted.csv`` (the full ensemble with member weights fitted on the
+    run's validation rows; empty for runs trained without a validation split);
+    then the job's ``manifest``. Each ``probabilities.npz`` is first checked
+    against the evaluation jobs' manifests (``evaluated``)."""
+    from snapens.evaluate.ensembling import diversity_table, fit_weights, last_k_table, weighted_average
+    from snapens.evaluate.metrics import evaluate as metrics_of
+
+    y = load_dataset(data_path).y_test
+    if evaluated:
+        check_files(evaluated, run_dirs, ["probabilities.npz"])
+    ready()
+    written = {}
+    for run_dir in map(Path, run_dirs):
+        path = run_dir / "probabilities.npz"
+        probs = load_probabilities(path, y)
+        table = last_k_table(probs, y, evaluation)
+        write_csv(table, run_dir / "ensemble.csv")
+        write_csv(diversity_table(probs), run_dir / "diversity.csv")
+        weighted = empty_table("weighted")
+        val = validation_arrays(path)
+        if val is not None:
+            w = fit_weights(*val)
+            weighted = pd.DataFrame(
+                [
+                    {
+                        "model": "weighted",
+                        **metrics_of(y, weighted_average(probs, w), evaluation),
+                        "weights": " ".join(f"{x:.6f}" for x in w),
+                    }
+                ]
+            )
+        write_csv(weighted, run_dir / "weighted.csv")
+        written[run_dir] = ["ensemble.csv", "diversity.csv", "weighted.csv"]
+        full = table.iloc[-1]
+        log.info(
+            "%s: final %.3f, ensemble of %d %.3f%s",
+            run_dir,
+            table["accuracy"].iloc[0],
+            int(full["k"]),
+            full["accuracy"],
+            f", weighted {weighted['accuracy'].iloc[0]:.3f}" if len(weighted) else "",
+        )
+    if manifest is not None:
+        write_manifest(manifest, "aggregate", written)

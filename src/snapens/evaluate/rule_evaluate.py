@@ -1,0 +1,78 @@
+"""The body of rule ``evaluate``: every snapshot of a chunk's runs on the test set."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from snapens.core.io import read_json, write_csv
+from snapens.core.logs import EVALUATED, log, ready
+from snapens.core.manifests import check_files, write_manifest
+from snapens.data.dataset import load_dataset
+from snapens.evaluate.runfiles import empty_table, save_probabilities
+
+
+def evaluate(
+    data_path,
+    run_dirs: Sequence[str | Path],
+    evaluation: dict[str, Any] | None = None,
+    threads: int = 1,
+    trained: Sequence[str | Path] = (),
+    manifest: str | Path | None = None,
+) -> None:
+    """Per run: every snapshot's test probabilities (``probabilities.npz``, in
+    member order), ``members.csv``, and ``averaged.csv`` (the weight-averaged
+    model of a snapshot run; empty for independently trained members, whose
+    weights cannot be averaged); then the job's ``manifest``. The snapshots and
+    ``run.json`` are first checked against the training jobs' manifests
+    (``trained``)."""
+    from snapens.core import runtime
+    from snapens.evaluate.ensembling import average_weights, member_table
+    from snapens.evaluate.loading import SnapshotLoader
+    from snapens.evaluate.metrics import evaluate as metrics_of
+    from snapens.train.snapshots import snapshot_files
+
+    runtime.limit_numpy_threads(threads)
+    loader = SnapshotLoader(threads)
+
+    data = load_dataset(data_path)
+    if trained:
+        check_files(trained, run_dirs, ["snapshots/*.keras", "run.json"])
+    ready()
+    written, members, start = {}, 0, time.perf_counter()
+    for run_dir in map(Path, run_dirs):
+        meta = read_json(run_dir / "run.json")
+        epochs = meta["snapshot_epochs"]
+        predict, weights = loader.load(snapshot_files(run_dir, len(epochs)))
+        probs = np.stack([predict(w, data.X_test) for w in weights])
+        arrays = {"probs": probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
+        val = np.asarray(meta.get("validation_rows", []), dtype=np.int64)
+        if len(val):  # held-out training rows, for fitting member weights only
+            arrays["val_probs"] = np.stack([predict(w, data.X_train[val]) for w in weights])
+            arrays["y_val"] = data.y_train[val]
+        averaged = empty_table("averaged")
+        if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
+            arrays["swa_probs"] = predict(average_weights(weights), data.X_test)
+            averaged = pd.DataFrame(
+                [{"model": "swa", **metrics_of(data.y_test, arrays["swa_probs"], evaluation)}]
+            )
+        save_probabilities(run_dir / "probabilities.npz", **arrays)
+        table = member_table(probs, data.y_test, epochs, evaluation)
+        write_csv(table, run_dir / "members.csv")
+        write_csv(averaged, run_dir / "averaged.csv")
+        written[run_dir] = ["probabilities.npz", "members.csv", "averaged.csv"]
+        members += len(table)
+        log.info(
+            "%s: %d members, accuracy %s%s",
+            run_dir,
+            len(table),
+            " ".join(f"{a:.3f}" for a in table["accuracy"]),
+            f"; weight average {averaged['accuracy'].iloc[0]:.3f}" if len(averaged) else "",
+        )
+    log.info(EVALUATED, members, len(written), time.perf_counter() - start)
+    if manifest is not None:
+        write_manifest(manifest, "evaluate", written)

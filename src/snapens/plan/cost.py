@@ -1,0 +1,105 @@
+"""The cost model: how long a job is expected to take and how much memory it
+needs, from the config alone, before anything runs.
+
+It sets each run-level job's ``priority`` (the longest jobs, the independent
+ensembles, start first and do not finish last), the wall time a cluster job
+requests (:func:`cluster_minutes`) and the memory of the jobs that read every
+method or run at once (:func:`memory_mb`). Nothing it says changes a number
+of the study.
+
+The constants are measurements: ``make bench-study`` prints the same
+quantities, measured on the jobs of the run it times (its section "Cost
+model"), beside the values here. They were last set from that output on
+the two-core machine the study was developed on (``docs/benchmarks.md``
+has the run), and the README quotes them (a test keeps the two the same).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from snapens.train.lanes import LANE
+
+
+@dataclass(frozen=True)
+class Constants:
+    """Seconds, and megabytes, of the cost model (see the module's docstring)."""
+
+    train_startup: float = 3.8  # a training job until its first step: Python, TensorFlow, tracing
+    job_startup: float = 0.6  # any other job until its work starts
+    lane_step: float = 6e-4  # one optimizer step of a lane of LANE models, graph mode ...
+    lane_step_per_weight: float = 1.3e-8  # ... plus this per weight in the lane
+    xla_factor: float = 1.4  # with XLA (training.jit_compile): this times the graph-mode step ...
+    xla_per_weight: float = 8e-7  # ... plus this per weight in the lane
+    save_snapshot: float = 5e-4  # writing one snapshot archive
+    evaluate_member: float = 4e-3  # evaluating one member: reading, predicting, every metric
+    figure_mb: float = 300.0  # a figure job's peak memory ...
+    figure_mb_per_method: float = 15.0  # ... plus this per method drawn
+    tables_mb: float = 300.0  # the summarise job's peak memory ...
+    tables_mb_per_run: float = 0.15  # ... plus this per run read
+
+
+COSTS = Constants()
+
+
+def describe(c: Constants = COSTS) -> str:
+    """The constants as a sentence (the README quotes it, a test checks it)."""
+    return (
+        f"a training job starts in {c.train_startup:g} s and any other job in {c.job_startup:g} s; "
+        f"a step of a lane of {LANE} models takes {c.lane_step * 1e3:g} ms plus "
+        f"{c.lane_step_per_weight * 1e9:g} ns per weight in the lane (with XLA, {c.xla_factor:g} times "
+        f"that plus {c.xla_per_weight * 1e9:g} ns per weight); a snapshot is written in "
+        f"{c.save_snapshot * 1e3:g} ms and evaluated in {c.evaluate_member * 1e3:g} ms; a figure job "
+        f"needs {c.figure_mb:g} MB plus {c.figure_mb_per_method:g} MB per method, the tables "
+        f"{c.tables_mb:g} MB plus {c.tables_mb_per_run:g} MB per run"
+    )
+
+
+def lane_weights(features: int, hidden: int, classes: int, lane: int = LANE) -> int:
+    """Weights of a lane of the study's MLPs (``features -> hidden -> classes``)."""
+    return lane * ((features + 1) * hidden + (hidden + 1) * classes)
+
+
+def lane_step_seconds(weights: int, jit_compile: bool = False, c: Constants = COSTS) -> float:
+    """One optimizer step of a lane holding ``weights`` weights in all."""
+    graph = c.lane_step + c.lane_step_per_weight * weights
+    return c.xla_factor * graph + c.xla_per_weight * weights if jit_compile else graph
+
+
+def train_seconds(
+    lanes: int, steps: int, weights: int, snapshots: int, jit_compile: bool = False, c: Constants = COSTS
+) -> float:
+    """A training job: start-up, ``lanes`` lanes of ``steps`` steps each, and
+    ``snapshots`` archives written."""
+    return (
+        c.train_startup
+        + lanes * steps * lane_step_seconds(weights, jit_compile, c)
+        + snapshots * c.save_snapshot
+    )
+
+
+def evaluate_seconds(members: int, c: Constants = COSTS) -> float:
+    """An evaluation job of ``members`` members in all (every run of its chunk)."""
+    return c.job_startup + members * c.evaluate_member
+
+
+def cluster_minutes(seconds: float) -> int:
+    """The wall time a cluster job requests: three times the expected
+    ``seconds``, and at least 5 minutes (a queue's granularity)."""
+    return max(5, math.ceil(3 * seconds / 60))
+
+
+def memory_mb(base: float, per_item: float, items: int) -> int:
+    """``base + per_item * items``, rounded up to 100 MB."""
+    return 100 * math.ceil((base + per_item * items) / 100)
+
+
+def figure_mb(methods: int, c: Constants = COSTS) -> int:
+    """A figure job drawing ``methods`` methods."""
+    return memory_mb(c.figure_mb, c.figure_mb_per_method, methods)
+
+
+def tables_mb(runs: int, c: Constants = COSTS) -> int:
+    """The summarise job reading ``runs`` runs."""
+    return memory_mb(c.tables_mb, c.tables_mb_per_run, runs)

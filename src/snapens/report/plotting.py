@@ -1,0 +1,532 @@
+"""Figures, drawn from the study's tables (never from models)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from snapens.core.runtime import not_importable  # noqa: E402
+
+# seaborn imports SciPy, if it is there, only for kernel density estimates,
+# which no figure draws: without it a figure job starts ~0.9 s sooner (SciPy's
+# statistics take that to import) and draws the same bytes (tested).
+with not_importable(("scipy",)):
+    import seaborn as sns  # noqa: E402
+
+from snapens.core import sweeps  # noqa: E402
+from snapens.core.io import atomic_path  # noqa: E402
+from snapens.core.paths import FIGURE_FORMATS  # noqa: E402
+from snapens.train.schedules import Budget, learning_rates, snapshot_epochs  # noqa: E402
+
+
+def _style() -> None:
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    # Reproducible SVG: no timestamp, fixed element ids.
+    plt.rcParams["svg.hashsalt"] = "snapens"
+    plt.rcParams["svg.fonttype"] = "none"
+
+
+def save(fig, stem: str | Path) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` atomically; close the figure."""
+    paths = []
+    for fmt in FIGURE_FORMATS:
+        path = Path(f"{stem}.{fmt}")
+        with atomic_path(path) as tmp:
+            fig.savefig(
+                tmp,
+                format=fmt,
+                dpi=150,
+                bbox_inches="tight",
+                metadata={"Date": None} if fmt == "svg" else {"Software": None},
+            )
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def _grid(n: int, width: float = 4.2, height: float = 3.4):
+    cols = min(n, 4)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharey=True)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat
+
+
+def tutorial(dataset: str, curves: pd.DataFrame, confidence: float = 0.95):
+    """The tutorial's plot across repeats, one panel per method.
+
+    x = k: the k-th snapshot counted from the end alone (points with CI bars)
+    and the ensemble of the last k snapshots (line with CI band).
+    """
+    _style()
+    df = curves[curves["dataset"] == dataset]
+    methods = list(dict.fromkeys(df["method"]))
+    fig, axes = _grid(len(methods))
+    pct = int(round(confidence * 100))
+    for ax, method in zip(axes, methods):
+        g = df[df["method"] == method].sort_values("k")
+        k = g["k"].to_numpy()
+        single = g["single_accuracy_mean"].to_numpy()
+        ax.errorbar(
+            k,
+            single,
+            yerr=[single - g["single_accuracy_ci_low"], g["single_accuracy_ci_high"] - single],
+            fmt="o",
+            ms=4,
+            capsize=2,
+            label="single snapshot",
+        )
+        ax.plot(k, g["ensemble_accuracy_mean"], marker=".", label="ensemble of last k")
+        ax.fill_between(k, g["ensemble_accuracy_ci_low"], g["ensemble_accuracy_ci_high"], alpha=0.25)
+        ax.set_title(method)
+        ax.set_xlabel("k (snapshots counted from the end)")
+        ax.set_xticks(k)
+    axes[0].set_ylabel(f"test accuracy (mean, {pct}% CI)")
+    axes[0].legend(loc="lower left", fontsize="small")
+    fig.suptitle(
+        f"{dataset}: does averaging the last k snapshots beat each snapshot alone? (mean over repeats)"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def lr_schedules(dataset: str, schedules: dict[str, Any]):
+    """Each method's learning rate at every iteration, snapshots marked.
+
+    ``schedules`` holds ``epochs`` and, per method, its ``schedule``,
+    ``members``, ``ensemble`` and ``steps_per_epoch`` (from the rows it trains on).
+    """
+    _style()
+    epochs, methods = schedules["epochs"], schedules["methods"]
+    fig, axes = _grid(len(methods), height=2.8)
+    for ax, (name, m) in zip(axes, methods.items()):
+        independent = m.get("ensemble") == "independent"
+        steps = m["steps_per_epoch"]
+        budget = Budget(epochs, 1 if independent else m["members"], steps)
+        lr = learning_rates(m["schedule"], budget, per="step")
+        x = np.arange(len(lr)) / steps
+        ax.plot(x, lr, lw=1)
+        marks = snapshot_epochs(m["schedule"]["name"], epochs, budget.members)
+        last_step = [(e + 1) * steps - 1 for e in marks]
+        ax.plot(np.asarray(marks) + 1 - 1 / steps, lr[last_step], "v", ms=5, label="snapshot")
+        runs = f", x{m['members']} runs" if independent else ""
+        ax.set_title(f"{name} ({m['schedule']['name']}{runs}, {steps} steps/epoch)", fontsize="medium")
+        ax.set_xlabel("epoch")
+    axes[0].set_ylabel("learning rate")
+    axes[0].legend(loc="upper right", fontsize="small")
+    fig.suptitle(f"{dataset}: learning rate per iteration and where each snapshot is taken")
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(dataset: str, learning: pd.DataFrame):
+    """Training loss and accuracy per epoch, mean over repeats, one line per method."""
+    _style()
+    df = learning[learning["dataset"] == dataset]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+    for col, ax, label in (
+        ("lr", axes[0], "learning rate"),
+        ("loss", axes[1], "training loss"),
+        ("accuracy", axes[2], "training accuracy"),
+    ):
+        sns.lineplot(df, x="epoch", y=col, hue="method", ax=ax, lw=1, legend=ax is axes[2])
+        ax.set_ylabel(label)
+    axes[1].set_yscale("log")
+    sns.move_legend(axes[2], "lower right", fontsize="small", title=None)
+    fig.suptitle(f"{dataset}: learning curves (mean over repeats; independent: over members too)")
+    fig.tight_layout()
+    return fig
+
+
+def paired_differences(dataset: str, runs: pd.DataFrame, confidence: float = 0.95):
+    """Ensemble minus final model per repeat (points) with mean and CI, per metric.
+
+    Points are spread vertically by a fixed, seeded jitter, so the figure is
+    the same, byte for byte, whenever it is drawn from the same table.
+    """
+    from snapens.analyse.tables import compare
+    from snapens.evaluate.metrics import METRICS
+
+    _style()
+    df = runs[runs["dataset"] == dataset]
+    methods = list(dict.fromkeys(df["method"]))
+    fig, axes = plt.subplots(
+        1, len(METRICS), figsize=(4.2 * len(METRICS), 0.45 * len(methods) + 1.8), squeeze=False
+    )
+    colors = sns.color_palette("colorblind", len(methods))
+    for ax, (name, m) in zip(axes[0], METRICS.items()):
+        for i, method in enumerate(methods):
+            g = df[df["method"] == method].sort_values("seed")
+            diff = (g[f"ensemble_{name}"] - g[f"final_{name}"]).to_numpy()
+            jitter = np.random.default_rng(i).uniform(-0.2, 0.2, len(diff))
+            ax.scatter(diff, i + jitter, s=9, alpha=0.5, color=colors[i], linewidths=0)
+            res = compare(name, g[f"ensemble_{name}"], g[f"final_{name}"], g["test_rows"], confidence)
+            ax.errorbar(
+                res["mean_diff"],
+                i,
+                xerr=[[res["mean_diff"] - res["ci_low"]], [res["ci_high"] - res["mean_diff"]]],
+                fmt="D",
+                color="black",
+                ms=5,
+                capsize=3,
+            )
+        ax.axvline(0, color="grey", lw=1, ls="--")
+        better = "right" if m.higher_is_better else "left"
+        ax.set_title(f"{m.label}: ensemble - final ({better} is better)")
+        ax.set_xlabel("difference")
+        ax.set_yticks(range(len(methods)), methods if ax is axes[0][0] else [])
+        ax.set_ylim(len(methods) - 0.5, -0.5)
+    fig.suptitle(
+        f"{dataset}: does the ensemble of all members beat the final model? Paired "
+        f"differences per repeat, mean with {int(round(confidence * 100))}% CI"
+    )
+    fig.tight_layout()
+    return fig
+
+
+DIVERSITY_COLUMNS = 6  # methods per band of the diversity figure
+
+
+def diversity(dataset: str, diversity: pd.DataFrame):
+    """Mean pairwise disagreement (top) and softmax correlation (bottom) per method."""
+    _style()
+    df = diversity[diversity["dataset"] == dataset]
+    methods = list(dict.fromkeys(df["method"]))
+    per_row = min(len(methods), DIVERSITY_COLUMNS)  # methods side by side; more wrap below
+    bands = math.ceil(len(methods) / per_row)
+    fig, axes = plt.subplots(2 * bands, per_row, figsize=(3.2 * per_row, 6.2 * bands), squeeze=False)
+    for i in range(len(methods), bands * per_row):  # empty places of the last band
+        axes[2 * (bands - 1), i % per_row].set_visible(False)
+        axes[2 * (bands - 1) + 1, i % per_row].set_visible(False)
+    for index, method in enumerate(methods):
+        band, col = divmod(index, per_row)
+        g = df[df["method"] == method]
+        for row, (stat, cmap) in enumerate(
+            (("disagreement_mean", "viridis"), ("correlation_mean", "magma")), start=2 * band
+        ):
+            mat = g.pivot(index="i", columns="j", values=stat)
+            # imshow, not sns.heatmap: seaborn redraws the whole figure for every
+            # heatmap it adds, which makes a grid of them quadratic in time
+            ax = axes[row, col]
+            image = ax.imshow(mat.to_numpy(), cmap=cmap, interpolation="nearest")
+            fig.colorbar(image, ax=ax, shrink=0.7)
+            ticks = np.arange(0, len(mat), max(1, len(mat) // 10))
+            ax.set_xticks(ticks, mat.columns[ticks])
+            ax.set_yticks(ticks, mat.index[ticks])
+            ax.grid(False)
+            axes[row, col].set_title(
+                f"{method}\n{stat.removesuffix('_mean')}" if row % 2 == 0 else stat.removesuffix("_mean"),
+                fontsize="medium",
+            )
+            axes[row, col].set_xlabel("member j")
+            axes[row, col].set_ylabel("member i")
+    fig.suptitle(f"{dataset}: how different are the members? (mean over repeats; member 1 = oldest)")
+    fig.tight_layout()
+    return fig
+
+
+def methods(dataset: str, summary: pd.DataFrame, confidence: float = 0.95):
+    """Final model, full ensemble, weight average and weighted ensemble of every
+    method: every metric with CIs."""
+    from snapens.evaluate.metrics import METRICS
+
+    _style()
+    df = summary[summary["dataset"] == dataset]
+    names = list(df["method"])
+    models = ("final", "ensemble", "swa", "weighted")
+    fig, axes = plt.subplots(
+        1, len(METRICS), figsize=(4.6 * len(METRICS), 0.5 * len(names) + 1.8), sharey=True, squeeze=False
+    )
+    palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
+    offsets = dict(zip(models, (-0.27, -0.09, 0.09, 0.27)))
+    for ax, (metric, m) in zip(axes[0], METRICS.items()):
+        for model in models:
+            mean = df[f"{model}_{metric}_mean"].to_numpy(dtype=float)
+            lo = df[f"{model}_{metric}_ci_low"].to_numpy(dtype=float)
+            hi = df[f"{model}_{metric}_ci_high"].to_numpy(dtype=float)
+            y = np.arange(len(names)) + offsets[model]
+            ok = ~np.isnan(mean)
+            if ok.any():
+                ax.errorbar(
+                    mean[ok],
+                    y[ok],
+                    xerr=[(mean - lo)[ok], (hi - mean)[ok]],
+                    fmt="o",
+                    ms=4,
+                    capsize=2,
+                    color=palette[model],
+                    label=model,
+                )
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel(f"test {m.label} ({m.direction})")
+        ax.set_ylim(len(names) - 0.5, -0.5)
+    axes[0][0].legend(fontsize="small", loc="best")
+    fig.suptitle(
+        f"{dataset}: which method and which way of using its members predicts best? "
+        f"(mean, {int(round(confidence * 100))}% CI)"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
+    """Deep ensemble equivalent of each method's full ensemble with its
+    bootstrap interval; a value beyond the reference curve is drawn as an
+    arrow past its end and labelled "> M", never as a number."""
+    from snapens.analyse.dee import ABOVE, BELOW, fmt
+
+    _style()
+    df = dee[dee["dataset"] == dataset].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * max(len(df), 1) + 1.8))
+    if not len(df):
+        ax.text(
+            0.5, 0.5, "no method with independent members in this study", ha="center", transform=ax.transAxes
+        )
+        ax.set_title(f"{dataset}: deep ensemble equivalent")
+        fig.tight_layout()
+        return fig
+    top = int(df["reference_members"].iloc[0])
+    lo_edge, hi_edge = 0.5, top + 0.8  # where "< 1" and "> M" are drawn
+    color = sns.color_palette("colorblind", 1)[0]
+
+    def place(v):
+        return hi_edge if v == ABOVE else lo_edge if v == BELOW else v
+
+    for i, r in df.iterrows():
+        point, low, high = place(r.dee), place(r.dee_ci_low), place(r.dee_ci_high)
+        ax.plot([low, high], [i, i], color=color, lw=2)
+        for bound in {r.dee_ci_low, r.dee_ci_high} & {ABOVE, BELOW}:  # arrows past the curve's ends
+            ax.plot(place(bound), i, marker=">" if bound == ABOVE else "<", color=color, ms=7)
+        censored = r.dee in (ABOVE, BELOW)
+        ax.plot(point, i, "o", ms=8, color=color, mfc="white" if censored else color)
+        ax.annotate(
+            fmt(r.dee, members=top),
+            (point, i),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize="small",
+        )
+    ax.axvline(top, color="grey", lw=1, ls="--")
+    ax.axvline(1, color="grey", lw=1, ls=":")
+    ax.set_xlim(0.2, top + 1.2)
+    ax.set_yticks(range(len(df)), df["method"])
+    ax.set_ylim(len(df) - 0.5, -0.7)
+    ax.set_xlabel(
+        f"independently trained models of equal mean NLL (reference: {df['reference'].iloc[0]}, "
+        f"1..{top}; open circle and arrow: beyond the curve)"
+    )
+    ax.set_title(f"{dataset}: how many independently trained models is each ensemble worth?")
+    fig.tight_layout()
+    return fig
+
+
+def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
+    """Predicted class over the plane for each panel of a decision grid (see
+    :mod:`snapens.stages.decision_grid`), the test points on top."""
+    from matplotlib.colors import ListedColormap
+
+    _style()
+    names, probs = [str(n) for n in grid["names"]], grid["probs"]
+    gx, gy, X, y = grid["grid_x"], grid["grid_y"], grid["X_test"], grid["y_test"]
+    cols = 2 if len(names) <= 8 else 6  # a method's two panels side by side
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4 * rows), squeeze=False)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    n_classes = probs.shape[2]
+    colors = sns.color_palette("colorblind", n_classes)
+    cmap = ListedColormap(colors)
+    for ax, name, p in zip(axes.flat, names, probs):
+        label = p.argmax(axis=1).reshape(gx.shape)
+        conf = p.max(axis=1).reshape(gx.shape)
+        ax.contourf(gx, gy, label, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.35)
+        ax.contour(gx, gy, conf, levels=[0.5, 0.7, 0.9], colors="k", linewidths=0.4, alpha=0.5)
+        ax.scatter(X[:, 0], X[:, 1], c=[colors[c] for c in y], s=4, edgecolors="none")
+        ax.set_title(name, fontsize="medium")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(
+        f"{dataset}: where does the ensemble decide differently from the final model? "
+        f"(seed {int(grid['seed'])})"
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.985))
+    return fig
+
+
+# --- sweeps: drawn from sweep.csv -------------------------------------------------
+
+
+def _sweep_parts(sweep: pd.DataFrame, dataset: str):
+    """Per swept method of ``dataset``: (base, rows, x axis, other axes), laid
+    out by :func:`snapens.sweeps.axes`."""
+    df = sweep[sweep["dataset"] == dataset]
+    for base, g in df.groupby("base", sort=False):
+        yield base, g, *sweeps.axes(g["swept"].iloc[0])
+
+
+def _sweep_figure(sweep: pd.DataFrame, dataset: str, width: float, height: float):
+    """``(fig, axes, parts, shown)``: a row of panels per swept method, a
+    column per headline metric."""
+    from snapens.analyse.summary import headline_metrics
+
+    _style()
+    shown = headline_metrics()
+    parts = list(_sweep_parts(sweep, dataset))
+    rows = max(len(parts), 1)
+    fig, axes = plt.subplots(rows, len(shown), figsize=(width * len(shown), height * rows), squeeze=False)
+    return fig, axes, parts, shown
+
+
+def _axis_name(x: str) -> str:
+    return f"{x} (cycles in the epoch budget)" if x == "members" else x
+
+
+def _value_axis(ax, values) -> None:
+    """Grid values along x: log-spaced when all positive, ticks at the values."""
+    values = sorted(dict.fromkeys(values))
+    if min(values) > 0:
+        ax.set_xscale("log")
+    ax.set_xticks(values, [sweeps.value_label(v) for v in values])
+    ax.minorticks_off()
+
+
+def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
+    """Ensemble minus final model over the grid, one heatmap per swept method
+    and headline metric; coloured so that blue favours the ensemble whatever
+    the metric's direction; cells whose CI covers zero hatched, their values in
+    parentheses."""
+    from snapens.analyse.summary import verdict
+
+    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4)
+    for row, (base, g, x, others) in enumerate(parts):
+        xs = sorted(dict.fromkeys(g[x]))
+        keys = (
+            sorted(dict.fromkeys(map(tuple, g[others].itertuples(index=False, name=None))))
+            if others
+            else [()]
+        )
+        for ax, (name, m) in zip(axes[row], shown.items()):
+            diff = np.full((len(keys), len(xs)), np.nan)
+            marks = {}
+            for _, r in g.iterrows():
+                i = keys.index(tuple(r[o] for o in others)) if others else 0
+                j = xs.index(r[x])
+                diff[i, j] = r[f"diff_{name}_mean"]
+                marks[i, j] = verdict(r, name)
+            limit = np.nan_to_num(np.nanmax(np.abs(diff))) or 1.0  # 1 when no cell has a value
+            cmap = "RdBu" if m.higher_is_better else "RdBu_r"
+            image = ax.imshow(diff, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto", origin="lower")
+            fig.colorbar(image, ax=ax, shrink=0.8, label=f"ensemble - final {m.label}")
+            for (i, j), v in marks.items():
+                text = f"{diff[i, j]:+.{m.digits}f}"
+                if v == "unclear":
+                    ax.add_patch(
+                        plt.Rectangle(
+                            (j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="grey", lw=0
+                        )
+                    )
+                    text = f"({text})"
+                dark = abs(diff[i, j]) > 0.6 * limit
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize="x-small",
+                    color="white" if dark else "black",
+                )
+            ax.set_xticks(range(len(xs)), [sweeps.value_label(v) for v in xs])
+            ax.set_yticks(range(len(keys)), [sweeps.label(others, k) for k in keys])
+            ax.set_xlabel(_axis_name(x))
+            ax.grid(False)
+            ax.set_title(f"{base}: {m.label} ({m.direction})", fontsize="medium")
+    fig.suptitle(
+        f"{dataset}: where does the snapshot ensemble beat its final model? Ensemble minus "
+        f"final, mean over repeats; hatched: the {int(round(confidence * 100))}% CI covers zero; "
+        "blue favours the ensemble"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
+    """Ensemble minus final model against the number of cycles, with CI bands,
+    one line per value of the sweep's other keys."""
+    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5, 3.8)
+    for row, (base, g, x, others) in enumerate(parts):
+        groups = list(g.groupby(others, sort=True)) if others else [((), g)]
+        colors = sns.color_palette("viridis", len(groups))
+        for ax, (name, m) in zip(axes[row], shown.items()):
+            for color, (key, h) in zip(colors, groups):
+                h = h.sort_values(x)
+                ax.plot(
+                    h[x],
+                    h[f"diff_{name}_mean"],
+                    marker="o",
+                    ms=4,
+                    color=color,
+                    label=sweeps.label(others, key) if others else base,
+                )
+                ax.fill_between(
+                    h[x], h[f"diff_{name}_ci_low"], h[f"diff_{name}_ci_high"], color=color, alpha=0.15, lw=0
+                )
+            ax.axhline(0, color="grey", lw=1, ls="--")
+            _value_axis(ax, g[x])
+            ax.set_xlabel(_axis_name(x))
+            better = "up" if m.higher_is_better else "down"
+            ax.set_ylabel(f"ensemble - final {m.label}")
+            ax.set_title(f"{base}: {m.label} ({better} favours the ensemble)", fontsize="medium")
+        axes[row][-1].legend(fontsize="x-small", loc="best")
+    fig.suptitle(
+        f"{dataset}: how does the ensemble's gain depend on the number of cycles? "
+        f"(mean over repeats, {int(round(confidence * 100))}% CI band)"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def sweep_accuracy(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
+    """Final-model and ensemble accuracy against the sweep's first key after
+    the one across (the peak learning rate in ``config/sweep.yaml``), one
+    panel per value of every other key."""
+    _style()
+    panels = []
+    for base, g, x, others in _sweep_parts(sweep, dataset):
+        if not others:
+            continue
+        line, fixed = others[0], [x, *others[1:]]
+        panels += [(base, line, fixed, key, h) for key, h in g.groupby(fixed, sort=True)]
+    fig, axes = _grid(max(len(panels), 1), width=4, height=3.4)
+    palette = sns.color_palette("colorblind", 2)
+    for ax, (base, line, fixed, key, h) in zip(axes, panels):
+        h = h.sort_values(line)
+        for color, model in zip(palette, ("final", "ensemble")):
+            ax.plot(h[line], h[f"{model}_accuracy_mean"], marker="o", ms=4, color=color, label=model)
+            ax.fill_between(
+                h[line],
+                h[f"{model}_accuracy_ci_low"],
+                h[f"{model}_accuracy_ci_high"],
+                color=color,
+                alpha=0.2,
+                lw=0,
+            )
+        _value_axis(ax, h[line])
+        ax.set_xlabel(line)
+        ax.set_title(f"{base}, {sweeps.label(fixed, key)}", fontsize="medium")
+    axes[0].set_ylabel(f"test accuracy (mean, {int(round(confidence * 100))}% CI)")
+    axes[0].legend(fontsize="small", loc="best")
+    lines = sorted({p[1] for p in panels}) or ["the swept parameter"]
+    fig.suptitle(f"{dataset}: how does {' / '.join(lines)} move the final model and the ensemble?")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,38 @@
+"""The body of every rule ``plot_{family}``: one figure of a registered family, from its tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from snapens.core.logs import log, ready
+
+
+def read_input(path: str | Path):
+    """A figure's input: a CSV table as a DataFrame, an ``.npz`` as a dict of arrays."""
+    import numpy as np
+
+    from snapens.core.io import read_table
+
+    path = Path(path)
+    if path.suffix == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                return {k: npz[k] for k in npz.files}
+        except Exception as exc:
+            raise ValueError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+    return read_table(path)
+
+
+def plot(
+    family: str, inputs: dict[str, str | Path], dataset: str, params: dict[str, Any], out_stem: str | Path
+) -> None:
+    """Draw ``family`` for ``dataset`` and write ``out_stem.png`` and ``.svg``."""
+    from snapens.report.figures import FAMILIES
+    from snapens.report.plotting import save
+
+    draw = FAMILIES[family].draw_function()
+    tables = {name: read_input(path) for name, path in inputs.items()}
+    ready()
+    save(draw(dataset, **tables, **params), out_stem)
+    log.info("drew %s for %s", family, dataset)

@@ -1,0 +1,167 @@
+"""A tiny sweep end to end, on blobs and on MNIST-1D with its own settings:
+every grid point a method with readable paths, sweep.csv agreeing with the
+runs' own tables, its figures, report section and recomputable numbers."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workflow_utils import expected_figures, job_counts, snakemake, tiny_config
+
+pytestmark = pytest.mark.slow
+
+# --- end to end: a tiny sweep on blobs and on MNIST-1D with its own settings ---------
+
+SWEEP_POINTS = [f"snapshot/members-{m}_lr_max-{lr}" for m in (1, 3) for lr in ("0.01", "0.1")]
+
+
+def sweep_config() -> dict:
+    config = tiny_config()
+    config["datasets"]["mnist1d"] = {
+        "kind": "mnist1d",
+        "model": {"hidden_units": 6},
+        "training": {"epochs": 3},
+    }
+    config["methods"] = {m: config["methods"][m] for m in ("snapshot", "independent")}
+    config["sweeps"] = {"snapshot": {"members": [1, 3], "lr_max": [0.01, 0.1]}}
+    config["evaluation"]["bootstrap"] = 200
+    return config
+
+
+@pytest.fixture(scope="module")
+def sweep_study(tmp_path_factory):
+    work = tmp_path_factory.mktemp("sweep")
+    res = snakemake(work, sweep_config(), "--cores", "2")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return work / "results"
+
+
+def test_dry_run_names_every_grid_point(tmp_path):
+    res = snakemake(tmp_path, sweep_config(), "-n")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout + res.stderr
+    for point in SWEEP_POINTS:
+        assert f"method={point}" in out, point
+    # a train job per dataset x method (grid points and independent); nothing written
+    assert job_counts(out)["train"] == 2 * (len(SWEEP_POINTS) + 1)
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_each_grid_point_is_a_method_with_readable_paths(sweep_study):
+    for dataset in ("blobs", "mnist1d"):
+        for point in SWEEP_POINTS:
+            members = int(point.split("members-")[1].split("_")[0])
+            for seed in (7, 8):
+                run = sweep_study / "runs" / dataset / point / f"seed-{seed}"
+                snaps = sorted(p.name for p in (run / "snapshots").glob("*.keras"))
+                assert snaps == [f"snapshot-{i:02d}.keras" for i in range(1, members + 1)], run
+                meta = json.loads((run / "run.json").read_text())
+                assert meta["config"]["method_config"]["members"] == members
+                assert meta["config"]["method_config"]["schedule"]["lr_max"] == float(
+                    point.split("lr_max-")[1]
+                )
+    # MNIST-1D runs with its own width and epochs, blobs with the study's
+    meta = json.loads((sweep_study / "runs/mnist1d/independent/seed-7/run.json").read_text())
+    assert meta["config"]["model"]["hidden_units"] == 6 and meta["config"]["training"]["epochs"] == 3
+    training = pd.read_csv(sweep_study / "runs/mnist1d/snapshot/members-3_lr_max-0.1/seed-7/training.csv")
+    assert list(training["epoch"]) == [0, 1, 2]
+    training = pd.read_csv(sweep_study / "runs/blobs/snapshot/members-3_lr_max-0.1/seed-7/training.csv")
+    assert len(training) == 12
+
+
+@pytest.mark.slow
+def test_sweep_table_agrees_with_the_runs_own_tables(sweep_study):
+    sweep = pd.read_csv(sweep_study / "tables" / "sweep.csv")
+    assert len(sweep) == 2 * len(SWEEP_POINTS)
+    assert set(sweep["method"]) == set(SWEEP_POINTS) and set(sweep["base"]) == {"snapshot"}
+    assert set(sweep["swept"]) == {"members lr_max"}
+    for _, row in sweep.iterrows():
+        # recomputed from each seed's ensemble.csv: k = 1 is the final model, k = M the ensemble
+        diffs, finals = {}, {}
+        for seed in (7, 8):
+            ens = pd.read_csv(
+                sweep_study / "runs" / row.dataset / row.method / f"seed-{seed}" / "ensemble.csv"
+            )
+            assert len(ens) == row.members == row["members"]
+            for name in ("accuracy", "nll", "nll_calibrated"):
+                diffs.setdefault(name, []).append(ens[name].iloc[-1] - ens[name].iloc[0])
+                finals.setdefault(name, []).append(ens[name].iloc[0])
+        for name in ("accuracy", "nll", "nll_calibrated"):
+            assert row[f"diff_{name}_mean"] == pytest.approx(sum(diffs[name]) / 2, abs=1e-9)
+            assert row[f"final_{name}_mean"] == pytest.approx(sum(finals[name]) / 2, abs=1e-9)
+        if row.members == 1:  # one cosine-annealed model: the ensemble is the final model
+            assert (row.diff_nll_mean, row.diff_nll_ties, row.diff_accuracy_ties) == (0, 2, 2)
+        assert isinstance(row.dee_text, str) and row.dee_text
+
+
+@pytest.mark.slow
+def test_sweep_figures_and_report_sections(sweep_study):
+    figures = {p.name for p in (sweep_study / "figures").iterdir()}
+    assert figures == expected_figures(sweep_config())
+    for family in ("sweep_heatmap", "sweep_gain", "sweep_accuracy"):
+        for dataset in ("blobs", "mnist1d"):
+            assert f"{family}_{dataset}.png" in figures
+    headline = (sweep_study / "tables" / "headline.rst").read_text()
+    assert "Sweep of ``snapshot`` on blobs (4 grid points, 2 repeats each). The ensemble" in headline
+    assert "Sweep of ``snapshot`` on mnist1d" in headline
+    markdown = (sweep_study / "tables" / "summary.md").read_text()
+    assert markdown.count("### Sweeps") == 2 and "calibrated NLL" in markdown
+
+
+@pytest.mark.slow
+def test_report_has_a_sweeps_section_and_names_the_grid(sweep_study, tmp_path):
+    from tools import report_check
+
+    work = sweep_study.parent
+    res = snakemake(work, work / "config.yaml", "--report", "results/report.html")
+    assert res.returncode == 0, res.stderr
+    html = (sweep_study / "report.html").read_text()
+    assert "Sweeps" in html and "members in 1, 3 x lr_max in 0.01, 0.1" in html
+    assert "Sweep of" in html  # the front page's sentence, from headline.rst
+    figures = report_check.figures_in(sweep_study / "report.html")
+    assert len(figures) == len(expected_figures(sweep_config())) // 2
+    assert {f"results/figures/sweep_heatmap_{d}.png" for d in ("blobs", "mnist1d")} <= set(figures)
+
+
+def _calibrated_nll_by_hand(probs, y):
+    """The fold protocol written out independently: a bounded scalar search over
+    log T with the NLL spelled in NumPy, fitted on one parity, scored on the other."""
+    from scipy.optimize import minimize_scalar
+
+    z = np.log(np.maximum(probs.astype(np.float64), np.finfo(np.float64).eps))
+
+    def nll(zz, yy, T):
+        s = zz / T
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return -np.mean(np.maximum(logp[np.arange(len(yy)), yy], np.log(np.finfo(np.float64).eps)))
+
+    scores = []
+    for fit, score in ((slice(0, None, 2), slice(1, None, 2)), (slice(1, None, 2), slice(0, None, 2))):
+        res = minimize_scalar(
+            lambda u, fit=fit: nll(z[fit], y[fit], np.exp(u)),
+            bounds=(np.log(0.01), np.log(100)),
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
+        scores.append(nll(z[score], y[score], np.exp(res.x)))
+    return float(np.mean(scores))
+
+
+@pytest.mark.slow
+def test_calibrated_nll_recomputes_from_the_stored_probabilities(sweep_study):
+
+    run = sweep_study / "runs" / "mnist1d" / "snapshot" / "members-3_lr_max-0.1" / "seed-8"
+    with np.load(run / "probabilities.npz") as npz:
+        probs, y = npz["probs"], npz["y_test"]
+    members = pd.read_csv(run / "members.csv")
+    ensemble = pd.read_csv(run / "ensemble.csv")
+    for i in range(len(probs)):
+        assert members["nll_calibrated"].iloc[i] == pytest.approx(
+            _calibrated_nll_by_hand(probs[i], y), abs=1e-7
+        )
+    full = probs.astype(np.float64).mean(axis=0)
+    assert ensemble["nll_calibrated"].iloc[-1] == pytest.approx(_calibrated_nll_by_hand(full, y), abs=1e-7)
