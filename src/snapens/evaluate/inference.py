@@ -2,7 +2,7 @@
 
 The study's models are stacks of ``Dense`` layers (:func:`snapens.train.model.build_mlp`).
 Evaluating their snapshots needs nothing of TensorFlow but its matrix
-products, while importing it costs each evaluation job ~9 s and ~650 MB. So a
+products, while importing it costs a job seconds and hundreds of MB. So a
 ``Sequential`` model of ``Dense`` layers with a supported activation is
 evaluated here, from the architecture in its archive's ``config.json``, in
 float64: ``activation(x @ kernel + bias)`` layer by layer. The probabilities
