@@ -80,13 +80,12 @@ def test_the_example_data_file_study_runs(tmp_path):
     config["datasets"]["iris"]["path"] = str(ROOT / config["datasets"]["iris"]["path"])
     config["study"]["repeats"] = 2
     config["training"]["epochs"] = 12
-    for method in config["methods"].values():
-        method["members"] = 3
+    config["methods"] = {"snapshot": {**config["methods"]["snapshot"], "members": 3}}
     check_config(config, SCHEMA)
     res = snakemake(tmp_path, config, "--cores", "2", "results/file-dataset/tables/summary.csv")
     assert res.returncode == 0, res.stdout + res.stderr
     summary = pd.read_csv(tmp_path / "results" / "file-dataset" / "tables" / "summary.csv")
-    assert list(summary.method) == ["snapshot", "independent"] and set(summary.dataset) == {"iris"}
+    assert list(summary.method) == ["snapshot"] and set(summary.dataset) == {"iris"}
     import numpy as np
 
     with np.load(tmp_path / "results" / "file-dataset" / "data" / "iris.npz") as npz:

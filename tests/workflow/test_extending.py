@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_utils import copy_workflow, job_counts, snakemake, tiny_config
+from workflow_utils import copy_workflow, expected_figures, job_counts, snakemake, tiny_config
 
 pytestmark = pytest.mark.slow
 
@@ -79,8 +79,9 @@ def extended(tmp_path_factory):
 
 
 def extended_config():
+    """The tiny study on the toy dataset alone."""
     config = tiny_config()
-    config["datasets"]["toy"] = TOY
+    config["datasets"] = {"toy": TOY}
     config["methods"] = {m: config["methods"][m] for m in ("snapshot", "snapshot_weighted", "independent")}
     return config
 
@@ -97,12 +98,12 @@ def run_extended(extended, *args, config=None):
 
 def test_a_registered_metric_reaches_every_table(extended):
     results = extended / "results"
-    run = results / "runs" / "blobs" / "snapshot" / "seed-7"
+    run = results / "runs" / "toy" / "snapshot" / "seed-7"
     members = pd.read_csv(run / "members.csv")
     assert members["error_rate"].to_numpy() == pytest.approx(1 - members["accuracy"].to_numpy(), abs=1e-12)
     ensemble = pd.read_csv(run / "ensemble.csv")
     assert ensemble["error_rate"].to_numpy() == pytest.approx(1 - ensemble["accuracy"].to_numpy(), abs=1e-12)
-    weighted = pd.read_csv(results / "runs" / "blobs" / "snapshot_weighted" / "seed-7" / "weighted.csv")
+    weighted = pd.read_csv(results / "runs" / "toy" / "snapshot_weighted" / "seed-7" / "weighted.csv")
     assert "error_rate" in weighted.columns and "error_rate" in pd.read_csv(run / "averaged.csv").columns
     tables = results / "tables"
     summary = pd.read_csv(tables / "summary.csv")
@@ -125,23 +126,23 @@ def test_a_registered_metric_reaches_every_table(extended):
 def test_a_registered_metric_is_drawn(extended):
     figures = extended / "results" / "figures"
     for family in ("paired_differences", "methods"):
-        assert "error rate" in (figures / f"{family}_blobs.svg").read_text(), family
+        assert "error rate" in (figures / f"{family}_toy.svg").read_text(), family
 
 
 def test_a_registered_figure_family_gets_its_rule_target_and_report_entry(extended, tmp_path):
     figures = extended / "results" / "figures"
-    assert (figures / "members_per_method_blobs.png").stat().st_size > 0
+    assert (figures / "members_per_method_toy.png").stat().st_size > 0
     assert (
-        "members per method (95% CI not applicable)" in (figures / "members_per_method_blobs.svg").read_text()
+        "members per method (95% CI not applicable)" in (figures / "members_per_method_toy.svg").read_text()
     )
-    log = (extended / "results" / "logs" / "plot_members_per_method" / "blobs.log").read_text()
-    assert "drew members_per_method for blobs" in log
+    log = (extended / "results" / "logs" / "plot_members_per_method" / "toy.log").read_text()
+    assert "drew members_per_method for toy" in log
     dry = run_extended(extended, "-n", "--forcerun", "plot_members_per_method")
     out = dry.stdout + dry.stderr
-    assert job_counts(out) == {"plot_members_per_method": 2, "all": 1}, out  # blobs and the toy dataset
+    assert job_counts(out) == {"plot_members_per_method": 1, "all": 1}, out
     report = run_extended(extended, "--report", str(tmp_path / "report.html"))
     assert report.returncode == 0, report.stderr
-    assert "members_per_method_blobs.png" in (tmp_path / "report.html").read_text()
+    assert "members_per_method_toy.png" in (tmp_path / "report.html").read_text()
 
 
 def test_a_registered_dataset_kind_is_checked_made_trained_and_drawn(extended, tmp_path):
@@ -152,12 +153,15 @@ def test_a_registered_dataset_kind_is_checked_made_trained_and_drawn(extended, t
     np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] > 0).astype(int))
     runs = pd.read_csv(results / "tables" / "runs.csv")
     assert set(runs[runs.dataset == "toy"].method) == set(extended_config()["methods"])
-    # two features, like blobs: every figure blobs gets (decision regions among them), the toy gets
-    figures = {p.name for p in (results / "figures").iterdir()}
-    assert {name.replace("_blobs.", "_toy.") for name in figures if "_blobs." in name} == {
-        name for name in figures if "_toy." in name
+    # two features, like the tiny study's blobs: it gets every figure blobs gets (decision
+    # regions among them), and the family registered in the copy
+    blobs = tiny_config()
+    blobs["methods"] = extended_config()["methods"]
+    expected = {name.replace("_blobs.", "_toy.") for name in expected_figures(blobs)}
+    assert {p.name for p in (results / "figures").iterdir()} == expected | {
+        f"members_per_method_toy.{ext}" for ext in ("png", "svg")
     }
-    assert "decision_regions_toy.png" in figures
+    assert "decision_regions_toy.png" in expected
     # its keys are the config schema's: an unknown key and a missing one are named before any job
     config = extended_config()
     config["datasets"]["toy"] = {**TOY, "noise": 0.1}

@@ -16,13 +16,11 @@ from snapens.report.figures import FAMILIES
 from snapens.train.schedules import Budget, learning_rates
 from workflow_utils import (
     ROOT,
-    SMALL_SEEDS,
     TABLES,
     copy_workflow,
     expected_figures,
     job_counts,
     same_tables,
-    small_config,
     snakemake,
     tiny_config,
     write_config,
@@ -187,30 +185,6 @@ def test_snapshot_epochs_and_learning_rates(study):
         expected = learning_rates(spec["schedule"], budget, per="epoch")
         for _, g in training.groupby(training.get("member", pd.Series(0, index=training.index))):
             np.testing.assert_allclose(g["lr"], expected, rtol=1e-6, atol=1e-9)
-
-
-def test_chunked_jobs_on_two_cores_give_the_tables_of_one_job_per_method_on_one_core(small_study, tmp_path):
-    """An uneven split, two seeds in one job and one in another, with XLA on:
-    the tables of the small study's single job per method, byte for byte.
-    (tests/integration/test_interrupt.py runs one seed per job, too.)"""
-    runs_per_job, chunks = 2, ["seeds-7-8", "seeds-9-9"]
-    config = small_config()
-    assert config["training"]["jit_compile"] and config["execution"]["runs_per_job"] >= len(SMALL_SEEDS)
-    config["execution"]["runs_per_job"] = runs_per_job
-    res = snakemake(tmp_path, config, "--cores", "2")
-    assert res.returncode == 0, res.stdout + res.stderr
-    for method in config["methods"]:
-        for stage in ("train", "evaluate", "aggregate"):
-            jobs = sorted(
-                p.stem for p in (tmp_path / "results" / "benchmarks" / stage / "blobs" / method).glob("*.tsv")
-            )
-            assert jobs == chunks, (stage, method, jobs)
-    same_tables(
-        small_study,
-        tmp_path / "results",
-        TABLES,
-        ("training.csv", "members.csv", "ensemble.csv", "averaged.csv", "diversity.csv", "weighted.csv"),
-    )
 
 
 def test_lint_and_format(tmp_path):
