@@ -160,9 +160,7 @@ RULES = {
 def runners() -> dict[str, list[str]]:
     """Per module (its path in the package): the rules whose jobs run it, then
     "Snakefile" if the Snakefile does while it builds the DAG."""
-    import ast
-
-    from snapens.plan.sources import PACKAGE, _imported, script_modules
+    from snapens.plan.sources import imported_modules, script_modules
 
     out: dict[str, list[str]] = {}
     for rule, script in RULES.items():
@@ -174,7 +172,7 @@ def runners() -> dict[str, list[str]]:
         for line in (ROOT / "workflow" / "rules" / "common.smk").read_text().splitlines()
         if line.startswith(("from snapens", "import snapens"))
     ]
-    for module in closure(*_imported(ast.parse("\n".join(lines)), names, PACKAGE)):
+    for module in closure(*imported_modules("\n".join(lines))):
         if names[module].name != "__init__.py":
             out.setdefault(str(names[module].relative_to(ROOT / "src" / "snapens")), []).append("Snakefile")
     return out

@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from snapens.data.dataset import Dataset, check_dataset, npz_arrays, split_first, standardized, stratified
+from snapens.data.files import presplit, read_file
 
 Spec = dict[str, Any]  # one entry of the config's ``datasets``
 
@@ -340,8 +341,6 @@ register(
 
 def _file_rows(spec: Spec) -> int:
     """``n_train``, or the length of ``y_train`` in a pre-split ``.npz``."""
-    from snapens.data.files import presplit
-
     if presplit(spec):
         return npz_arrays(spec["path"])["y_train"]
     if "n_train" not in spec:
@@ -352,8 +351,6 @@ def _file_rows(spec: Spec) -> int:
 def _file_problems(name: str, spec: Spec) -> list[str]:
     """A user's data file exists, can be read (``.npz``) and has its split
     described exactly once: in the file, or by ``n_train``."""
-    from snapens.data.files import presplit
-
     key, path = f"datasets.{name}", Path(spec["path"])
     if not path.is_file():
         return [f"{key}.path = {spec['path']!r}: no such file"]
@@ -374,16 +371,10 @@ def _file_problems(name: str, spec: Spec) -> list[str]:
     return []
 
 
-def _read_file(spec: Spec) -> Dataset:
-    from snapens.data.files import read_file
-
-    return read_file(spec)
-
-
 register(
     Kind(
         "file",
-        _read_file,
+        read_file,
         keys(
             "n_train",
             "random_state",

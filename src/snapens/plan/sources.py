@@ -61,8 +61,19 @@ def import_graph(root: Path = ROOT, package: str = PACKAGE) -> dict[str, set[str
 
 
 @cache
+def _modules() -> dict[str, Path]:
+    return module_names()
+
+
+@cache
 def _graph() -> dict[str, set[str]]:
     return import_graph()
+
+
+def imported_modules(code: str) -> list[str]:
+    """The package's modules a piece of Python code (a rule's script, the
+    Snakefile's import lines) imports."""
+    return sorted(_imported(ast.parse(code), _modules(), PACKAGE))
 
 
 def closure(*modules: str, graph: dict[str, set[str]] | None = None) -> set[str]:
@@ -81,8 +92,7 @@ def closure(*modules: str, graph: dict[str, set[str]] | None = None) -> set[str]
 
 def script_modules(script: str | Path) -> list[str]:
     """The package's modules a rule's script imports."""
-    path = Path(script)
-    return sorted(_imported(ast.parse(path.read_text(), str(path)), module_names(), PACKAGE))
+    return imported_modules(Path(script).read_text())
 
 
 def sources(*modules: str) -> list[str]:
@@ -90,5 +100,5 @@ def sources(*modules: str) -> list[str]:
     sorted: the library a job runs. Packages' ``__init__.py`` files are left
     out: they hold docstrings and the version only (tested), and a new
     version number must not rerun the study."""
-    files = module_names()
+    files = _modules()
     return sorted(str(files[name]) for name in closure(*modules) if files[name].name != "__init__.py")
