@@ -170,10 +170,27 @@ BAD = [
         "methods.nocycle.schedule.milestones = [0.75, 0.5] must be strictly increasing",
     ),
     (
-        "independent members with a cyclic schedule",
-        "methods.independent.schedule",
-        {"name": "cosine_epoch", "lr_max": 0.01},
-        "methods.independent.schedule.name = 'cosine_epoch': independent",
+        "a shared budget for snapshots",
+        "methods.snapshot.budget",
+        "split",
+        "methods.snapshot.budget = 'split': only independent members share a budget",
+    ),
+    (
+        "a shared budget that does not divide",
+        "methods.independent",
+        {
+            "members": 5,
+            "ensemble": "independent",
+            "budget": "split",
+            "schedule": {"name": "cosine_epoch", "lr_max": 0.01},
+        },
+        "methods.independent.budget = 'split': members = 5 does not divide training.epochs = 12",
+    ),
+    (
+        "baselines of a method that is not swept",
+        "baselines",
+        {"snapshot": {"equal_cost": "independent"}},
+        "baselines.snapshot: not a swept method",
     ),
     (
         "missing data file",

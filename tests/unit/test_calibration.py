@@ -116,9 +116,19 @@ def test_two_fold_protocol_by_closed_form():
         "ece_calibrated": (abs(2 / 3 - q_odd) + abs(2 / 3 - q_even)) / 2,
         "temperature_even": t_even,
         "temperature_odd": t_odd,
+        # each fold measured with the other fold's temperature
+        "nll_calibrated_even": nll_two_of_three(q_even),
+        "nll_calibrated_odd": nll_two_of_three(q_odd),
+        "ece_calibrated_even": abs(2 / 3 - q_even),
+        "ece_calibrated_odd": abs(2 / 3 - q_odd),
+        # and with its own: the optimum puts exactly 2/3 on the top class
+        "nll_calibrated_even_insample": nll_two_of_three(2 / 3),
+        "nll_calibrated_odd_insample": nll_two_of_three(2 / 3),
+        "ece_calibrated_even_insample": 0.0,
+        "ece_calibrated_odd_insample": 0.0,
     }
     res = calibration.temperature_scaled(HAND_Y, HAND, ece_bins=15)
-    assert res == pytest.approx(expected, rel=1e-9)
+    assert res == pytest.approx(expected, rel=1e-9, abs=1e-12)
     assert calibration.fit_temperature(HAND[0::2], HAND_Y[0::2]) == pytest.approx(t_even, rel=1e-10)
 
     # swapping each pair of neighbours swaps the folds: the temperatures trade
@@ -222,7 +232,23 @@ def test_evaluate_has_the_calibrated_columns(matrix):
         "ece_calibrated",
         "temperature_even",
         "temperature_odd",
+        *[f"{m}_{f}" for m in ("accuracy", "nll", "brier", "ece") for f in ("even", "odd")],
+        *[f"nll_calibrated_{f}" for f in ("even", "odd", "even_insample", "odd_insample")],
+        *[f"ece_calibrated_{f}" for f in ("even", "odd", "even_insample", "odd_insample")],
     ]
+    # a fold's raw metric is the metric of its rows; a fitted one is measured
+    # on the fold with the other fold's temperature (or its own: insample)
+    even, odd = np.arange(0, len(y), 2), np.arange(1, len(y), 2)
+    assert out["accuracy_odd"] == np.mean(probs[0][odd].argmax(axis=1) == y[odd])
+    assert out["nll_even"] == pytest.approx(metrics.nll(y[even], probs[0][even]), rel=1e-12)
+    t_odd = calibration.fit_temperature(probs[0][odd], y[odd])
+    scaled = calibration.scale(probs[0][even], t_odd)
+    assert out["nll_calibrated_even"] == pytest.approx(metrics.nll(y[even], scaled), rel=1e-9)
+    assert out["nll_calibrated_odd_insample"] == pytest.approx(
+        metrics.nll(y[odd], calibration.scale(probs[0][odd], t_odd)), rel=1e-9
+    )
+    # the in-sample fit is the optimum of its own rows
+    assert out["nll_calibrated_odd_insample"] <= metrics.nll(y[odd], probs[0][odd]) + 1e-12
     direct = calibration.temperature_scaled(y, probs[0], ece_bins=10)
     assert out == pytest.approx(out | direct, rel=1e-12)
     # each metric alone gives the same value (up to evaluate()'s renormalising the rows first)

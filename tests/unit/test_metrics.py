@@ -156,6 +156,42 @@ def test_subset_nll_by_hand():
     assert ensembling.subset_nll(probs, y, 1) == pytest.approx(singles, rel=1e-12)
     assert ensembling.subset_nll(probs, y, 2) == pytest.approx(pairs, rel=1e-12)
     assert ensembling.subset_nll(probs, y, 3) == pytest.approx(nll(1.7 / 3, 1.3 / 3), rel=1e-12)
+    # per fold: the even fold is sample 1, the odd fold sample 2
+    folds = ensembling.subset_nlls(probs, y, 2)
+    assert folds["subset_nll_even"] == pytest.approx(
+        -(np.log(0.7) + np.log(0.4) + np.log(0.6)) / 3, rel=1e-12
+    )
+    assert folds["subset_nll_odd"] == pytest.approx(-(np.log(0.3) + np.log(0.6) + np.log(0.4)) / 3, rel=1e-12)
+
+
+def test_calibrated_subset_curve_by_enumerating_the_subsets(case):
+    from itertools import combinations
+
+    from snapens.evaluate.calibration import temperature_scaled
+
+    probs, y = case
+    for k in (1, 2, 4):
+        each = [
+            temperature_scaled(y, probs[list(s)].mean(axis=0)) for s in combinations(range(len(probs)), k)
+        ]
+        got = ensembling.subset_calibrated_nll(probs, y, k)
+        for fold in ("even", "odd"):
+            expected = np.mean([e[f"nll_calibrated_{fold}"] for e in each])
+            assert got[f"subset_nll_calibrated_{fold}"] == pytest.approx(expected, rel=1e-10)
+
+
+def test_the_curves_end_at_the_full_ensemble_and_are_calibrated_only_when_asked(case):
+    probs, y = case
+    plain, calibrated = (
+        ensembling.last_k_table(probs, y),
+        ensembling.last_k_table(probs, y, calibrated_subsets=True),
+    )
+    assert plain["subset_nll_calibrated_even"].isna().all()
+    assert calibrated["subset_nll_calibrated_odd"].notna().all()
+    full = calibrated.iloc[-1]
+    for fold in ("even", "odd"):  # the one M-subset is the full ensemble: its values, bit for bit
+        assert full[f"subset_nll_{fold}"] == full[f"nll_{fold}"]
+        assert full[f"subset_nll_calibrated_{fold}"] == full[f"nll_calibrated_{fold}"]
 
 
 def test_subset_nll_never_rises_with_k_and_ends_at_the_full_ensemble(case):
@@ -196,7 +232,8 @@ def test_run_tables_have_the_columns_the_study_reads(case):
 
     probs, y = case
     columns = table_columns()
-    evaluated = (*metrics.METRICS, *metrics.TEMPERATURES)
+    folds = [c for name in metrics.METRICS for c in metrics.fold_columns(name)]
+    evaluated = (*metrics.METRICS, *metrics.TEMPERATURES, *folds)
     members = ensembling.member_table(probs, y, epochs=range(5))
     assert tuple(members.columns) == columns["members"] == ("member", "epoch", *evaluated)
     assert tuple(ensembling.last_k_table(probs, y).columns) == columns["ensemble"]

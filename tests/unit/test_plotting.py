@@ -47,7 +47,10 @@ def dee_table():
         {
             "dataset": "d",
             "method": ["a", "b", "c", "ref"],
+            "metric": "nll_calibrated",
             "reference": "ref",
+            "reference_chosen": "",
+            "selection": "",
             "reference_members": 10,
             "dee": [3.2, inf, -inf, 10.0],
             "dee_ci_low": [2.5, 8.0, -inf, 9.1],
@@ -57,7 +60,8 @@ def dee_table():
 
 
 def sweep_table():
-    """A sweep of members x lr_max: the ensemble gains clearly at M = 5, nothing at M = 1."""
+    """A sweep of members x lr_max: the ensemble gains clearly at M = 5, nothing at M = 1
+    (not compared: a one-member ensemble is its final model)."""
     rows = []
     for members in (1, 2, 5):
         for lr in (0.01, 0.1):
@@ -65,6 +69,7 @@ def sweep_table():
                 "dataset": "d",
                 "method": f"snapshot/members-{members}_lr_max-{lr:g}",
                 "base": "snapshot",
+                "role": "",
                 "swept": "members lr_max",
                 "members": members,
                 "lr_max": lr,
@@ -83,9 +88,11 @@ def sweep_table():
                         f"ensemble_{m}_mean": 0.5 + diff,
                         f"ensemble_{m}_ci_low": 0.45 + diff,
                         f"ensemble_{m}_ci_high": 0.55 + diff,
-                        f"diff_{m}_mean": diff,
-                        f"diff_{m}_ci_low": diff - half,
-                        f"diff_{m}_ci_high": diff + half,
+                        f"vs_final_{m}_mean": diff,
+                        f"vs_final_{m}_ci_low": diff - half,
+                        f"vs_final_{m}_ci_high": diff + half,
+                        # M = 1 is no test; M = 2 has no adjusted verdict
+                        f"vs_final_{m}_verdict": {1: "not tested", 2: "unclear", 5: "better"}[members],
                     }
                 )
             rows.append(row)
@@ -117,10 +124,10 @@ def test_censored_equivalents_are_labelled_not_drawn_as_numbers(tmp_path):
     assert "inf" not in svg.lower().replace("infinite", "")
 
 
-def test_sweep_heatmap_marks_the_cells_whose_interval_covers_zero(tmp_path):
+def test_sweep_heatmap_marks_the_cells_without_an_adjusted_verdict(tmp_path):
     svg = drawn(plotting.sweep_heatmap("d", sweep_table(), 0.95), tmp_path, "heat")[1].decode()
-    # M = 1 (no difference) and M = 2 (CI covers zero) are in parentheses; M = 5 is clear
-    assert "(+0.000)" in svg and "(+0.001)" in svg and "(-0.001)" in svg
+    # M = 2 (no adjusted verdict) is in parentheses; M = 5 is clear; M = 1 is blank
+    assert "(+0.001)" in svg and "(-0.001)" in svg and "0.000" not in svg
     assert "+0.020" in svg and "-0.020" in svg and "(+0.020)" not in svg and "(-0.020)" not in svg
 
 

@@ -1,9 +1,9 @@
 """Across-repeat statistics, checked against values derived independently:
-p-values by enumerating sign assignments or by the textbook normal formula,
-intervals by the t formula, deep ensemble equivalents by hand."""
+Holm by hand, the bootstrap-t against the t-test it converges to and against
+the identities that tie its interval to its p-value, intervals by the t
+formula, deep ensemble equivalents by hand."""
 
 import io
-import itertools
 import math
 
 import numpy as np
@@ -12,79 +12,89 @@ import pytest
 from scipy import stats as st
 
 from snapens.analyse import dee, tables
-from snapens.analyse.statistics import mean_ci, paired, wilcoxon
+from snapens.analyse.statistics import bootstrap_t, holm, mean_ci, paired, quantile, simultaneous
 from snapens.evaluate.metrics import METRICS
 
-# --- independent signed-rank computations -------------------------------------
+# --- Holm -------------------------------------------------------------------------
 
 
-def midranks(values):
-    """Ranks 1..n of ``values``, ties sharing the mean of their ranks."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
+def test_holm_by_hand():
+    # sorted: 0.005 (x4 = 0.02), 0.01 (x3 = 0.03), 0.03 (x2 = 0.06), 0.04 (x1 = 0.04 -> 0.06, monotone)
+    assert holm([0.01, 0.04, 0.03, 0.005]).tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    # capped at 1; a NaN is no hypothesis: m = 2 here
+    out = holm([0.6, math.nan, 0.2, 0.7, 0.9])  # m = 4: 0.2 x 4 = 0.8, 0.6 x 3 = 1.8 -> 1, then 1, 1
+    assert out[2] == pytest.approx(0.8) and math.isnan(out[1]) and out[0] == out[3] == out[4] == 1.0
+    # ties keep their order and share the step-down value
+    assert holm([0.01, 0.01]).tolist() == pytest.approx([0.02, 0.02])
 
 
-def enumerated_p(diffs):
-    """Two-sided p of the signed-rank statistic, exact: every one of the 2^n sign
-    assignments of the (mid)ranks of the non-zero differences is equally likely."""
-    d = [x for x in diffs if x != 0]
-    ranks = midranks([abs(x) for x in d])
-    observed = sum(r for r, x in zip(ranks, d) if x > 0)
-    totals = [sum(r for r, s in zip(ranks, signs) if s) for signs in itertools.product((0, 1), repeat=len(d))]
-    at_least = sum(t >= observed - 1e-9 for t in totals) / len(totals)
-    at_most = sum(t <= observed + 1e-9 for t in totals) / len(totals)
-    return min(1.0, 2 * min(at_least, at_most))
+def test_holm_rejects_what_the_step_down_rule_does():
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        p = rng.random(rng.integers(1, 12)) ** 3
+        alpha, m = 0.05, len(p)
+        order = np.argsort(p)
+        rejected = set()
+        for i, idx in enumerate(order):  # the textbook procedure: stop at the first failure
+            if p[idx] > alpha / (m - i):
+                break
+            rejected.add(int(idx))
+        assert {int(i) for i in np.flatnonzero(holm(p) <= alpha)} == rejected
 
 
-def normal_p(diffs):
-    """Two-sided p from the normal approximation with the tie-corrected variance
-    n(n+1)(2n+1)/24 - sum(t^3 - t)/48 (zeros dropped, no continuity correction)."""
-    d = [x for x in diffs if x != 0]
-    n = len(d)
-    ranks = midranks([abs(x) for x in d])
-    t_plus = sum(r for r, x in zip(ranks, d) if x > 0)
-    groups = pd.Series([abs(x) for x in d]).value_counts()
-    var = n * (n + 1) * (2 * n + 1) / 24 - sum(t**3 - t for t in groups) / 48
-    z = (t_plus - n * (n + 1) / 4) / math.sqrt(var)
-    return math.erfc(abs(z) / math.sqrt(2))
+# --- the bootstrap-t --------------------------------------------------------------
 
 
-def test_no_ties_small_sample_is_exact():
-    diffs = np.array([5, -1, 3, 8, 2, 7, -4])  # distinct absolute values, no zeros
-    _, p = wilcoxon(diffs)
-    assert p == pytest.approx(enumerated_p(diffs.tolist()), rel=1e-12)
-    # by hand: ranks of |d| = 5,1,3,7,2,6,4 (for 5,-1,3,8,2,7,-4); negative ranks 1 + 4 = 5;
-    # P(T- <= 5) = #subsets of 1..7 summing to <= 5 / 128 = 10 / 128
-    # ({}, {1}, {2}, {3}, {4}, {5}, {1,2}, {1,3}, {1,4}, {2,3})
-    assert p == pytest.approx(2 * 10 / 128)
+def test_interval_excludes_zero_exactly_when_p_is_at_most_alpha():
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        n = int(rng.integers(2, 31))
+        d = rng.integers(-4, 7, size=n)
+        res = bootstrap_t(d, 1.0, 0.95, resamples=999)
+        excludes = res["ci_low"] > 0 or res["ci_high"] < 0
+        assert excludes == (res["p_value"] <= 0.05), d.tolist()
 
 
-def test_ties_and_zeros_small_sample_enumerates_sign_assignments():
-    diffs = np.array([3, 3, -3, 6, 0, 6, 9, 0, 3, -6])  # ties in |d| and two zeros
-    _, p = wilcoxon(diffs)
-    assert p == pytest.approx(enumerated_p(diffs.tolist()), rel=1e-9)
+def test_bootstrap_t_agrees_with_the_t_test_on_normal_differences():
+    # for normal differences the studentised statistic is t-distributed: the
+    # bootstrap-t's p and interval approach the t-test's
+    rng = np.random.default_rng(8)
+    d = np.round(rng.normal(0.4, 1.0, size=30) * 1000).astype(np.int64)
+    res = bootstrap_t(d, 1000.0, 0.95, resamples=20_000)
+    t = st.ttest_1samp(d / 1000, 0.0)
+    assert res["p_value"] == pytest.approx(t.pvalue, abs=0.01)
+    half = st.t.ppf(0.975, 29) * np.std(d / 1000, ddof=1) / math.sqrt(30)
+    assert res["ci_high"] - res["ci_low"] == pytest.approx(2 * half, rel=0.1)
+    assert res["mean_diff"] == pytest.approx(d.mean() / 1000)
 
 
-def test_ties_and_zeros_large_sample_uses_the_tie_corrected_normal():
-    rng = np.random.default_rng(3)
-    diffs = rng.integers(-3, 6, size=30)  # many ties and zeros, like accuracy counts
-    assert (diffs == 0).any() and len(set(np.abs(diffs))) < 10
-    _, p = wilcoxon(diffs)
-    assert p == pytest.approx(normal_p(diffs.tolist()), rel=1e-9)
+def test_identical_differences_have_no_spread_and_the_smallest_p():
+    res = bootstrap_t(np.full(10, 3), 1000.0, 0.95, resamples=999)
+    assert (res["ci_low"], res["ci_high"], res["sd_diff"]) == (0.003, 0.003, 0.0)
+    assert res["p_value"] == 1 / 1000
+    none = bootstrap_t(np.zeros(10, dtype=np.int64), 1.0, 0.95, resamples=999)
+    assert none["p_value"] == 1.0 and (none["ci_low"], none["ci_high"]) == (0.0, 0.0)
 
 
-def test_all_zero_differences_have_no_test():
-    stat, p = wilcoxon(np.zeros(5, dtype=np.int64))
-    assert np.isnan(stat) and np.isnan(p)
+def test_quantile_is_the_order_statistic_and_the_simultaneous_interval_is_wider():
+    t = np.arange(1, 100, dtype=float)[::-1]  # 99 values, 1..99
+    assert quantile(t, 0.95) == 95.0  # ceil(100 * 0.95) = 95th smallest
+    assert quantile(t, 0.999) == math.inf  # ceil(99.9) = 100 > 99 resamples
+    rng = np.random.default_rng(4)
+    res = bootstrap_t(rng.integers(-2, 5, size=25), 1.0, 0.95, resamples=5000)
+    low, high = simultaneous(res["t_star"], res["mean_diff"], res["se"], 30, 0.95)
+    assert low < res["ci_low"] and high > res["ci_high"]
+    assert simultaneous(res["t_star"], res["mean_diff"], res["se"], 1, 0.95) == (
+        res["ci_low"],
+        res["ci_high"],
+    )
+
+
+def test_effect_sizes():
+    a, b = np.array([12, 14, 13, 15]), np.array([10, 10, 10, 10])
+    res = paired(a, b, True)
+    assert res["relative"] == pytest.approx(3.5 / 10)
+    assert res["standardised"] == pytest.approx(3.5 / np.std([2, 4, 3, 5], ddof=1))
 
 
 def test_floats_without_their_exact_values_are_refused():
@@ -95,13 +105,13 @@ def test_floats_without_their_exact_values_are_refused():
 def test_paired_counts_direction_on_the_exact_values():
     a = np.array([90, 80, 70, 60])
     b = np.array([80, 80, 75, 50])
-    acc = paired(a / 100, b / 100, higher_is_better=True, exact=(a, b))
+    acc = paired(a / 100, b / 100, higher_is_better=True, exact=(a, b), scale=100)
     assert (acc["wins"], acc["ties"], acc["losses"]) == (2, 1, 1)
-    loss = paired(a / 100, b / 100, higher_is_better=False, exact=(a, b))
+    loss = paired(a / 100, b / 100, higher_is_better=False, exact=(a, b), scale=100)
     assert (loss["wins"], loss["ties"], loss["losses"]) == (1, 1, 2)
     assert acc["mean_diff"] == pytest.approx((10 + 0 - 5 + 10) / 4 * 0.01)
     assert acc["mean_a"] == pytest.approx(0.75) and acc["mean_b"] == pytest.approx(0.7125)
-    assert acc["p_value"] == pytest.approx(enumerated_p([10, 0, -5, 10]))
+    assert acc["p_value"] == bootstrap_t(np.array([10, 0, -5, 10]), 100.0)["p_value"]
     # the counts, not the floats, decide: 0.7 - 0.6 - 0.1 is not 0 in floating point
     tie = paired(np.array([0.7]) - 0.6, np.array([0.1]), True, exact=(np.array([10]), np.array([10])))
     assert (tie["wins"], tie["ties"], tie["losses"]) == (0, 1, 0)
@@ -155,10 +165,19 @@ def test_accuracy_differences_are_counts_so_ties_are_ties():
         "the float differences must hide ties for this test to mean anything"
     )
     row = tables.paired_table(runs).query("metric == 'accuracy' and a_model == 'ensemble'").iloc[0]
-    assert row.p_value == pytest.approx(normal_p(diff), rel=1e-9)
-    assert row.p_value != pytest.approx(st.wilcoxon(floats).pvalue, rel=1e-3)  # what float differences gave
+    assert row.p_value == bootstrap_t(np.array(diff), 1000.0)["p_value"]
     assert (row.wins, row.ties, row.losses) == (11, 1, 4)
     assert row.mean_diff == pytest.approx(sum(diff) / len(diff) / 1000, rel=1e-12)
+
+
+def test_equal_count_differences_from_different_bases_have_exactly_no_spread():
+    final = [600, 685, 601, 682, 700, 810]
+    runs = runs_through_csv(final, [f + 3 for f in final])
+    floats = runs["ensemble_accuracy"] - runs["final_accuracy"]
+    assert floats.std() > 0  # in floating point they differ
+    row = tables.paired_table(runs).query("metric == 'accuracy' and a_model == 'ensemble'").iloc[0]
+    assert row.sd_diff == 0 and row.ci_low == row.ci_high == 0.003
+    assert (row.wins, row.ties, row.losses) == (6, 0, 0)
 
 
 def test_accuracy_that_is_not_a_fraction_of_the_test_rows_is_refused():
@@ -205,24 +224,44 @@ def test_equivalent_is_the_smallest_k_on_a_curve_that_rises_again():
     assert dee.equivalent([0.7, 0.6, 0.65, 0.58], 0.62) == pytest.approx(1.8)
 
 
+FOLD_VALUES = ("nll_even", "nll_odd", "nll_calibrated_even", "nll_calibrated_odd")
+REF = {"d": tables.Reference("ref", {"": "ref"})}
+
+
 def study_with_reference(values, reference_curves):
-    """runs and long tables of a reference method (rows: seeds, columns: k) and a method."""
+    """runs and long tables of a reference method (rows: seeds, columns: k) and
+    a method, every value the same on both folds and for both DEE metrics."""
     seeds = range(1, len(values) + 1)
     long = pd.DataFrame(
         [
-            {"dataset": "d", "method": "ref", "seed": s, "k": k + 1, "subset_nll": c}
+            {
+                "dataset": "d",
+                "method": "ref",
+                "seed": s,
+                "k": k + 1,
+                **{f"subset_{c}": v for c in FOLD_VALUES},
+            }
             for s, curve in zip(seeds, reference_curves)
-            for k, c in enumerate(curve)
+            for k, v in enumerate(curve)
         ]
     )
     runs = pd.DataFrame(
         [
-            {"dataset": "d", "method": "ref", "seed": s, "ensemble_nll": c[-1]}
-            for s, c in zip(seeds, reference_curves)
+            {"dataset": "d", "method": "ref", "seed": s, **{f"ensemble_{c}": curve[-1] for c in FOLD_VALUES}}
+            for s, curve in zip(seeds, reference_curves)
         ]
-        + [{"dataset": "d", "method": "m", "seed": s, "ensemble_nll": v} for s, v in zip(seeds, values)]
+        + [
+            {"dataset": "d", "method": "m", "seed": s, **{f"ensemble_{c}": v for c in FOLD_VALUES}}
+            for s, v in zip(seeds, values)
+        ]
     )
     return runs, long
+
+
+def dee_rows(runs, long, resamples, metric="nll_calibrated"):
+    table = tables.dee_table(runs, long, REF, resamples=resamples)
+    assert set(table.metric) == {"nll_calibrated", "nll"}
+    return table[table.metric == metric].set_index("method")
 
 
 def test_dee_table_reference_is_M_and_beyond_the_curve_is_censored():
@@ -231,7 +270,7 @@ def test_dee_table_reference_is_M_and_beyond_the_curve_is_censored():
     curves = base + rng.normal(0, 0.003, size=(30, 5))  # noisy per seed, decreasing on average
     assert np.all(np.diff(curves.mean(axis=0)) < 0)
     runs, long = study_with_reference(np.full(30, 0.40), curves)
-    table = tables.dee_table(runs, long, {"d": "ref"}, resamples=500).set_index("method")
+    table = dee_rows(runs, long, 500)
     assert table.loc["ref", "dee"] == 5  # exactly M, by construction
     assert table.loc["m", "dee"] == math.inf and table.loc["m", "dee_ci_low"] == math.inf
     assert table.loc["m", "dee_text"] == "> 5 [> 5, > 5]"
@@ -242,10 +281,19 @@ def test_dee_table_point_and_interval_from_the_means_over_repeats():
     curves = np.tile([0.7, 0.6, 0.56, 0.55, 0.545], (8, 1))  # the same curve in every repeat
     values = np.array([0.64, 0.66] * 4)  # mean 0.65: DEE 1.5; a resample's mean is in [0.64, 0.66]
     runs, long = study_with_reference(values, curves)
-    row = tables.dee_table(runs, long, {"d": "ref"}, resamples=1000).set_index("method").loc["m"]
+    row = dee_rows(runs, long, 1000, "nll").loc["m"]
     assert row.dee == pytest.approx(1.5)
     assert 1.4 <= row.dee_ci_low <= 1.5 <= row.dee_ci_high <= 1.6
     assert row.dee_text == f"1.50 [{row.dee_ci_low:.2f}, {row.dee_ci_high:.2f}]"
+
+
+def test_vectorised_equivalents_are_the_scalar_ones():
+    rng = np.random.default_rng(1)
+    curves = np.sort(rng.random((2000, 6)), axis=1)[:, ::-1].copy()
+    curves[::7] = curves[::7, ::-1]  # some curves rise
+    values = rng.random(2000) * 1.2 - 0.1
+    expected = [dee.equivalent(c, v) for c, v in zip(curves, values)]
+    assert dee.equivalents(curves, values).tolist() == expected
 
 
 def test_dee_bootstrap_is_reproducible():
@@ -271,7 +319,7 @@ def test_a_repeat_with_an_undefined_value_is_left_out_of_its_comparison():
 
 def test_dee_with_one_shared_repeat_has_no_interval():
     runs, long = study_with_reference([0.58], [[0.7, 0.6, 0.55]])
-    row = tables.dee_table(runs, long, {"d": "ref"}, resamples=100).set_index("method").loc["m"]
+    row = dee_rows(runs, long, 100).loc["m"]
     assert (
         row.dee == pytest.approx(2 + 0.02 / 0.05) and np.isnan(row.dee_ci_low) and np.isnan(row.dee_ci_high)
     )

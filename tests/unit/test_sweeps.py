@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import pytest
 
 from snapens.core import sweeps
 
@@ -67,11 +65,14 @@ def test_axis_problems_name_the_key():
     ]
 
 
-def _row(members, lr, d_nll, nll_ci, d_cal, cal_ci, d_acc=0.0, acc_ci=(-0.01, 0.01)):
+def _row(members, lr, d_nll, v_nll, d_cal, v_cal, d_acc=0.0, v_acc="unclear"):
+    """A sweep.csv row with its ensemble-vs-final differences and verdicts (a
+    one-member point is not tested)."""
     row = {
         "dataset": "toy",
         "method": sweeps.point_name("snapshot", {"members": members, "lr_max": lr}),
         "base": "snapshot",
+        "role": "",
         "swept": "members lr_max",
         "members": members,
         "lr_max": lr,
@@ -81,39 +82,35 @@ def _row(members, lr, d_nll, nll_ci, d_cal, cal_ci, d_acc=0.0, acc_ci=(-0.01, 0.
         "dee_ci_high": 2.5,
         "dee_text": "2.0 [1.5, 2.5]",
     }
-    for name, d, (lo, hi) in (
-        ("accuracy", d_acc, acc_ci),
-        ("nll", d_nll, nll_ci),
-        ("nll_calibrated", d_cal, cal_ci),
-    ):
-        row |= {f"diff_{name}_mean": d, f"diff_{name}_ci_low": lo, f"diff_{name}_ci_high": hi}
+    for name, d, v in (("accuracy", d_acc, v_acc), ("nll", d_nll, v_nll), ("nll_calibrated", d_cal, v_cal)):
+        row |= {
+            f"vs_final_{name}_mean": 0.0 if members == 1 else d,
+            f"vs_final_{name}_verdict": "not tested" if members == 1 else v,
+        }
     return row
 
 
-def test_sweep_section_marks_verdicts_and_the_share_left_after_calibration():
-    """Four hand-made points: NLL gains of 0.2 (0.05 of it left calibrated: share
-    0.25), 0.1 (all left: 1.00), one covering zero (no share) and one worse."""
-    from snapens.analyse.summary import _sweep_section, calibration_share
+def test_sweep_section_marks_the_adjusted_verdicts_and_leaves_one_member_points_out():
+    from snapens.analyse.summary import _sweep_section
 
     sweep = pd.DataFrame(
         [
-            _row(1, 0.01, -0.2, (-0.3, -0.1), -0.05, (-0.08, -0.02)),
-            _row(5, 0.01, -0.1, (-0.15, -0.05), -0.1, (-0.2, -0.01), 0.02, (0.01, 0.03)),
-            _row(1, 0.1, -0.01, (-0.05, 0.03), 0.0, (-0.01, 0.01)),
-            _row(5, 0.1, 0.04, (0.01, 0.07), 0.03, (0.01, 0.05)),
+            _row(1, 0.01, 0, "", 0, ""),
+            _row(2, 0.01, -0.2, "better", -0.05, "better"),
+            _row(5, 0.01, -0.1, "better", -0.1, "better", 0.02, "better"),
+            _row(1, 0.1, 0, "", 0, ""),
+            _row(2, 0.1, -0.01, "unclear", 0.0, "unclear"),
+            _row(5, 0.1, 0.04, "worse", 0.03, "worse"),
         ]
     )
-    shares = [calibration_share(r) for _, r in sweep.iterrows()]
-    assert shares[:2] == [pytest.approx(0.25), pytest.approx(1.0)]
-    assert np.isnan(shares[2]) and np.isnan(shares[3])
     text = "\n".join(_sweep_section(sweep, "toy", 95))
-    assert "#### snapshot: NLL (lower is better), columns: members" in text
-    assert "| 0.01 | -0.2000+ | -0.1000+ |" in text  # better: CI below zero
-    assert "| 0.1 | -0.0100 | +0.0400- |" in text  # covers zero; worse
-    assert "| 0.01 | +0.0000 | +0.0200+ |" in text  # accuracy, higher is better
-    assert "| 0.01 | 0.25 | 1.00 |" in text and "| 0.1 |  |  |" in text
-    assert "Sweep of ``snapshot`` on toy (4 grid points, 5 repeats each)" in text
-    assert "in NLL at 2 of 4 (lr_max 0.01: members 1, 5), worse at 1 (lr_max 0.1: members 5)" in text
+    assert "#### snapshot vs its own final model: NLL (lower is better), columns: members" in text
+    assert "| 0.01 |  | -0.2000+ | -0.1000+ |" in text  # better; members 1 not compared
+    assert "| 0.1 |  | -0.0100 | +0.0400- |" in text  # unclear; worse
+    assert "| 0.01 |  | +0.0000 | +0.0200+ |" in text  # accuracy, higher is better
+    assert "``snapshot`` on toy (4 grid points with more than one member, 5 repeats each)" in text
+    assert "in NLL at 2 of 4 (lr_max 0.01: members 2, 5), worse at 1 (lr_max 0.1: members 5)" in text
+    assert "share" not in text  # the calibration share had no interval: it is gone
 
 
 def test_every_table_and_figure_puts_members_across():
@@ -124,8 +121,8 @@ def test_every_table_and_figure_puts_members_across():
 
     # lr_max listed first in the config: the summary's columns are still M
     sweep = pd.DataFrame(
-        [_row(m, lr, -0.1, (-0.2, -0.01), -0.1, (-0.2, -0.01)) for lr in (0.01, 0.1) for m in (5, 1)]
+        [_row(m, lr, -0.1, "better", -0.1, "better") for lr in (0.01, 0.1) for m in (5, 1)]
     ).assign(swept="lr_max members")
     text = "\n".join(_sweep_section(sweep, "toy", 95))
-    assert "#### snapshot: NLL (lower is better), columns: members" in text
+    assert "#### snapshot vs its own final model: NLL (lower is better), columns: members" in text
     assert "| lr_max | 1 | 5 |" in text

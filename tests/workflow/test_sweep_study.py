@@ -15,8 +15,10 @@ pytestmark = pytest.mark.slow
 # --- end to end: a tiny sweep on MNIST-1D with its own settings ---------
 
 # both keys swept (members across, lr_max down), one value of lr_max: the grid's
-# layouts with several values are the unit tests' (tests/unit/test_sweeps.py)
+# layouts with several values are the unit tests' (tests/unit/test_sweeps.py);
+# with the equal-cost baselines: 3 models of 1 epoch, and 3 of the full 3 epochs
 SWEEP_POINTS = [f"snapshot/members-{m}_lr_max-0.1" for m in (1, 3)]
+EQUAL, FULL = "equal_cost/members-3_lr_max-0.1", "full_cost/lr_max-0.1"
 
 
 def sweep_config() -> dict:
@@ -27,8 +29,22 @@ def sweep_config() -> dict:
         "model": {"hidden_units": 6},
         "training": {"epochs": 3},
     }
-    config["methods"] = {m: config["methods"][m] for m in ("snapshot", "independent")}
-    config["sweeps"] = {"snapshot": {"members": [1, 3], "lr_max": [0.1]}}
+    independent = {
+        "members": 3,
+        "ensemble": "independent",
+        "schedule": {"name": "cosine_epoch", "lr_max": 0.1},
+    }
+    config["methods"] = {
+        "snapshot": config["methods"]["snapshot"],
+        "equal_cost": {**independent, "budget": "split"},
+        "full_cost": independent,
+    }
+    config["sweeps"] = {
+        "snapshot": {"members": [1, 3], "lr_max": [0.1]},
+        "equal_cost": {"members": [3], "lr_max": [0.1]},
+        "full_cost": {"lr_max": [0.1]},
+    }
+    config["baselines"] = {"snapshot": {"equal_cost": "equal_cost", "full_cost": "full_cost"}}
     config["evaluation"]["bootstrap"] = 200
     return config
 
@@ -47,8 +63,8 @@ def test_dry_run_names_every_grid_point(tmp_path):
     out = res.stdout + res.stderr
     for point in SWEEP_POINTS:
         assert f"method={point}" in out, point
-    # a train job per dataset x method (grid points and independent); nothing written
-    assert job_counts(out)["train"] == len(SWEEP_POINTS) + 1
+    # a train job per dataset x method (grid points and baselines); nothing written
+    assert job_counts(out)["train"] == len(SWEEP_POINTS) + 2
     assert not (tmp_path / "results").exists()
 
 
@@ -67,18 +83,22 @@ def test_each_grid_point_is_a_method_with_readable_paths(sweep_study):
                     point.split("lr_max-")[1]
                 )
     # MNIST-1D runs with its own width and epochs (the study's: 8 units, 12 epochs)
-    meta = json.loads((sweep_study / "runs/mnist1d/independent/seed-7/run.json").read_text())
+    meta = json.loads((sweep_study / f"runs/mnist1d/{FULL}/seed-7/run.json").read_text())
     assert meta["config"]["model"]["hidden_units"] == 6 and meta["config"]["training"]["epochs"] == 3
+    # the equal-cost ensemble: 3 models of one epoch each, one cosine cycle each
+    training = pd.read_csv(sweep_study / f"runs/mnist1d/{EQUAL}/seed-7/training.csv")
+    assert training.groupby("member")["epoch"].apply(list).tolist() == [[0]] * 3
     training = pd.read_csv(sweep_study / "runs/mnist1d/snapshot/members-3_lr_max-0.1/seed-7/training.csv")
     assert list(training["epoch"]) == [0, 1, 2]
 
 
 @pytest.mark.slow
 def test_sweep_table_agrees_with_the_runs_own_tables(sweep_study):
-    sweep = pd.read_csv(sweep_study / "tables" / "sweep.csv")
-    assert len(sweep) == len(SWEEP_POINTS)
-    assert set(sweep["method"]) == set(SWEEP_POINTS) and set(sweep["base"]) == {"snapshot"}
-    assert set(sweep["swept"]) == {"members lr_max"}
+    sweep = pd.read_csv(sweep_study / "tables" / "sweep.csv", keep_default_na=False, na_values=[""])
+    assert set(sweep["method"]) == {*SWEEP_POINTS, EQUAL, FULL}
+    assert set(sweep["base"]) == {"snapshot", "equal_cost", "full_cost"}
+    sweep = sweep[sweep.base == "snapshot"]
+    assert set(sweep["swept"]) == {"members lr_max"} and set(sweep["role"]) == {"judged"}
     for _, row in sweep.iterrows():
         # recomputed from each seed's ensemble.csv: k = 1 is the final model, k = M the ensemble
         diffs, finals = {}, {}
@@ -91,11 +111,39 @@ def test_sweep_table_agrees_with_the_runs_own_tables(sweep_study):
                 diffs.setdefault(name, []).append(ens[name].iloc[-1] - ens[name].iloc[0])
                 finals.setdefault(name, []).append(ens[name].iloc[0])
         for name in ("accuracy", "nll", "nll_calibrated"):
-            assert row[f"diff_{name}_mean"] == pytest.approx(sum(diffs[name]) / 2, abs=1e-9)
+            assert row[f"vs_final_{name}_mean"] == pytest.approx(sum(diffs[name]) / 2, abs=1e-9)
             assert row[f"final_{name}_mean"] == pytest.approx(sum(finals[name]) / 2, abs=1e-9)
-        if row.members == 1:  # one cosine-annealed model: the ensemble is the final model
-            assert (row.diff_nll_mean, row.diff_nll_ties, row.diff_accuracy_ties) == (0, 2, 2)
+        if row.members == 1:  # one cosine-annealed model: the ensemble is the final model, not a test
+            assert (row.vs_final_nll_mean, row.vs_final_nll_ties, row.vs_final_accuracy_ties) == (0, 2, 2)
+            assert row.vs_final_nll_verdict == "not tested"
         assert isinstance(row.dee_text, str) and row.dee_text
+
+
+def ensemble_rows(root, method, seed):
+    return pd.read_csv(root / "runs" / "mnist1d" / method / f"seed-{seed}" / "ensemble.csv")
+
+
+@pytest.mark.slow
+def test_equal_cost_comparisons_recompute_from_the_runs_files(sweep_study):
+    """The grid point of 3 snapshots against the one single model (the only
+    candidate, so chosen on both folds) fold by fold, and against the
+    equal-cost ensemble; the full-cost reference against itself is worth 3."""
+    row = pd.read_csv(sweep_study / "tables" / "sweep.csv").set_index("method").loc[SWEEP_POINTS[1]]
+    single, equal = [], []
+    for seed in (7, 8):
+        mine = ensemble_rows(sweep_study, SWEEP_POINTS[1], seed).iloc[-1]
+        one = ensemble_rows(sweep_study, SWEEP_POINTS[0], seed).iloc[-1]
+        other = ensemble_rows(sweep_study, EQUAL, seed).iloc[-1]
+        fold = [mine[f"nll_calibrated_{f}"] - one[f"nll_calibrated_{f}"] for f in ("even", "odd")]
+        single.append(sum(fold) / 2)
+        equal.append(mine["nll"] - other["nll"])
+    assert row.vs_single_nll_calibrated_mean == pytest.approx(np.mean(single), abs=1e-8)
+    assert row.vs_single_nll_calibrated_chosen == "lr_max 0.1"
+    assert row.vs_equal_nll_mean == pytest.approx(np.mean(equal), abs=1e-8)
+    dee = pd.read_csv(sweep_study / "tables" / "deep_ensemble_equivalent.csv")
+    own = dee[dee.method == FULL].set_index("metric")
+    assert own.loc["nll_calibrated", "dee"] == 3 and own.loc["nll", "dee"] == 3
+    assert set(dee.reference) == {"full_cost"} and set(dee.reference_chosen) == {"lr_max 0.1"}
 
 
 @pytest.mark.slow
@@ -106,7 +154,10 @@ def test_sweep_figures_and_report_sections(sweep_study):
         for dataset in ("mnist1d",):
             assert f"{family}_{dataset}.png" in figures
     headline = (sweep_study / "tables" / "headline.rst").read_text()
-    assert "Sweep of ``snapshot`` on mnist1d (2 grid points, 2 repeats each). The ensemble" in headline
+    assert (
+        "``snapshot`` on mnist1d (1 grid point with more than one member, 2 repeats each) against "
+        "the best single model at equal cost" in headline
+    )
     markdown = (sweep_study / "tables" / "summary.md").read_text()
     assert markdown.count("### Sweeps") == 1 and "calibrated NLL" in markdown
 
@@ -120,7 +171,7 @@ def test_report_has_a_sweeps_section_and_names_the_grid(sweep_study, tmp_path):
     assert res.returncode == 0, res.stderr
     html = (sweep_study / "report.html").read_text()
     assert "Sweeps" in html and "members in 1, 3 x lr_max in 0.1" in html
-    assert "Sweep of" in html  # the front page's sentence, from headline.rst
+    assert "the best single model at equal cost" in html  # the front page's sentence, from headline.rst
     figures = report_check.figures_in(sweep_study / "report.html")
     assert len(figures) == len(expected_figures(sweep_config())) // 2
     assert {"results/figures/sweep_heatmap_mnist1d.png"} <= set(figures)

@@ -84,7 +84,9 @@ def test_contract_files(study):
         assert list(m.columns[:6]) == ["member", "epoch", "accuracy", "nll", "brier", "ece"]
         assert list(m.columns[6:10]) == ["nll_calibrated", "ece_calibrated", *metrics.TEMPERATURES]
         e = pd.read_csv(run / "ensemble.csv")
-        assert list(e.columns[:10]) == ["k", *metrics.METRICS, *metrics.TEMPERATURES, "vote_accuracy"]
+        evaluated = list(metrics.evaluated_columns())  # metrics, temperatures, fold columns
+        assert list(e.columns) == ["k", *evaluated, "vote_accuracy", *metrics.subset_columns()]
+        assert "nll_calibrated_even_insample" in evaluated and "accuracy_odd" in evaluated
         assert list(e["k"]) == list(range(1, members + 1))
         for df in (m, e):
             for col in ("accuracy", "brier", "ece"):
@@ -109,9 +111,12 @@ def test_contract_files(study):
     assert {f"{f.name}_blobs.png" for f in FAMILIES.values() if f.datasets != "swept"} <= expected_figures(
         CONFIG
     )  # blobs is 2-D; no sweeps here
-    dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv").set_index("method")
-    assert list(dee.index) == list(CONFIG["methods"]) and (dee["reference"] == "independent").all()
-    assert dee.loc["independent", "dee"] == CONFIG["methods"]["independent"]["members"]  # M, by construction
+    dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv")
+    assert list(dee.metric.unique()) == ["nll_calibrated", "nll"]  # Ashukha et al.'s first, raw NLL beside it
+    for _, part in dee.groupby("metric"):
+        part = part.set_index("method")
+        assert list(part.index) == list(CONFIG["methods"]) and (part["reference"] == "independent").all()
+        assert part.loc["independent", "dee"] == CONFIG["methods"]["independent"]["members"]  # M, by construction
     assert not list(study.rglob(".tmp-*")), "temporary files left behind"
 
 

@@ -11,7 +11,7 @@ from snakemake.utils import min_version, validate
 
 from snapens.core import sweeps
 from snapens.core.paths import STAGES, Layout
-from snapens.core.settings import seeds, settings, study_config
+from snapens.core.settings import member_epochs, seeds, settings, study_config
 from snapens.data import kinds
 from snapens.data.dataset import held_out_rows
 from snapens.plan import chunks, cost, scheduler
@@ -145,7 +145,7 @@ def train_seconds(wildcards):
     )
     return cost.train_seconds(
         lanes_of(models),
-        run["training"]["epochs"]
+        member_epochs(method, run["training"]["epochs"])
         * steps_per_epoch(wildcards.dataset, wildcards.method),
         weights,
         len(chunk_seeds(wildcards)) * method["members"],
@@ -216,12 +216,14 @@ def figure_inputs(family):
 
 
 def schedules(dataset):
-    """What the learning-rate figure needs: each method's schedule and the
-    steps per epoch of the rows it trains on."""
+    """What the learning-rate figure needs: each method's schedule, the epochs
+    each of its models trains and the steps per epoch of the rows it trains on."""
+    epochs = settings(config, dataset)["training"]["epochs"]
     return {
-        "epochs": settings(config, dataset)["training"]["epochs"],
+        "epochs": epochs,
         "methods": {
             m: {
+                "epochs": member_epochs(spec, epochs),
                 "schedule": spec["schedule"],
                 "members": spec["members"],
                 "ensemble": spec["ensemble"],

@@ -34,6 +34,7 @@ rule summarise:
         study=study_config(config),
         sweeps=GRID_POINTS,
         methods=METHOD_SPECS,
+        baselines=config["baselines"],
     script:
         "../scripts/summarise.py"
 

@@ -15,4 +15,5 @@ with job_log(snakemake):
         snakemake.params.sweeps,
         snakemake.params.methods,
         manifests=listed(snakemake.input.manifests),
+        baselines=snakemake.params.baselines,
     )

@@ -57,6 +57,20 @@ def curve_of(reference) -> np.ndarray:
     return np.array([mean(ref[:, j]) for j in range(ref.shape[1])])
 
 
+def equivalents(curves, values) -> np.ndarray:
+    """:func:`equivalent` of each row: ``curves`` ``(B, M)``, ``values`` ``(B,)``."""
+    c, v = np.asarray(curves, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    reached = c <= v[:, None]
+    first = reached.argmax(axis=1)
+    rows = np.arange(len(v))
+    prev = c[rows, np.maximum(first - 1, 0)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = first + (prev - v) / (prev - c[rows, first])
+    out = np.where(first == 0, 1.0, inner)
+    out = np.where(reached.any(axis=1), out, ABOVE)
+    return np.where(v > c[:, 0], BELOW, out)
+
+
 def bootstrap(reference, values, resamples: int, confidence: float, seed: int = 0):
     """Percentile interval of the DEE of ``mean(values)`` on the curve of
     ``reference`` (``(repeats, M)``), resampling repeats (rows) with replacement."""
@@ -66,7 +80,7 @@ def bootstrap(reference, values, resamples: int, confidence: float, seed: int = 
     idx = rng.integers(0, len(v), size=(resamples, len(v)))
     curves = np.ascontiguousarray(ref[idx].transpose(0, 2, 1)).mean(axis=-1)  # (B, M)
     means = np.ascontiguousarray(v[idx]).mean(axis=-1)
-    dees = np.array([equivalent(c, m) for c, m in zip(curves, means)])
+    dees = equivalents(curves, means)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(dees, [alpha, 1 - alpha], method="inverted_cdf")
     return float(low), float(high)

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from snapens.analyse.statistics import RESAMPLES
 from snapens.core.io import write_csv, write_json, write_text
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files
@@ -26,6 +27,7 @@ def summarise(
     sweeps: dict[str, dict[str, Any]] | None = None,
     methods: dict[str, dict[str, Any]] | None = None,
     manifests: Sequence[str | Path] = (),
+    baselines: dict[str, dict[str, str]] | None = None,
 ) -> None:
     """Study tables from every run (``(dataset, method, seed, run_dir)``; ``data``
     maps a dataset to its file): the tables named in :mod:`snapens.analyse.tables`,
@@ -36,6 +38,9 @@ def summarise(
     point's method name to its base method and values
     (:func:`snapens.core.sweeps.grid_points`), for ``sweep.csv``; ``methods`` is
     every method with sweeps expanded (to check each run's member count).
+    ``baselines`` is the config's section of that name: the equal-cost
+    comparisons of a swept method, whose full-cost baseline then replaces
+    ``references`` as the DEE's reference.
     The per-run tables are first checked against the run-level jobs'
     ``manifests``."""
     from snapens.analyse import summary as reporting
@@ -51,11 +56,20 @@ def summarise(
         return methods[method]["members"] if methods else None
 
     records = [(ds, m, seed, read_run_tables(d, members(m))) for ds, m, seed, d in runs]
+    resamples = evaluation.get("bootstrap", RESAMPLES)
+    points = sweeps or {}
+    plans = [tables.Baselines(base, **spec) for base, spec in (baselines or {}).items()]
+    refs = {d: tables.Reference(m, {"": m}) for d, m in (references or {}).items()}
+    for b in plans:
+        ref = tables.baseline_reference(points, b)
+        if ref is not None and ref.candidates:
+            refs = dict.fromkeys(rows, ref)
+            break
     run_df = pd.DataFrame([tables.run_row(ds, m, seed, t, rows[ds]) for ds, m, seed, t in records])
     summary = tables.summary_table(run_df, confidence)
-    paired_df = tables.paired_table(run_df, confidence)
+    paired_df = tables.paired_table(run_df, confidence, resamples, points, plans)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
-    dee = tables.dee_table(run_df, long, references or {}, confidence, evaluation.get("bootstrap", 2000))
+    dee = tables.dee_table(run_df, long, refs, confidence, resamples)
     write_csv(run_df, outputs["runs"])
     write_csv(summary, outputs["summary"])
     write_csv(paired_df, outputs["paired"])
@@ -65,7 +79,7 @@ def summarise(
         outputs["learning"],
     )
     write_csv(dee, outputs["dee"])
-    sweep = tables.sweep_table(summary, paired_df, dee, sweeps or {})
+    sweep = tables.sweep_table(summary, paired_df, dee, points, plans)
     write_csv(sweep, outputs["sweep"])
     write_csv(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),

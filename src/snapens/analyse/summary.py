@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from snapens.analyse.tables import EXTRA_MODELS, pair
+from snapens.analyse.tables import COMPARISONS, DEE_METRICS, EXTRA_MODELS, pair
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, VOTE
 
@@ -58,8 +58,8 @@ def _metric_section(sdf, paired_df, dataset, name, m) -> list[str]:
     lines = [
         f"### {m.label[0].upper() + m.label[1:]} ({m.direction})",
         "",
-        "| method | repeats | final | ensemble | difference | p | W/T/L |",
-        "|---|---:|---|---|---|---:|---|",
+        "| method | repeats | final | ensemble | difference | p | p (Holm) | verdict | W/T/L |",
+        "|---|---:|---|---|---|---:|---:|---|---|",
     ]
     for _, r in sdf.iterrows():
         p = pair(paired_df, dataset, name, r.method)
@@ -67,7 +67,7 @@ def _metric_section(sdf, paired_df, dataset, name, m) -> list[str]:
         lines.append(
             f"| {r.method} | {r.repeats} | {_cell(r, f'final_{name}', m.digits)} "
             f"| {_cell(r, f'ensemble_{name}', m.digits)} | {diff} | {fmt_p(p.p_value)} "
-            f"| {p.wins}/{p.ties}/{p.losses} |"
+            f"| {fmt_p(p.p_holm)} | {p.verdict} | {p.wins}/{p.ties}/{p.losses} |"
         )
     return [*lines, ""]
 
@@ -80,7 +80,7 @@ def _versus_section(sdf, paired_df, dataset, model) -> list[str]:
     if not rows:
         return []
     shown = headline_metrics()
-    header = " | ".join(f"{label} {m.label} | difference | p" for m in shown.values())
+    header = " | ".join(f"{label} {m.label} | difference | p (Holm)" for m in shown.values())
     lines = [
         f"### {title}",
         "",
@@ -95,50 +95,68 @@ def _versus_section(sdf, paired_df, dataset, model) -> list[str]:
             cells += [
                 _cell(r, f"{model}_{name}", m.digits),
                 fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=m.digits + 1),
-                fmt_p(p.p_value),
+                fmt_p(p.p_holm),
             ]
         lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
+def dee_label(metric: str) -> str:
+    return METRICS[metric].label if metric in METRICS else metric
+
+
+def reference_text(r) -> str:
+    """The DEE reference of a ``deep_ensemble_equivalent.csv`` row: method,
+    rate and how it was chosen."""
+    chosen = f" at {r.reference_chosen}" if r.reference_chosen else ""
+    how = " (chosen by cross-fitting on the test folds; even | odd when they differ)" if r.selection else ""
+    return f"`{r.reference}`{chosen}{how}"
+
+
 def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
     if not len(d):
         return []
-    r0 = d.iloc[0]
-    return [
-        f"### Deep ensemble equivalent (NLL, reference: {r0.reference})",
+    primary, *others = [name for name in DEE_METRICS if name in set(d.metric)]
+    p = d[d.metric == primary].set_index("method")
+    r0 = p.iloc[0]
+    top = int(r0.reference_members)
+    other_cols = "".join(f" {dee_label(o)}: models of equal value |" for o in others)
+    lines = [
+        f"### Deep ensemble equivalent ({dee_label(primary)}; reference: {reference_text(r0)})",
         "",
-        f"How many independently trained models (`{r0.reference}`: ensembles of k of its "
-        f"{int(r0.reference_members)} models, NLL averaged over the k-member subsets) give the "
-        f"mean NLL of each method's full ensemble; {pct}% percentile bootstrap interval over "
-        f"repeats ({int(r0.bootstrap_resamples)} resamples). "
-        f'"> {int(r0.reference_members)}": better than the whole reference ensemble; "< 1": '
-        "worse than one model.",
+        f"How many independently trained models of the reference give the mean {dee_label(primary)} of each "
+        f"method's full ensemble (Ashukha et al. 2020: on calibrated NLL; the raw NLL beside it). The "
+        f"reference curve is the mean over repeats of ensembles of any k of its {top} models; each "
+        "value is measured on each half of the test rows (temperature fitted on the other half) and "
+        f"averaged. {pct}% percentile bootstrap interval over repeats ({int(r0.bootstrap_resamples)} "
+        f'resamples). "> {top}": better than the whole reference ensemble; "< 1": worse than one model.',
         "",
-        "| method | mean NLL of the ensemble | independent models of equal NLL [interval] |",
-        "|---|---|---|",
-        *[f"| {r.method} | {r.nll_mean:.4f} | {r.dee_text} |" for _, r in d.iterrows()],
-        "",
+        f"| method | mean {dee_label(primary)} | models of equal value [interval] |{other_cols}",
+        "|---|---|---|" + "---|" * len(others),
     ]
+    for method, r in p.iterrows():
+        cells = [f"{r.value_mean:.4f}", r.dee_text]
+        for o in others:
+            q = d[(d.metric == o) & (d.method == method)]
+            cells.append(q.dee_text.iloc[0] if len(q) else "n/a")
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 # --- sweeps ---------------------------------------------------------------------
 
 
-def verdict(row, name: str) -> str:
-    """Of a ``sweep.csv`` row and metric: ``"better"`` when the CI of ensemble
-    minus final lies wholly on the ensemble's good side, ``"worse"`` when wholly
-    on the other, else ``"unclear"`` (the interval covers zero)."""
-    lo, hi = row[f"diff_{name}_ci_low"], row[f"diff_{name}_ci_high"]
-    if pd.isna(lo) or pd.isna(hi) or lo <= 0 <= hi:
-        return "unclear"
-    gain_up = METRICS[name].higher_is_better
-    return "better" if (lo > 0) == gain_up else "worse"
+def verdict(row, name: str, comparison: str = "final") -> str:
+    """Of a ``sweep.csv`` row and metric: the Holm-adjusted verdict of its full
+    ensemble against ``comparison`` (:data:`snapens.analyse.tables.COMPARISONS`):
+    ``better``, ``worse``, ``unclear`` or ``not tested``."""
+    value = row.get(f"vs_{comparison}_{name}_verdict") if hasattr(row, "get") else None
+    return value if isinstance(value, str) and value else "not tested"
 
 
-def gain(row, name: str) -> float:
-    """Ensemble minus final, signed so that positive favours the ensemble."""
-    d = row[f"diff_{name}_mean"]
+def gain(row, name: str, comparison: str = "final") -> float:
+    """Ensemble minus ``comparison``, signed so that positive favours the ensemble."""
+    d = row[f"vs_{comparison}_{name}_mean"]
     return d if METRICS[name].higher_is_better else -d
 
 
@@ -162,43 +180,61 @@ def _points(g: pd.DataFrame, rows) -> str:
     )
 
 
+def judged(sweep: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the swept methods the study judges: those with baselines
+    when any has them (not the baselines' own grids), else every sweep."""
+    roles = sweep.get("role", pd.Series("", index=sweep.index)).fillna("")
+    return sweep[roles == "judged"] if (roles == "judged").any() else sweep[roles == ""]
+
+
+def comparisons_of(g: pd.DataFrame) -> list[str]:
+    """The comparisons of :data:`COMPARISONS` that rows ``g`` have, the
+    equal-cost ones first."""
+    have = [c for c in COMPARISONS if any(f"vs_{c}_{n}_verdict" in g for n in METRICS)]
+    have = [c for c in have if g[f"vs_{c}_{next(iter(METRICS))}_verdict"].fillna("").ne("").any()]
+    return [c for c in ("single", "equal", "final") if c in have]
+
+
+def _counts(g: pd.DataFrame, comparison: str) -> str:
+    n = len(g)
+    parts = []
+    for name, m in headline_metrics().items():
+        rows = [r for _, r in g.iterrows()]
+        better = [r for r in rows if verdict(r, name, comparison) == "better"]
+        worse = [r for r in rows if verdict(r, name, comparison) == "worse"]
+        where = f" ({_points(g, better)})" if better else ""
+        against = f" ({_points(g, worse)})" if worse and len(worse) <= n // 2 else ""
+        parts.append(f"in {m.label} at {len(better)} of {n}{where}, worse at {len(worse)}{against}")
+    return "; ".join(parts)
+
+
 def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
-    """Per swept method of ``dataset``: where the ensemble pays and where it is
-    worse, on each headline metric, and its best grid point."""
+    """Per judged swept method of ``dataset`` and comparison: where its
+    ensemble is better and where worse (Holm-adjusted within each family),
+    on each headline metric, counted over the grid points with more than one
+    member (a one-member ensemble is its final model)."""
     out = []
-    shown = headline_metrics()
-    for base, g in sweep[sweep.dataset == dataset].groupby("base", sort=False):
-        n, reps = len(g), int(g.repeats.min())
-        parts, rows = [], [r for _, r in g.iterrows()]
-        for name, m in shown.items():
-            better = [r for r in rows if verdict(r, name) == "better"]
-            worse = [r for r in rows if verdict(r, name) == "worse"]
-            where = f" ({_points(g, better)})" if better else ""
-            against = f" ({_points(g, worse)})" if worse and len(worse) <= n // 2 else ""
-            parts.append(f"in {m.label} at {len(better)} of {n}{where}, worse at {len(worse)}{against}")
-        best_name = next((name for name, m in shown.items() if not m.count), "nll")
-        best = max(g.itertuples(index=False), key=lambda r: gain(r._asdict(), best_name))._asdict()
-        m = METRICS[best_name]
-        out.append(
-            f"Sweep of ``{base}`` on {dataset} ({n} grid points, {reps} repeats each). The ensemble "
-            "of all snapshots beats the final model (confidence interval clear of zero) "
-            + "; ".join(parts)
-            + f". The largest {m.label} gain is at {point_text(best)}: "
-            f"ensemble minus final {best[f'diff_{best_name}_mean']:+.4f} "
-            f"[{best[f'diff_{best_name}_ci_low']:+.4f}, {best[f'diff_{best_name}_ci_high']:+.4f}], "
-            f"worth {best['dee_text']} independently trained models (deep ensemble equivalent)."
-        )
+    for base, g in judged(sweep[sweep.dataset == dataset]).groupby("base", sort=False):
+        g = g[g.members > 1]
+        if not len(g):
+            continue
+        reps = int(g.repeats.min())
+        for comparison in comparisons_of(g):
+            chosen = ""
+            if comparison == "single":
+                picks = sorted(
+                    {str(c) for n in headline_metrics() for c in g[f"vs_single_{n}_chosen"].dropna()}
+                )
+                chosen = (
+                    f" (its rate chosen per metric by cross-fitting on the test folds: {', '.join(picks)})"
+                )
+            out.append(
+                f"``{base}`` on {dataset} ({len(g)} grid point{'s' if len(g) > 1 else ''} with more than one "
+                f"member, {reps} repeats "
+                f"each) against {COMPARISONS[comparison]}{chosen}: its ensemble is better (Holm-adjusted "
+                f"bootstrap-t, family of {len(g)}) " + _counts(g, comparison) + "."
+            )
     return out
-
-
-def calibration_share(row) -> float:
-    """Of a ``sweep.csv`` row: the share of the ensemble's NLL gain over the
-    final model that is left after temperature scaling (calibrated-NLL gain /
-    raw NLL gain), where the raw gain is clear of zero; else NaN. Near 1: the
-    gain is more than calibration; near 0 or below: calibration explains it."""
-    if verdict(row, "nll") != "better":
-        return float("nan")
-    return float(row["diff_nll_calibrated_mean"] / row["diff_nll_mean"])
 
 
 def _grid_table(g: pd.DataFrame, title: str, cell) -> list[str]:
@@ -228,9 +264,9 @@ def _grid_table(g: pd.DataFrame, title: str, cell) -> list[str]:
 
 
 def _sweep_section(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
-    """Per swept method and headline metric: ensemble minus final over the grid;
-    then the share of the NLL gain that temperature scaling leaves."""
-    part = sweep[sweep.dataset == dataset]
+    """Per judged swept method, comparison and headline metric: the
+    ensemble minus the baseline over the grid."""
+    part = judged(sweep[sweep.dataset == dataset])
     if not len(part):
         return []
     lines = [
@@ -238,34 +274,24 @@ def _sweep_section(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
         "",
         *sweep_sentences(sweep, dataset),
         "",
-        f"Ensemble minus final model, mean over repeats; `+`/`-`: the {pct}% CI lies wholly "
-        "on the ensemble's better/worse side; unmarked: it covers zero.",
+        "Ensemble minus the baseline, mean over repeats; `+`/`-`: better/worse after Holm's "
+        f"adjustment within the grid (bootstrap-t, {pct}% family-wise); unmarked: unclear; "
+        "empty: not compared (a one-member ensemble is its final model).",
         "",
     ]
-    marks = {"better": "+", "worse": "-", "unclear": ""}
-    calibrated = {"nll", "nll_calibrated"} <= set(METRICS)
+    marks = {"better": "+", "worse": "-"}
     for base, g in part.groupby("base", sort=False):
-        for name, m in headline_metrics().items():
-            lines += _grid_table(
-                g,
-                f"{base}: {m.label} ({m.direction})",
-                lambda r, name=name, m=m: (
-                    f"{r[f'diff_{name}_mean']:+.{m.digits + 1}f}{marks[verdict(r, name)]}"
-                ),
-            )
-        if calibrated:
-            lines += [
-                "How much of the ensemble's NLL gain is more than calibration: the "
-                "calibrated-NLL gain as a share of the raw NLL gain, where the raw gain's "
-                "CI is clear of zero (1: all of it survives temperature scaling; 0 or "
-                "below: calibration explains it all).",
-                "",
-            ]
-            lines += _grid_table(
-                g,
-                f"{base}: share of the NLL gain left after temperature scaling",
-                lambda r: "" if pd.isna(share := calibration_share(r)) else f"{share:.2f}",
-            )
+        for comparison in comparisons_of(g):
+            for name, m in headline_metrics().items():
+                lines += _grid_table(
+                    g,
+                    f"{base} vs {COMPARISONS[comparison]}: {m.label} ({m.direction})",
+                    lambda r, name=name, m=m, c=comparison: (
+                        ""
+                        if verdict(r, name, c) == "not tested"
+                        else f"{r[f'vs_{c}_{name}_mean']:+.{m.digits + 1}f}{marks.get(verdict(r, name, c), '')}"
+                    ),
+                )
     return lines
 
 
@@ -288,8 +314,10 @@ def summary_markdown(
         "*Final* is the last snapshot of each run (k = 1), *ensemble* the average of "
         "the probabilities of all M snapshots (declared in advance, not chosen on test data). "
         "Differences are ensemble minus final, paired by seed and computed exactly (accuracy "
-        "on counts of test rows); p from the two-sided Wilcoxon signed-rank test; W/T/L "
-        "counts repeats where the ensemble is better / equal / worse.",
+        f"on counts of test rows), with a {pct}% bootstrap-t interval and its p-value (one "
+        "resampling of the repeats); p (Holm): adjusted within each dataset x metric x "
+        "comparison family; the verdict is the adjusted one. W/T/L counts repeats where the "
+        "ensemble is better / equal / worse.",
         "",
     ]
     for dataset, sdf in summary.groupby("dataset", sort=False):
@@ -330,11 +358,12 @@ def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str
     for i, (name, m) in enumerate(shown.items()):
         p = pair(paired_df, dataset, name, lead)
         parts.append(
-            f"{p.mean_diff:+.4f} in {m.label} ({pct}% CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
-            f"Wilcoxon p = {fmt_p(p.p_value)}, better in {p.wins} of {n} repeats)"
+            f"{p.mean_diff:+.4f} in {m.label} ({pct}% bootstrap-t CI {p.ci_low:+.4f} to "
+            f"{p.ci_high:+.4f}, Holm-adjusted p = {fmt_p(p.p_holm)}: {p.verdict}, better in {p.wins} "
+            f"of {n} repeats)"
             if i == 0
             else f"{p.mean_diff:+.4f} in {m.label} (CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
-            f"p = {fmt_p(p.p_value)}, better in {p.wins} of {n})"
+            f"adjusted p = {fmt_p(p.p_holm)}: {p.verdict}, better in {p.wins} of {n})"
         )
     return [
         f"**{dataset}**, method ``{lead}``, {n} repeats: the ensemble of all snapshots "
@@ -361,6 +390,10 @@ def headline_rst(
             *_lead_sentence(sdf, paired_df, dataset, pct, shown, bool(swept)),
             *[line for text in swept for line in (text, "")],
         ]
+        if swept:  # the grid points are the sweep's sentences and tables; here the other methods
+            sdf = sdf[~sdf.method.isin(set(sweep.method))]
+        if not len(sdf):
+            continue
         out += [
             f".. list-table:: {dataset}: final model vs ensemble of all members (mean [{pct}% CI])",
             "   :header-rows: 1",
@@ -368,7 +401,7 @@ def headline_rst(
             "   * - method",
         ]
         for m in shown.values():
-            out += [f"     - final {m.label}", f"     - ensemble {m.label}", "     - difference (p)"]
+            out += [f"     - final {m.label}", f"     - ensemble {m.label}", "     - difference (Holm p)"]
         for _, r in sdf.iterrows():
             cells = [f"``{r.method}``"]
             for name, m in shown.items():
@@ -376,7 +409,7 @@ def headline_rst(
                 cells += [
                     _cell(r, f"final_{name}", m.digits),
                     _cell(r, f"ensemble_{name}", m.digits),
-                    f"{p.mean_diff:+.4f} ({fmt_p(p.p_value)})",
+                    f"{p.mean_diff:+.4f} ({fmt_p(p.p_holm)})",
                 ]
             out.append("   * - " + "\n     - ".join(cells))
         out.append("")

@@ -27,14 +27,26 @@ Every metric column follows :data:`snapens.evaluate.metrics.METRICS`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from snapens.analyse import dee as dee_
-from snapens.analyse.statistics import mean_ci, paired
-from snapens.evaluate.metrics import METRICS, SUBSET_NLL, VOTE, metric
+from snapens.analyse.selection import OTHER, PROTOCOL, choose, chosen_text, crossfit, fold_units
+from snapens.analyse.statistics import RESAMPLES, compare_units, holm, mean_ci, paired, simultaneous
+from snapens.core.sweeps import label
+from snapens.evaluate.metrics import (
+    DECIMALS,
+    FOLDS,
+    METRICS,
+    SUBSET_NLL,
+    VOTE,
+    fold_columns,
+    metric,
+    subset_columns,
+)
 
 DIVERSITY = ("disagreement", "correlation")
 # models besides final and ensemble, and what each is compared with
@@ -48,7 +60,10 @@ def ensemble_metrics() -> list[str]:
 
 def run_row(dataset, method, seed, tables: dict[str, pd.DataFrame], test_rows: int) -> dict:
     """One run: final model, full ensemble, mean member, weight-averaged and
-    weighted models (NaN when the run has none) and mean pairwise diversity.
+    weighted models (NaN when the run has none) and mean pairwise diversity;
+    then the fold columns of the final model and the full ensemble
+    (:func:`snapens.evaluate.metrics.fold_columns`), which cross-fitted
+    choices read.
 
     ``tables`` holds the run's ``members``, ``ensemble``, ``averaged``,
     ``weighted`` and ``diversity`` tables.
@@ -74,6 +89,8 @@ def run_row(dataset, method, seed, tables: dict[str, pd.DataFrame], test_rows: i
         pairs = diversity[diversity["i"] != diversity["j"]]
         for d in DIVERSITY:
             row[d] = float(pairs[d].mean()) if len(pairs) else math.nan
+    for model, r in (("final", final), ("ensemble", full)):
+        row.update({f"{model}_{c}": float(r[c]) for m in METRICS for c in fold_columns(m)})
     return row
 
 
@@ -106,68 +123,319 @@ def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compare(name: str, a, b, rows, confidence: float) -> dict:
-    """:func:`~snapens.statistics.paired` of metric ``name``, exact in its units
-    (``rows``: the test rows of each repeat, which count metrics are fractions of).
-
-    A repeat where either value is NaN (a metric undefined for that run) is
-    left out; ``n`` says how many pairs were compared.
-    """
-    m = metric(name)
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    rows = np.broadcast_to(np.asarray(rows), a.shape)
-    keep = np.isfinite(a) & np.isfinite(b)
-    a, b, rows = a[keep], b[keep], rows[keep]
-    return paired(a, b, m.higher_is_better, confidence, (m.units(a, rows), m.units(b, rows)))
-
-
 def has_model(g: pd.DataFrame, model: str) -> bool:
     """Every run of ``g`` has metrics of ``model``."""
     column = f"{model}_{next(iter(METRICS))}"
     return column in g and bool(g[column].notna().all())
 
 
-def paired_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    rows = []
+# --- paired comparisons -----------------------------------------------------------
 
-    def add(dataset, m, a_method, a_model, b_method, b_model, ga, gb):
-        res = compare(m, ga[f"{a_model}_{m}"], gb[f"{b_model}_{m}"], ga["test_rows"], confidence)
-        rows.append(
-            {
-                "dataset": dataset,
-                "metric": m,
-                "a_method": a_method,
-                "a_model": a_model,
-                "b_method": b_method,
-                "b_model": b_model,
-                **res,
-            }
+
+@dataclass(frozen=True)
+class Baselines:
+    """The equal-cost baselines of a swept method ``base`` (config ``baselines``):
+    its single models are its grid points with one member; ``equal_cost`` is a
+    swept method of independently trained members sharing the budget, over
+    the same grid; ``full_cost`` a swept method of independently trained
+    members each given the full budget, over the same rates (the deep
+    ensemble equivalent's reference)."""
+
+    base: str
+    equal_cost: str | None = None
+    full_cost: str | None = None
+
+
+def _holm_columns(rows: list[dict], confidence: float) -> None:
+    """Holm-adjusted p-values, family sizes, Bonferroni intervals and verdicts
+    of ``rows`` (in place), within each family: one dataset x metric x
+    comparison x base."""
+    alpha = 1 - confidence
+    families: dict[tuple, list[dict]] = {}
+    for r in rows:
+        families.setdefault((r["dataset"], r["metric"], r["comparison"], r["family"]), []).append(r)
+    for members in families.values():
+        adjusted = holm([r["p_value"] for r in members])
+        tested = int(np.count_nonzero(~np.isnan([r["p_value"] for r in members])))
+        for r, p in zip(members, adjusted, strict=True):
+            r["p_holm"], r["family_size"] = float(p), tested
+            low, high = simultaneous(
+                r.pop("t_star"), r["mean_diff"], r["se_diff"], max(tested, 1), confidence
+            )
+            r["sim_ci_low"], r["sim_ci_high"] = (low, high) if not math.isnan(p) else (math.nan, math.nan)
+            r["verdict"] = _verdict(r["mean_diff"], p, alpha, metric(r["metric"]).higher_is_better)
+
+
+def _verdict(mean_diff: float, p_holm: float, alpha: float, higher_is_better: bool) -> str:
+    """``better``/``worse`` (a against b, in the metric's direction) when the
+    Holm-adjusted p-value is at most ``alpha``; ``unclear`` otherwise;
+    ``not tested`` without a p-value."""
+    if math.isnan(p_holm):
+        return "not tested"
+    if p_holm > alpha or mean_diff == 0:
+        return "unclear"
+    return "better" if (mean_diff > 0) == higher_is_better else "worse"
+
+
+PAIRED_KEYS = ["dataset", "metric", "comparison", "family", "a_method", "a_model", "b_method", "b_model"]
+
+
+class _Paired:
+    """Rows of ``paired_tests.csv`` as they are added."""
+
+    def __init__(self, confidence: float, resamples: int):
+        self.rows: list[dict] = []
+        self.confidence, self.resamples = confidence, resamples
+
+    def add(
+        self, keys: dict, units, scale: float, mean_a: float, mean_b: float, tested: bool = True, **extra
+    ):
+        m = metric(keys["metric"])
+        res = compare_units(units, mean_b, m.higher_is_better, self.confidence, scale, self.resamples)
+        if not tested:  # a difference zero by construction is not a test
+            res["p_value"], res["t_star"] = math.nan, None
+        self.rows.append(
+            {**keys, "selection": "", "b_chosen": "", **extra, "mean_a": mean_a, "mean_b": mean_b, **res}
         )
 
+    def models(self, keys: dict, ga, gb, rows, tested: bool = True):
+        """``a_model`` of ``ga`` against ``b_model`` of ``gb`` on all test rows."""
+        name = keys["metric"]
+        a, b = ga[f"{keys['a_model']}_{name}"], gb[f"{keys['b_model']}_{name}"]
+        a, b, rows_kept = _finite(a, b, rows)
+        m = metric(name)
+        scale = _scale(m, rows_kept)
+        units = m.units(a, rows_kept) - m.units(b, rows_kept)
+        self.add(keys, units, scale, _mean(a), _mean(b), tested)
+
+    def table(self) -> pd.DataFrame:
+        _holm_columns(self.rows, self.confidence)
+        return pd.DataFrame(self.rows, columns=PAIRED_COLUMNS)
+
+
+PAIRED_COLUMNS = [
+    *PAIRED_KEYS,
+    "selection",
+    "b_chosen",
+    "n",
+    "mean_a",
+    "mean_b",
+    "mean_diff",
+    "sd_diff",
+    "se_diff",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+    "family_size",
+    "sim_ci_low",
+    "sim_ci_high",
+    "verdict",
+    "relative",
+    "standardised",
+    "wins",
+    "ties",
+    "losses",
+]
+
+
+def _mean(x) -> float:
+    x = np.asarray(x, dtype=np.float64)
+    return float(x.mean()) if len(x) else math.nan
+
+
+def _finite(a, b, rows):
+    """``a``, ``b`` and ``rows`` of the repeats where both values are finite
+    (a metric undefined for a run leaves that repeat out; ``n`` says how many)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    rows = np.broadcast_to(np.asarray(rows), a.shape)
+    keep = np.isfinite(a) & np.isfinite(b)
+    return a[keep], b[keep], rows[keep]
+
+
+def _scale(m, rows) -> float:
+    """Units per unit of metric ``m``: test rows for a count metric (one
+    number for every repeat), else :data:`DECIMALS` decimal places."""
+    if not m.count:
+        return float(10**DECIMALS)
+    sizes = np.unique(np.asarray(rows))
+    if len(sizes) > 1:
+        raise ValueError(f"{m.name}: repeats with different numbers of test rows ({sizes.tolist()})")
+    return float(sizes[0]) if len(sizes) else 1.0
+
+
+def compare(name: str, a, b, rows, confidence: float, resamples: int = RESAMPLES) -> dict:
+    """:func:`~snapens.analyse.statistics.paired` of metric ``name``, exact in
+    its units (``rows``: the test rows of each repeat, which count metrics are
+    fractions of). A repeat where either value is NaN is left out; ``n`` says
+    how many pairs were compared."""
+    m = metric(name)
+    a, b, rows = _finite(a, b, rows)
+    return paired(
+        a, b, m.higher_is_better, confidence, (m.units(a, rows), m.units(b, rows)), _scale(m, rows), resamples
+    )
+
+
+def paired_table(
+    runs: pd.DataFrame,
+    confidence: float = 0.95,
+    resamples: int = RESAMPLES,
+    points: dict[str, dict] | None = None,
+    baselines: list[Baselines] = (),
+) -> pd.DataFrame:
+    """``paired_tests.csv``: every paired comparison, with its family's Holm
+    adjustment and verdict (:data:`COMPARISONS`).
+
+    Per method: its ensemble against its final model (not a test for a
+    one-member method: they are the same model), the weight-averaged model
+    against the final one and the weighted ensemble against the equal-weight
+    one. Between methods that are not grid points of a sweep (``points``),
+    every pair, final against final and ensemble against ensemble. Per grid
+    point of a swept method with ``baselines`` and more than one member: its
+    ensemble against the best single model at equal cost (chosen by
+    cross-fitting, :mod:`snapens.analyse.selection`) and against the
+    equal-cost independent ensemble of the same size and rate.
+    """
+    points = points or {}
+    out = _Paired(confidence, resamples)
     groups = list(_groups(runs))
+
+    def family(method):
+        return points[method]["method"] if method in points else ""
+
     for dataset, method, g in groups:
+        rows = g["test_rows"]
         for m in METRICS:
-            add(dataset, m, method, "ensemble", method, "final", g, g)
+            keys = dict(
+                dataset=dataset,
+                metric=m,
+                comparison="final",
+                family=family(method),
+                a_method=method,
+                a_model="ensemble",
+                b_method=method,
+                b_model="final",
+            )
+            out.models(keys, g, g, rows, tested=int(g["members"].iloc[0]) > 1)
         for extra, against in EXTRA_MODELS.items():
             if has_model(g, extra):
                 for m in METRICS:
-                    add(dataset, m, method, extra, method, against, g, g)
-    by_dataset: dict[str, list] = {}
+                    keys = dict(
+                        dataset=dataset,
+                        metric=m,
+                        comparison=extra,
+                        family=family(method),
+                        a_method=method,
+                        a_model=extra,
+                        b_method=method,
+                        b_model=against,
+                    )
+                    out.models(keys, g, g, rows)
+    by_dataset: dict[str, dict[str, pd.DataFrame]] = {}
     for dataset, method, g in groups:
-        by_dataset.setdefault(dataset, []).append((method, g.set_index("seed")))
-    for dataset, entries in by_dataset.items():
-        for (ma, ga), (mb, gb) in combinations(entries, 2):
+        by_dataset.setdefault(dataset, {})[method] = g.set_index("seed")
+    for dataset, methods in by_dataset.items():
+        plain = [(m, g) for m, g in methods.items() if m not in points]
+        for (ma, ga), (mb, gb) in combinations(plain, 2):
             seeds = ga.index.intersection(gb.index)
             for model in ("final", "ensemble"):
                 for m in METRICS:
-                    add(dataset, m, ma, model, mb, model, ga.loc[seeds], gb.loc[seeds])
-    return pd.DataFrame(rows)
+                    keys = dict(
+                        dataset=dataset,
+                        metric=m,
+                        comparison=f"methods_{model}",
+                        family="",
+                        a_method=ma,
+                        a_model=model,
+                        b_method=mb,
+                        b_model=model,
+                    )
+                    out.models(keys, ga.loc[seeds], gb.loc[seeds], ga.loc[seeds, "test_rows"])
+        for b in baselines:
+            _baseline_rows(out, dataset, methods, points, b)
+    return out.table()
+
+
+def singles(methods: dict[str, pd.DataFrame], points: dict[str, dict], base: str) -> dict[str, str]:
+    """The one-member grid points of ``base`` present in ``methods``, each with
+    its label (its other grid values, e.g. ``"lr_max 0.01"``), in grid order."""
+    out = {}
+    for name, point in points.items():
+        if point["method"] == base and point.get("members") == 1 and name in methods:
+            keys = [k for k in point if k not in ("method", "members")]
+            out[name] = label(keys, tuple(point[k] for k in keys))
+    return out
+
+
+def partner(points: dict[str, dict], base: str, point: dict, keys=None) -> str | None:
+    """The grid point of ``base`` whose values equal ``point``'s on ``keys``
+    (default: every key of ``base``'s grid)."""
+    for name, other in points.items():
+        if other["method"] != base:
+            continue
+        shared = keys if keys is not None else [k for k in other if k != "method"]
+        if all(k in point and other[k] == point[k] for k in shared):
+            return name
+    return None
+
+
+def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines) -> None:
+    candidates = singles(methods, points, b.base)
+    for method, point in points.items():
+        if point["method"] != b.base or method not in methods or point.get("members", 1) == 1:
+            continue
+        g = methods[method]
+        if candidates:
+            seeds = g.index.intersection(
+                sorted(set.intersection(*(set(methods[c].index) for c in candidates)))
+            )
+            rows = int(g.loc[seeds, "test_rows"].iloc[0])
+            for m in METRICS:
+                fit = crossfit({c: methods[c] for c in candidates}, m, seeds)
+                a = {f: g.loc[seeds, f"ensemble_{m}_{f}"].to_numpy(dtype=np.float64) for f in FOLDS}
+                units, scale = fold_units(m, a, fit.measured, rows)
+                keys = dict(
+                    dataset=dataset,
+                    metric=m,
+                    comparison="single",
+                    family=b.base,
+                    a_method=method,
+                    a_model="ensemble",
+                    b_method=f"{b.base}: best single",
+                    b_model="ensemble",
+                )
+                out.add(
+                    keys,
+                    units,
+                    scale,
+                    _mean((a["even"] + a["odd"]) / 2),
+                    _mean(fit.value()),
+                    selection=PROTOCOL,
+                    b_chosen=chosen_text(fit, candidates.get),
+                )
+        other = partner(points, b.equal_cost, point) if b.equal_cost else None
+        if other in methods:
+            gb = methods[other]
+            seeds = g.index.intersection(gb.index)
+            for m in METRICS:
+                keys = dict(
+                    dataset=dataset,
+                    metric=m,
+                    comparison="equal",
+                    family=b.base,
+                    a_method=method,
+                    a_model="ensemble",
+                    b_method=other,
+                    b_model="ensemble",
+                )
+                out.models(keys, g.loc[seeds], gb.loc[seeds], g.loc[seeds, "test_rows"])
 
 
 def long_table(records) -> pd.DataFrame:
     """Per run and k: the k-th member from the end alone (``single_*``), the
     ensemble of the last k members (``ensemble_*``), every metric, and the
-    mean NLL of the ensembles of any k members (``subset_nll``).
+    means over the ensembles of any k members (``subset_nll`` and its fold
+    columns, :func:`snapens.evaluate.metrics.subset_columns`).
 
     ``records`` yields ``(dataset, method, seed, members_df, ensemble_df)``.
     """
@@ -178,7 +446,7 @@ def long_table(records) -> pd.DataFrame:
         part = {"dataset": dataset, "method": method, "seed": int(seed), "k": k}
         part.update({f"single_{m}": single[m].to_numpy() for m in METRICS})
         part.update({f"ensemble_{m}": ensemble[m].to_numpy() for m in METRICS})
-        part[SUBSET_NLL] = ensemble[SUBSET_NLL].to_numpy()
+        part.update({c: ensemble[c].to_numpy(dtype=np.float64) for c in subset_columns()})
         parts.append(pd.DataFrame(part))
     return pd.concat(parts, ignore_index=True)
 
@@ -225,103 +493,221 @@ def diversity_summary(records) -> pd.DataFrame:
 DEE_COLUMNS = [
     "dataset",
     "method",
-    "reference",
     "metric",
+    "reference",
+    "reference_chosen",
+    "selection",
     "repeats",
     "reference_members",
-    "nll_mean",
-    "reference_nll_first",
-    "reference_nll_last",
+    "value_mean",
+    "reference_first",
+    "reference_last",
     "dee",
     "dee_ci_low",
     "dee_ci_high",
     "bootstrap_resamples",
     "dee_text",
 ]
+# the metrics of the deep ensemble equivalent, the primary first (Ashukha et
+# al. 2020: calibrated), each with its reference curve's column prefix
+DEE_METRICS = {"nll_calibrated": f"{SUBSET_NLL}_calibrated", "nll": SUBSET_NLL}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference of a dataset's deep ensemble equivalent: runs of
+    independently trained members. ``candidates`` maps a label (e.g.
+    ``"lr_max 0.01"``) to a method; with more than one, ``selectors`` maps
+    the same labels to the single-model methods whose cross-fitted choice
+    (:mod:`snapens.analyse.selection`) picks the candidate per fold."""
+
+    name: str
+    candidates: dict[str, str]
+    selectors: dict[str, str] | None = None
+
+
+def baseline_reference(points: dict[str, dict], b: Baselines) -> Reference | None:
+    """The DEE reference of a swept method with ``baselines``: the full-cost
+    grid points, one per rate, chosen per fold through the single models
+    (the base's one-member points) of the same rate."""
+    if not b.full_cost:
+        return None
+    selectors, candidates = {}, {}
+    for name, point in points.items():
+        keys = [k for k in point if k not in ("method", "members")]
+        at = label(keys, tuple(point[k] for k in keys))
+        if point["method"] == b.base and point.get("members") == 1:
+            selectors[at] = name
+        elif point["method"] == b.full_cost:
+            candidates[at] = name
+    common = [at for at in selectors if at in candidates]
+    return Reference(b.full_cost, {at: candidates[at] for at in common}, {at: selectors[at] for at in common})
+
+
+def _reference_curves(long, runs_by_method, ref: Reference, metric_name: str, seeds):
+    """Per seed x k, the reference curve measured on each fold, from the
+    candidate chosen on the other fold, averaged over the folds; and the
+    candidate chosen per fold."""
+    prefix = DEE_METRICS[metric_name]
+    if ref.selectors:
+        selectors = {lab: runs_by_method[m] for lab, m in ref.selectors.items()}
+        chosen = {
+            fold: choose({lab: g.loc[seeds] for lab, g in selectors.items()}, metric_name, fold)
+            for fold in FOLDS
+        }
+    else:
+        chosen = dict.fromkeys(FOLDS, next(iter(ref.candidates)))
+    measured = []
+    for fold, lab in chosen.items():  # chosen on ``fold``, measured on the other
+        other = OTHER[fold]
+        rows = long[long.method == ref.candidates[lab]]
+        measured.append(
+            rows.pivot(index="seed", columns="k", values=f"{prefix}_{other}").loc[seeds].to_numpy()
+        )
+    return (measured[1] + measured[0]) / 2, chosen
 
 
 def dee_table(
     runs: pd.DataFrame,
     long: pd.DataFrame,
-    references: dict[str, str],
+    references: dict[str, Reference],
     confidence: float = 0.95,
     resamples: int = 2000,
 ) -> pd.DataFrame:
-    """Deep ensemble equivalent of every method's full ensemble (NLL), per dataset.
+    """Deep ensemble equivalent of every method's full ensemble, per dataset
+    and metric (:data:`DEE_METRICS`: calibrated NLL, then raw NLL).
 
-    ``references`` maps a dataset to the method whose ensembles of k
-    independently trained models (``subset_nll``: any k of its M) form the
-    reference curve (see :mod:`snapens.analyse.dee`): the DEE of the mean NLL over repeats, its percentile
-    bootstrap interval over the seeds both methods share, ``+inf`` for "> M"
-    and ``-inf`` for "< 1".
+    Per repeat, both the reference curve (its ensembles of any k of its
+    members) and the method's value are measured on each fold of the test
+    rows and averaged over the two (the reference chosen on the other fold
+    when ``references`` offers a choice); the DEE is that of the means over
+    repeats (:mod:`snapens.analyse.dee`), with its percentile bootstrap
+    interval over the seeds the method and the reference share, ``+inf``
+    for "> M" and ``-inf`` for "< 1".
     """
     rows = []
+    indexed = {key: g.set_index("seed") for key, g in runs.groupby(["dataset", "method"], sort=False)}
     for dataset, method, g in _groups(runs):
         ref = references.get(dataset)
         if ref is None:
             continue
-        curve_runs = long[(long.dataset == dataset) & (long.method == ref)]
-        reference = curve_runs.pivot(index="seed", columns="k", values=SUBSET_NLL).sort_index()
-        values = g.set_index("seed")["ensemble_nll"]
-        seeds = reference.index.intersection(values.index)
-        ref_nll, v = reference.loc[seeds].to_numpy(), values.loc[seeds].to_numpy()
-        members = ref_nll.shape[1]
-        if len(seeds) == 0:  # no repeat in common with the reference
-            curve, point = np.full(members, math.nan), math.nan
-        else:
-            curve = dee_.curve_of(ref_nll)
-            point = dee_.equivalent(curve, dee_.mean(v))
-        low, high = (
-            dee_.bootstrap(ref_nll, v, resamples, confidence) if len(seeds) > 1 else (math.nan, math.nan)
-        )
-        rows.append(
-            {
-                "dataset": dataset,
-                "method": method,
-                "reference": ref,
-                "metric": "nll",
-                "repeats": len(seeds),
-                "reference_members": members,
-                "nll_mean": dee_.mean(v),
-                "reference_nll_first": curve[0],
-                "reference_nll_last": curve[-1],
-                "dee": point,
-                "dee_ci_low": low,
-                "dee_ci_high": high,
-                "bootstrap_resamples": resamples,
-                "dee_text": dee_.text(point, low, high, members),
-            }
-        )
+        runs_by_method = {m: t for (d, m), t in indexed.items() if d == dataset}
+        ref_methods = [*ref.candidates.values(), *(ref.selectors or {}).values()]
+        seeds = g.set_index("seed").index
+        for m in ref_methods:
+            seeds = seeds.intersection(runs_by_method[m].index)
+        part = long[long.dataset == dataset]
+        for name in DEE_METRICS:
+            values = g.set_index("seed").loc[seeds]
+            v = ((values[f"ensemble_{name}_odd"] + values[f"ensemble_{name}_even"]) / 2).to_numpy(
+                dtype=np.float64
+            )
+            if len(seeds):
+                curves, chosen = _reference_curves(part, runs_by_method, ref, name, seeds)
+                curve = dee_.curve_of(curves)
+                point = dee_.equivalent(curve, dee_.mean(v))
+            else:
+                members = int(runs_by_method[next(iter(ref.candidates.values()))]["members"].iloc[0])
+                curves, chosen = np.full((0, members), math.nan), dict.fromkeys(FOLDS, "")
+                curve, point = np.full(members, math.nan), math.nan
+            members = curves.shape[1]
+            low, high = (
+                dee_.bootstrap(curves, v, resamples, confidence) if len(seeds) > 1 else (math.nan,) * 2
+            )
+            picked = [chosen["even"], chosen["odd"]]
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "method": method,
+                    "metric": name,
+                    "reference": ref.name,
+                    "reference_chosen": picked[0] if picked[0] == picked[1] else " | ".join(picked),
+                    "selection": PROTOCOL if ref.selectors else "",
+                    "repeats": len(seeds),
+                    "reference_members": members,
+                    "value_mean": dee_.mean(v),
+                    "reference_first": curve[0],
+                    "reference_last": curve[-1],
+                    "dee": point,
+                    "dee_ci_low": low,
+                    "dee_ci_high": high,
+                    "bootstrap_resamples": resamples,
+                    "dee_text": dee_.text(point, low, high, members),
+                }
+            )
     return pd.DataFrame(rows, columns=DEE_COLUMNS)
 
 
-SWEEP_KEYS = ["dataset", "method", "base", "swept"]
+SWEEP_KEYS = ["dataset", "method", "base", "role", "swept"]
+# sweep.csv's comparisons of a grid point's full ensemble, by column prefix
+# ``vs_{comparison}_``: (the ``comparison`` of paired_tests.csv, what it is measured against)
+COMPARISONS = {
+    "final": "its own final model",
+    "single": "the best single model at equal cost",
+    "equal": "the equal-cost independent ensemble of the same size",
+}
+COMPARISON_STATS = {
+    "mean": "mean_diff",
+    "ci_low": "ci_low",
+    "ci_high": "ci_high",
+    "p": "p_value",
+    "p_holm": "p_holm",
+    "sim_ci_low": "sim_ci_low",
+    "sim_ci_high": "sim_ci_high",
+    "verdict": "verdict",
+    "relative": "relative",
+    "standardised": "standardised",
+    "wins": "wins",
+    "ties": "ties",
+    "losses": "losses",
+    "baseline": "mean_b",
+    "chosen": "b_chosen",
+}
 
 
-def pair(paired_df, dataset, metric, method, a_model="ensemble", b_model="final"):
-    """The row of ``paired_df`` comparing two models of one method."""
-    sel = paired_df[
-        (paired_df.dataset == dataset)
-        & (paired_df.metric == metric)
-        & (paired_df.a_method == method)
-        & (paired_df.b_method == method)
-        & (paired_df.a_model == a_model)
-        & (paired_df.b_model == b_model)
-    ]
-    return sel.iloc[0]
+def pair(paired_df, dataset, metric, method, a_model="ensemble", b_model="final", comparison=None):
+    """The row of ``paired_df`` comparing ``a_model`` of ``method`` with
+    ``b_model`` (of the same method, unless ``comparison`` names a baseline
+    comparison of :data:`COMPARISONS`)."""
+    sel = (paired_df.dataset == dataset) & (paired_df.metric == metric) & (paired_df.a_method == method)
+    if comparison in (None, "final"):
+        sel &= (
+            (paired_df.b_method == method) & (paired_df.a_model == a_model) & (paired_df.b_model == b_model)
+        )
+    else:
+        sel &= paired_df.comparison == comparison
+    return paired_df[sel].iloc[0]
+
+
+def roles(baselines: list[Baselines]) -> dict[str, str]:
+    """Each swept method named in ``baselines``: ``judged``, ``equal_cost`` or ``full_cost``."""
+    out = {}
+    for b in baselines:
+        out[b.base] = "judged"
+        out.update({getattr(b, r): r for r in ("equal_cost", "full_cost") if getattr(b, r)})
+    return out
 
 
 def sweep_table(
-    summary: pd.DataFrame, paired_df: pd.DataFrame, dee: pd.DataFrame, points: dict[str, dict]
+    summary: pd.DataFrame,
+    paired_df: pd.DataFrame,
+    dee: pd.DataFrame,
+    points: dict[str, dict],
+    baselines: list[Baselines] = (),
 ) -> pd.DataFrame:
     """``sweep.csv``: one row per dataset x grid point of a sweep (``points``:
     method name -> ``{"method": base, **grid values}``, from
-    :func:`snapens.sweeps.grid_points`), gathered from the other tables.
+    :func:`snapens.core.sweeps.grid_points`), gathered from the other tables.
 
-    Per metric: final model and full ensemble (mean and CI), ensemble minus
-    final (mean, CI, Wilcoxon p, W/T/L); then the DEE. ``swept`` names the grid
-    keys of the row's sweep, in the config's order.
+    Per metric: final model and full ensemble (mean and CI); then, per
+    comparison of :data:`COMPARISONS` the point has, ensemble minus the
+    baseline (``vs_{comparison}_{metric}_{stat}``: mean, CI, p, Holm-adjusted
+    p, simultaneous CI, verdict, effect sizes, W/T/L, the baseline's mean and
+    what was chosen); then the DEE, calibrated (``dee``) and raw
+    (``dee_nll``). ``swept`` names the grid keys of the row's sweep, in the
+    config's order; ``role`` is the method's part in ``baselines``.
     """
+    role = roles(baselines)
     rows = []
     for _, s in summary[summary.method.isin(list(points))].iterrows():
         point = points[s.method]
@@ -330,29 +716,37 @@ def sweep_table(
             "dataset": s.dataset,
             "method": s.method,
             "base": point["method"],
+            "role": role.get(point["method"], ""),
             "swept": " ".join(axes),
             **{k: point[k] for k in axes},
             "repeats": int(s.repeats),
             "members": int(s.members),
         }
+        mine = paired_df[(paired_df.dataset == s.dataset) & (paired_df.a_method == s.method)]
         for name in METRICS:
             for model in ("final", "ensemble"):
                 for stat in ("mean", "ci_low", "ci_high"):
                     row[f"{model}_{name}_{stat}"] = s[f"{model}_{name}_{stat}"]
-            p = pair(paired_df, s.dataset, name, s.method)
-            row.update(
-                {
-                    f"diff_{name}_mean": p.mean_diff,
-                    f"diff_{name}_ci_low": p.ci_low,
-                    f"diff_{name}_ci_high": p.ci_high,
-                    f"diff_{name}_p": p.p_value,
-                    f"diff_{name}_wins": int(p.wins),
-                    f"diff_{name}_ties": int(p.ties),
-                    f"diff_{name}_losses": int(p.losses),
-                }
-            )
-        d = dee[(dee.dataset == s.dataset) & (dee.method == s.method)]
-        for col in ("dee", "dee_ci_low", "dee_ci_high", "dee_text"):
-            row[col] = d[col].iloc[0] if len(d) else (math.nan if col != "dee_text" else "n/a")
+            for comparison in COMPARISONS:
+                found = mine[(mine.metric == name) & (mine.comparison == comparison)]
+                if comparison == "final":
+                    found = found[(found.b_method == s.method) & (found.b_model == "final")]
+                for stat, column in COMPARISON_STATS.items():
+                    key = f"vs_{comparison}_{name}_{stat}"
+                    if len(found):
+                        value = found[column].iloc[0]
+                        row[key] = int(value) if stat in ("wins", "ties", "losses") else value
+                    elif comparison == "final" or any(b.base == point["method"] for b in baselines):
+                        row[key] = "" if stat in ("verdict", "chosen") else math.nan
+        for name in DEE_METRICS:
+            d = dee[(dee.dataset == s.dataset) & (dee.method == s.method) & (dee.metric == name)]
+            prefix = "dee" if name == next(iter(DEE_METRICS)) else f"dee_{name}"
+            for col in ("dee", "dee_ci_low", "dee_ci_high", "dee_text", "reference_chosen"):
+                value = (
+                    d[col].iloc[0]
+                    if len(d)
+                    else (math.nan if col in ("dee", "dee_ci_low", "dee_ci_high") else "n/a")
+                )
+                row[col.replace("dee", prefix, 1) if col.startswith("dee") else f"{prefix}_{col}"] = value
         rows.append(row)
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=SWEEP_KEYS)

@@ -31,6 +31,13 @@ def settings(config: dict[str, Any], dataset: str) -> dict[str, dict[str, Any]]:
     return {section: {**config[section], **ds.get(section, {})} for section in ("model", "training")}
 
 
+def member_epochs(method: dict[str, Any], epochs: int) -> int:
+    """Epochs each model of a method trains: the study's ``epochs``, or, for
+    independent members sharing one budget (``budget: split``), their share
+    ``epochs // members``."""
+    return epochs // method["members"] if method.get("budget", "full") == "split" else epochs
+
+
 def seeds(config: dict[str, Any]) -> list[int]:
     """The study's repeat seeds."""
     first = config["study"]["first_seed"]

@@ -18,6 +18,13 @@ the test labels ``y``:
    the means of the two folds' values; ``temperature_even`` and
    ``temperature_odd`` are the temperatures fitted on the even and the odd rows.
 
+Per fold, :func:`temperature_scaled` also returns the fold's own values
+(``nll_calibrated_even``: measured on the even rows with the temperature
+fitted on the odd ones) and its in-sample values (``..._even_insample``:
+fitted and measured on the even rows). The in-sample values read one fold's
+rows only, so a choice made with them can be measured on the other fold
+(:mod:`snapens.analyse.selection`).
+
 The fit is exact up to floating point: with ``z = log p`` and ``beta = 1 / T``
 the mean NLL, ``mean_i [logsumexp(beta z_i) - beta z_i,y_i]``, is convex in
 ``beta`` (its second derivative is a variance), so its minimum is the root of
@@ -40,6 +47,7 @@ from scipy.special import softmax
 from snapens.evaluate.scores import EPS, check, ece, nll  # EPS: the floor of p before the log
 
 T_MIN, T_MAX = 0.01, 100.0  # the temperatures searched
+FOLDS = ("even", "odd")  # the halves of the test rows, by position
 
 
 def folds(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,20 +119,26 @@ def fit_temperature(probs, y) -> float:
 def temperature_scaled(y, probs, ece_bins: int = 15) -> dict[str, float]:
     """NLL and ECE after temperature scaling, two-fold cross-fitted (the
     module's protocol): ``nll_calibrated``, ``ece_calibrated``,
-    ``temperature_even``, ``temperature_odd``."""
+    ``temperature_even``, ``temperature_odd``; then per fold ``f`` the values
+    measured on its rows, ``nll_calibrated_{f}`` (temperature fitted on the
+    other fold) and ``nll_calibrated_{f}_insample`` (fitted on ``f`` itself),
+    and the same for ECE."""
     y, probs = check(y, probs)
     if len(y) < 2:
         raise ValueError(f"temperature scaling needs at least 2 test rows (one per fold), got {len(y)}")
-    z, (even, odd) = log_probs(probs), folds(len(y))
-    t_even, t_odd = _fit(z[even], y[even]), _fit(z[odd], y[odd])
-    nlls, eces = [], []
-    for T, rows in ((t_even, odd), (t_odd, even)):  # fitted on one fold, measured on the other
-        q = softmax(z[rows] / T, axis=1)
-        nlls.append(nll(y[rows], q))
-        eces.append(ece(y[rows], q, ece_bins=ece_bins))
+    z, rows = log_probs(probs), dict(zip(FOLDS, folds(len(y)), strict=True))
+    fitted = {fold: _fit(z[r], y[r]) for fold, r in rows.items()}
+    out: dict[str, float] = {}
+    for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
+        r = rows[fold]
+        for suffix, T in (("", fitted[other]), ("_insample", fitted[fold])):
+            q = softmax(z[r] / T, axis=1)
+            out[f"nll_calibrated_{fold}{suffix}"] = nll(y[r], q)
+            out[f"ece_calibrated_{fold}{suffix}"] = ece(y[r], q, ece_bins=ece_bins)
     return {
-        "nll_calibrated": float(np.mean(nlls)),
-        "ece_calibrated": float(np.mean(eces)),
-        "temperature_even": t_even,
-        "temperature_odd": t_odd,
+        "nll_calibrated": float(np.mean([out[f"nll_calibrated_{f}"] for f in FOLDS])),
+        "ece_calibrated": float(np.mean([out[f"ece_calibrated_{f}"] for f in FOLDS])),
+        "temperature_even": fitted["even"],
+        "temperature_odd": fitted["odd"],
+        **out,
     }

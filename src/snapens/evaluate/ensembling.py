@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from snapens.evaluate.metrics import SUBSET_NLL, VOTE, evaluate
+from snapens.evaluate.metrics import FOLDS, SUBSET_NLL, VOTE, evaluate, fold_rows, subset_columns
 
 
 def average(probs: np.ndarray) -> np.ndarray:
@@ -64,6 +64,49 @@ def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
     return np.array(sorted(drawn), dtype=np.int64)
 
 
+def _subset_weights(members: int, k: int) -> np.ndarray:
+    """``(S, members)``: each row averages one k-subset (:func:`subsets`)."""
+    chosen = subsets(members, k)
+    weights = np.zeros((len(chosen), members))
+    np.put_along_axis(weights, chosen, 1.0 / k, axis=1)
+    return weights
+
+
+def subset_nlls(probs: np.ndarray, y: np.ndarray, k: int) -> dict[str, float]:
+    """:func:`subset_nll` on all the test rows (``subset_nll``) and on each
+    fold's rows (``subset_nll_even``, ``subset_nll_odd``)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    members, n = probs.shape[:2]
+    true = probs[:, np.arange(n), y]  # (members, samples)
+    sums = probs.sum(axis=2)
+    weights = _subset_weights(members, k)
+    eps = np.finfo(np.float64).eps
+    loss = -np.log(np.clip((weights @ true) / (weights @ sums), eps, 1 - eps))  # (subsets, samples)
+    out = {SUBSET_NLL: float(np.mean(loss.mean(axis=1)))}
+    for fold, rows in fold_rows(n).items():
+        out[f"{SUBSET_NLL}_{fold}"] = float(np.mean(loss[:, rows].mean(axis=1)))
+    return out
+
+
+def subset_calibrated_nll(probs: np.ndarray, y: np.ndarray, k: int) -> dict[str, float]:
+    """Per fold, the mean over the run's k-subsets (:func:`subsets`) of the
+    calibrated NLL of each subset's averaged probabilities, measured on the
+    fold with the temperature fitted on the other fold
+    (``subset_nll_calibrated_even``, ``..._odd``): the reference curve of the
+    calibrated deep ensemble equivalent."""
+    from snapens.evaluate.calibration import temperature_scaled
+
+    probs = np.asarray(probs, dtype=np.float64)
+    columns = {f"{SUBSET_NLL}_calibrated_{fold}": f"nll_calibrated_{fold}" for fold in FOLDS}
+    totals = dict.fromkeys(columns, 0.0)
+    weights = _subset_weights(len(probs), k)
+    for w in weights:
+        fitted = temperature_scaled(y, np.tensordot(w, probs, axes=1))
+        for column, source in columns.items():
+            totals[column] += fitted[source]
+    return {column: total / len(weights) for column, total in totals.items()}
+
+
 def subset_nll(probs: np.ndarray, y: np.ndarray, k: int) -> float:
     """Mean NLL of the ensembles of ``k`` of the run's members, over its
     k-subsets (:func:`subsets`). For exchangeable members (independently trained
@@ -75,30 +118,37 @@ def subset_nll(probs: np.ndarray, y: np.ndarray, k: int) -> float:
     ``[eps, 1 - eps]``), computed for all subsets at once from the members'
     true-class probabilities.
     """
-    probs = np.asarray(probs, dtype=np.float64)
-    members, n = probs.shape[:2]
-    true = probs[:, np.arange(n), y]  # (members, samples)
-    sums = probs.sum(axis=2)
-    chosen = subsets(members, k)
-    weights = np.zeros((len(chosen), members))
-    np.put_along_axis(weights, chosen, 1.0 / k, axis=1)
-    eps = np.finfo(np.float64).eps
-    p = np.clip((weights @ true) / (weights @ sums), eps, 1 - eps)  # (subsets, samples)
-    return float(np.mean(-np.log(p).mean(axis=1)))
+    return subset_nlls(probs, y, k)[SUBSET_NLL]
 
 
-def last_k_table(probs: np.ndarray, y: np.ndarray, evaluation=None) -> pd.DataFrame:
+def last_k_table(
+    probs: np.ndarray, y: np.ndarray, evaluation=None, calibrated_subsets: bool = False
+) -> pd.DataFrame:
     """One row per ``k = 1..M``: the ensemble of the last ``k`` members,
     combined by averaging probabilities (every metric), its majority-vote
     accuracy, and ``subset_nll``, the mean NLL over ensembles of any ``k``
-    members (:func:`subset_nll`; the deep ensemble equivalent's reference curve)."""
+    members (:func:`subset_nll`; the deep ensemble equivalent's reference
+    curve), on all test rows and per fold (:func:`subset_nlls`). With
+    ``calibrated_subsets`` (runs of independently trained members, the only
+    ones a reference curve is taken from) also the calibrated curve per fold
+    (:func:`subset_calibrated_nll`); NaN otherwise."""
     rows = []
     for k in range(1, len(probs) + 1):
         members = probs[-k:]
         row = {"k": k, **evaluate(y, average(members), evaluation)}
         row[VOTE.name] = float(np.mean(majority_vote(members) == y))
-        # k = M: the one subset is the full ensemble, whose NLL is the row's own
-        row[SUBSET_NLL] = row["nll"] if k == len(probs) else subset_nll(probs, y, k)
+        # k = M: the one subset is the full ensemble, whose values are the row's own
+        if k == len(probs):
+            row |= {column: row[column.replace(SUBSET_NLL, "nll")] for column in subset_columns()}
+            if not calibrated_subsets:
+                row |= dict.fromkeys(subset_columns()[3:], math.nan)
+        else:
+            row |= subset_nlls(probs, y, k)
+            row |= (
+                subset_calibrated_nll(probs, y, k)
+                if calibrated_subsets
+                else dict.fromkeys(subset_columns()[3:], math.nan)
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 

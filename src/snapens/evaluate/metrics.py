@@ -11,6 +11,14 @@ The scores themselves are :mod:`snapens.evaluate.scores`. The calibrated NLL
 and ECE are those of temperature-scaled probabilities, fitted and measured on
 alternate halves of the test rows (:mod:`snapens.evaluate.calibration`);
 :func:`evaluate` also returns the two fitted temperatures (:data:`TEMPERATURES`).
+
+Every metric is also measured on each fold of the test rows (:data:`FOLDS`:
+the rows at even and at odd positions), so that a choice made on one fold can
+be measured on the other (:mod:`snapens.analyse.selection`):
+``{metric}_{fold}`` is the metric on the fold's rows and, for a metric with a
+fitted part (``fitted``: the calibrated ones), ``{metric}_{fold}_insample``
+is the value fitted on the fold itself, the statistic a choice on that fold
+reads (:func:`selection_column`).
 """
 
 from __future__ import annotations
@@ -44,6 +52,12 @@ class Metric:
     digits: int = 3
     count: bool = False
     headline: bool = False
+    on_folds: Callable[..., dict[str, float]] | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """Its value uses a fit to the rows it is measured on (a temperature)."""
+        return self.on_folds is not None
 
     @property
     def direction(self) -> str:
@@ -69,6 +83,7 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {}
+FOLDS = ("even", "odd")  # the test rows at even and at odd positions
 # evaluate() returns these after the metrics: the temperatures fitted on the even / odd rows
 TEMPERATURES = ("temperature_even", "temperature_odd")
 # column names of the per-run tables that a metric may not take
@@ -101,6 +116,14 @@ def calibrated(y, probs, ece_bins: int = 15, memo: dict | None = None, **_) -> d
     return memo["calibrated"]
 
 
+def _calibrated_folds(name: str):
+    def on_folds(y, probs, **evaluation) -> dict[str, float]:
+        fitted = calibrated(y, probs, **evaluation)
+        return {column: float(fitted[column]) for column in fold_columns(name)}
+
+    return on_folds
+
+
 def nll_calibrated(y, probs, **evaluation) -> float:
     """NLL after temperature scaling, cross-fitted on even and odd test rows."""
     return calibrated(y, probs, **evaluation)["nll_calibrated"]
@@ -115,8 +138,25 @@ register(Metric("accuracy", accuracy, True, "accuracy", count=True, headline=Tru
 register(Metric("nll", nll, False, "NLL", headline=True))
 register(Metric("brier", brier, False, "Brier"))
 register(Metric("ece", ece, False, "ECE"))
-register(Metric("nll_calibrated", nll_calibrated, False, "calibrated NLL", headline=True))
-register(Metric("ece_calibrated", ece_calibrated, False, "calibrated ECE"))
+register(
+    Metric(
+        "nll_calibrated",
+        nll_calibrated,
+        False,
+        "calibrated NLL",
+        headline=True,
+        on_folds=_calibrated_folds("nll_calibrated"),
+    )
+)
+register(
+    Metric(
+        "ece_calibrated",
+        ece_calibrated,
+        False,
+        "calibrated ECE",
+        on_folds=_calibrated_folds("ece_calibrated"),
+    )
+)
 
 # Of the ensemble only (a function of the members, not of one probability
 # matrix): the majority vote's accuracy, in ensemble.csv and the summary.
@@ -133,9 +173,28 @@ def metric(name: str) -> Metric:
         raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
 
 
+def fold_rows(n: int) -> dict[str, np.ndarray]:
+    """The indices of each fold of ``n`` test rows (:data:`FOLDS`)."""
+    return {"even": np.arange(0, n, 2), "odd": np.arange(1, n, 2)}
+
+
+def fold_columns(name: str) -> list[str]:
+    """The fold columns of metric ``name``: ``{name}_{fold}`` per fold, then,
+    for a fitted metric, ``{name}_{fold}_insample`` per fold."""
+    columns = [f"{name}_{fold}" for fold in FOLDS]
+    return columns + ([f"{name}_{fold}_insample" for fold in FOLDS] if metric(name).fitted else [])
+
+
+def selection_column(name: str, fold: str) -> str:
+    """The column a choice made on ``fold`` reads for metric ``name``: one that
+    depends on that fold's rows alone."""
+    return f"{name}_{fold}_insample" if metric(name).fitted else f"{name}_{fold}"
+
+
 def evaluate(y, probs, evaluation: dict[str, Any] | None = None) -> dict[str, float]:
     """Every registered metric of one probability matrix, then the two fitted
-    temperatures (:data:`TEMPERATURES`).
+    temperatures (:data:`TEMPERATURES`), then every metric's fold columns
+    (:func:`fold_columns`).
 
     The metric functions share a ``memo`` dict for this matrix: the
     temperatures are fitted once.
@@ -144,4 +203,26 @@ def evaluate(y, probs, evaluation: dict[str, Any] | None = None) -> dict[str, fl
     settings = {**(evaluation or {}), "memo": {}}
     values = {name: float(m.function(y, probs, **settings)) for name, m in METRICS.items()}
     fitted = calibrated(y, probs, **settings)
-    return values | {t: float(fitted[t]) for t in TEMPERATURES}
+    values |= {t: float(fitted[t]) for t in TEMPERATURES}
+    rows = fold_rows(len(y))
+    for name, m in METRICS.items():
+        if m.fitted:
+            values |= m.on_folds(y, probs, **settings)
+        else:
+            values |= {f"{name}_{f}": float(m.function(y[r], probs[r], **settings)) for f, r in rows.items()}
+    return values
+
+
+def evaluated_columns() -> tuple[str, ...]:
+    """The columns of an :func:`evaluate` row, in order."""
+    return (*METRICS, *TEMPERATURES, *(c for name in METRICS for c in fold_columns(name)))
+
+
+def subset_columns() -> list[str]:
+    """``ensemble.csv``'s columns of the mean over k-member subsets: the NLL on
+    all rows and per fold, then the calibrated NLL per fold."""
+    return [
+        SUBSET_NLL,
+        *(f"{SUBSET_NLL}_{fold}" for fold in FOLDS),
+        *(f"{SUBSET_NLL}_calibrated_{fold}" for fold in FOLDS),
+    ]

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from snapens.core.io import write_csv
+from snapens.core.io import read_json, write_csv
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files, write_manifest
 from snapens.data.dataset import load_dataset
@@ -21,7 +21,9 @@ def aggregate(
     evaluated: Sequence[str | Path] = (),
     manifest: str | Path | None = None,
 ) -> None:
-    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M),
+    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M, and the
+    means over k-member subsets; calibrated ones for runs of independently
+    trained members),
     ``diversity.csv`` (disagreement and correlation of every pair of members)
     and ``weighted.csv`` (the full ensemble with member weights fitted on the
     run's validation rows; empty for runs trained without a validation split);
@@ -38,7 +40,9 @@ def aggregate(
     for run_dir in map(Path, run_dirs):
         path = run_dir / "probabilities.npz"
         probs = load_probabilities(path, y)
-        table = last_k_table(probs, y, evaluation)
+        method = read_json(run_dir / "run.json")["config"]["method_config"]
+        # only independently trained members give a reference curve of the DEE
+        table = last_k_table(probs, y, evaluation, method.get("ensemble") == "independent")
         write_csv(table, run_dir / "ensemble.csv")
         write_csv(diversity_table(probs), run_dir / "diversity.csv")
         weighted = empty_table("weighted")

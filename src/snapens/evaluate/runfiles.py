@@ -12,16 +12,17 @@ import numpy as np
 import pandas as pd
 
 from snapens.core.io import read_table, write_npz
-from snapens.evaluate.metrics import METRICS, SUBSET_NLL, TEMPERATURES, VOTE
+from snapens.evaluate.metrics import VOTE, evaluated_columns, subset_columns
 
 
 def table_columns() -> dict[str, tuple[str, ...]]:
     """The columns of each per-run table that the study tables use (a table of
-    :func:`snapens.evaluate.metrics.evaluate` rows has the metrics, then the temperatures)."""
-    metrics = (*METRICS, *TEMPERATURES)
+    :func:`snapens.evaluate.metrics.evaluate` rows has the metrics, the
+    temperatures, then the metrics' fold columns)."""
+    metrics = evaluated_columns()
     return {
         "members": ("member", "epoch", *metrics),
-        "ensemble": ("k", *metrics, VOTE.name, SUBSET_NLL),
+        "ensemble": ("k", *metrics, VOTE.name, *subset_columns()),
         "averaged": ("model", *metrics),
         "weighted": ("model", *metrics, "weights"),
         "diversity": ("i", "j", "disagreement", "correlation"),

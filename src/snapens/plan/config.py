@@ -140,11 +140,17 @@ def method_problems(
             f"methods.{name}.schedule.lr_min = {schedule['lr_min']} must be below "
             f"methods.{name}.schedule.lr_max = {schedule['lr_max']}"
         )
-    if not snapshots and schedule["name"] in CYCLIC:
-        problems.append(
-            f"methods.{name}.schedule.name = {schedule['name']!r}: independent members are "
-            "trained with one non-cyclic schedule each (e.g. step_decay)"
-        )
+    if method.get("budget", "full") == "split":
+        if snapshots:
+            problems.append(
+                f"methods.{name}.budget = 'split': only independent members share a budget "
+                "(set ensemble: independent); a snapshot run's members share one run already"
+            )
+        elif epochs % members:
+            problems.append(
+                f"methods.{name}.budget = 'split': members = {members} does not divide "
+                f"{epochs_key} = {epochs}; each member would train a fractional share"
+            )
     milestones = schedule.get("milestones")
     if milestones is not None and list(milestones) != sorted(set(milestones)):
         problems.append(
@@ -195,6 +201,53 @@ def sweep_problems(config: dict[str, Any], schema: dict[str, Any] | None = None)
     return problems
 
 
+def baseline_problems(config: dict[str, Any]) -> list[str]:
+    """Each ``baselines`` entry: a swept method with single models (a
+    one-member grid point), an ``equal_cost`` method of independent members
+    sharing the budget over the same grid, a ``full_cost`` method of
+    independent members with the full budget over the same rates."""
+    methods, sweeps = config["methods"], config.get("sweeps") or {}
+    problems = []
+    for base, spec in (config.get("baselines") or {}).items():
+        key = f"baselines.{base}"
+        if base not in sweeps:
+            problems.append(f"{key}: not a swept method (sweeps: {', '.join(sweeps) or 'none'})")
+            continue
+        axes = sweeps[base]
+        if 1 not in axes.get("members", [methods[base]["members"]]):
+            problems.append(f"{key}: sweeps.{base}.members must include 1 (the single models at equal cost)")
+        wanted = {
+            "equal_cost": ("split", [k for k in axes]),
+            "full_cost": ("full", [k for k in axes if k != "members"]),
+        }
+        for role, other in spec.items():
+            where, (budget, keys) = f"{key}.{role} = {other!r}", wanted[role]
+            if other not in methods or other not in sweeps:
+                problems.append(f"{where}: not a swept method (sweeps: {', '.join(sweeps) or 'none'})")
+                continue
+            method = methods[other]
+            if method.get("ensemble", "snapshots") != "independent" or method.get("budget", "full") != budget:
+                problems.append(f"{where}: needs ensemble: independent and budget: {budget}")
+            if sorted(sweeps[other]) != sorted(keys):
+                problems.append(
+                    f"{where}: must sweep exactly {', '.join(keys) or 'nothing'} (like sweeps.{base})"
+                )
+                continue
+            for k in keys:
+                extra = [v for v in sweeps[other][k] if v not in axes[k]]
+                if extra:
+                    problems.append(
+                        f"{where}: sweeps.{other}.{k} values {extra} are not in sweeps.{base}.{k}"
+                    )
+            for k, v in methods[base]["schedule"].items():
+                if k not in keys and method["schedule"].get(k) != v:
+                    problems.append(
+                        f"{where}: methods.{other}.schedule.{k} = {method['schedule'].get(k)!r} differs from "
+                        f"methods.{base}.schedule.{k} = {v!r}; the baselines change only the swept keys"
+                    )
+    return problems
+
+
 def config_problems(config: dict[str, Any], schema: dict[str, Any] | None = None) -> list[str]:
     """Every cross-field problem of a schema-valid config, one message each
     (``schema``: also the sweeps' grid points against its method entry)."""
@@ -205,7 +258,7 @@ def config_problems(config: dict[str, Any], schema: dict[str, Any] | None = None
         problems += validation_problems(name, method.get("validation_fraction", 0), config["datasets"])
         for epochs, key in epoch_budgets(config).items():
             problems += method_problems(name, method, epochs, key)
-    return problems + sweep_problems(config, schema)
+    return problems + sweep_problems(config, schema) + baseline_problems(config)
 
 
 def check_config(config: dict[str, Any], schema: dict[str, Any] | str | Path | None = None) -> None:

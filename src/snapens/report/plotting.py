@@ -103,12 +103,14 @@ def lr_schedules(dataset: str, schedules: dict[str, Any]):
     """Each method's learning rate at every iteration, snapshots marked.
 
     ``schedules`` holds ``epochs`` and, per method, its ``schedule``,
-    ``members``, ``ensemble`` and ``steps_per_epoch`` (from the rows it trains on).
+    ``members``, ``ensemble``, ``steps_per_epoch`` (from the rows it trains on)
+    and ``epochs`` (each model's, when its members share the budget).
     """
     _style()
-    epochs, methods = schedules["epochs"], schedules["methods"]
+    methods = schedules["methods"]
     fig, axes = _grid(len(methods), height=2.8)
     for ax, (name, m) in zip(axes, methods.items()):
+        epochs = m.get("epochs", schedules["epochs"])
         independent = m.get("ensemble") == "independent"
         steps = m["steps_per_epoch"]
         budget = Budget(epochs, 1 if independent else m["members"], steps)
@@ -283,9 +285,13 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
     bootstrap interval; a value beyond the reference curve is drawn as an
     arrow past its end and labelled "> M", never as a number."""
     from snapens.analyse.dee import ABOVE, BELOW, fmt
+    from snapens.analyse.summary import dee_label, reference_text
+    from snapens.analyse.tables import DEE_METRICS
 
     _style()
-    df = dee[dee["dataset"] == dataset].reset_index(drop=True)
+    df = dee[dee["dataset"] == dataset]
+    primary = next((m for m in DEE_METRICS if m in set(df["metric"])), None)
+    df = df[df["metric"] == primary].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.5 * max(len(df), 1) + 1.8))
     if not len(df):
         ax.text(
@@ -322,8 +328,9 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
     ax.set_yticks(range(len(df)), df["method"])
     ax.set_ylim(len(df) - 0.5, -0.7)
     ax.set_xlabel(
-        f"independently trained models of equal mean NLL (reference: {df['reference'].iloc[0]}, "
-        f"1..{top}; open circle and arrow: beyond the curve)"
+        f"independently trained models of equal mean {dee_label(primary)} (1..{top}; open circle and "
+        f"arrow: beyond the curve)\nreference: {reference_text(df.iloc[0]).replace('`', '')}",
+        fontsize="small",
     )
     ax.set_title(f"{dataset}: how many independently trained models is each ensemble worth?")
     fig.tight_layout()
@@ -369,19 +376,25 @@ def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
 def _sweep_parts(sweep: pd.DataFrame, dataset: str):
     """Per swept method of ``dataset``: (base, rows, x axis, other axes), laid
     out by :func:`snapens.sweeps.axes`."""
-    df = sweep[sweep["dataset"] == dataset]
+    from snapens.analyse.summary import judged
+
+    df = judged(sweep[sweep["dataset"] == dataset])
     for base, g in df.groupby("base", sort=False):
         yield base, g, *sweeps.axes(g["swept"].iloc[0])
 
 
-def _sweep_figure(sweep: pd.DataFrame, dataset: str, width: float, height: float):
-    """``(fig, axes, parts, shown)``: a row of panels per swept method, a
-    column per headline metric."""
-    from snapens.analyse.summary import headline_metrics
+def _sweep_figure(sweep: pd.DataFrame, dataset: str, width: float, height: float, by_comparison=False):
+    """``(fig, axes, parts, shown)``: a row of panels per swept method (and
+    comparison, :func:`snapens.analyse.summary.comparisons_of`, with
+    ``by_comparison``: parts are then ``(base, g, x, others, comparison)``),
+    a column per headline metric."""
+    from snapens.analyse.summary import comparisons_of, headline_metrics
 
     _style()
     shown = headline_metrics()
     parts = list(_sweep_parts(sweep, dataset))
+    if by_comparison:
+        parts = [(*part, c) for part in parts for c in comparisons_of(part[1])]
     rows = max(len(parts), 1)
     fig, axes = plt.subplots(rows, len(shown), figsize=(width * len(shown), height * rows), squeeze=False)
     return fig, axes, parts, shown
@@ -401,14 +414,17 @@ def _value_axis(ax, values) -> None:
 
 
 def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
-    """Ensemble minus final model over the grid, one heatmap per swept method
-    and headline metric; coloured so that blue favours the ensemble whatever
-    the metric's direction; cells whose CI covers zero hatched, their values in
-    parentheses."""
+    """Ensemble minus each baseline over the grid (:data:`snapens.analyse.tables.COMPARISONS`:
+    the best single model and the independent ensemble at equal cost, its own
+    final model), one heatmap per swept method, comparison and headline
+    metric; coloured so that blue favours the ensemble whatever the metric's
+    direction; cells without a Holm-adjusted verdict hatched, their values
+    in parentheses; grid points not compared left blank."""
     from snapens.analyse.summary import verdict
+    from snapens.analyse.tables import COMPARISONS
 
-    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4)
-    for row, (base, g, x, others) in enumerate(parts):
+    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4, by_comparison=True)
+    for row, (base, g, x, others, comparison) in enumerate(parts):
         xs = sorted(dict.fromkeys(g[x]))
         keys = (
             sorted(dict.fromkeys(map(tuple, g[others].itertuples(index=False, name=None))))
@@ -421,12 +437,15 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
             for _, r in g.iterrows():
                 i = keys.index(tuple(r[o] for o in others)) if others else 0
                 j = xs.index(r[x])
-                diff[i, j] = r[f"diff_{name}_mean"]
-                marks[i, j] = verdict(r, name)
+                marks[i, j] = verdict(r, name, comparison)
+                if marks[i, j] == "not tested":
+                    del marks[i, j]
+                    continue
+                diff[i, j] = r[f"vs_{comparison}_{name}_mean"]
             limit = np.nan_to_num(np.nanmax(np.abs(diff))) or 1.0  # 1 when no cell has a value
             cmap = "RdBu" if m.higher_is_better else "RdBu_r"
             image = ax.imshow(diff, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto", origin="lower")
-            fig.colorbar(image, ax=ax, shrink=0.8, label=f"ensemble - final {m.label}")
+            fig.colorbar(image, ax=ax, shrink=0.8, label=f"ensemble - baseline {m.label}")
             for (i, j), v in marks.items():
                 text = f"{diff[i, j]:+.{m.digits}f}"
                 if v == "unclear":
@@ -450,11 +469,13 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
             ax.set_yticks(range(len(keys)), [sweeps.label(others, k) for k in keys])
             ax.set_xlabel(_axis_name(x))
             ax.grid(False)
-            ax.set_title(f"{base}: {m.label} ({m.direction})", fontsize="medium")
+            ax.set_title(
+                f"{base} vs {COMPARISONS[comparison]}:\n{m.label} ({m.direction})", fontsize="medium"
+            )
     fig.suptitle(
-        f"{dataset}: where does the snapshot ensemble beat its final model? Ensemble minus "
-        f"final, mean over repeats; hatched: the {int(round(confidence * 100))}% CI covers zero; "
-        "blue favours the ensemble"
+        f"{dataset}: where does the snapshot ensemble beat each baseline? Ensemble minus baseline, "
+        f"mean over repeats; hatched: no verdict after Holm's adjustment over the grid "
+        f"({int(round(confidence * 100))}% family-wise); blue favours the ensemble"
     )
     fig.tight_layout()
     return fig
@@ -472,14 +493,19 @@ def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                 h = h.sort_values(x)
                 ax.plot(
                     h[x],
-                    h[f"diff_{name}_mean"],
+                    h[f"vs_final_{name}_mean"],
                     marker="o",
                     ms=4,
                     color=color,
                     label=sweeps.label(others, key) if others else base,
                 )
                 ax.fill_between(
-                    h[x], h[f"diff_{name}_ci_low"], h[f"diff_{name}_ci_high"], color=color, alpha=0.15, lw=0
+                    h[x],
+                    h[f"vs_final_{name}_ci_low"],
+                    h[f"vs_final_{name}_ci_high"],
+                    color=color,
+                    alpha=0.15,
+                    lw=0,
                 )
             ax.axhline(0, color="grey", lw=1, ls="--")
             _value_axis(ax, g[x])

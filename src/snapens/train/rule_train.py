@@ -13,7 +13,7 @@ from snapens.core.io import write_csv, write_json
 from snapens.core.logs import TRAINED, log, ready
 from snapens.core.manifests import write_manifest
 from snapens.core.provenance import machine, versions
-from snapens.core.settings import config_hash
+from snapens.core.settings import config_hash, member_epochs
 from snapens.data.dataset import fit_split, load_dataset
 
 
@@ -47,7 +47,7 @@ def train(
     spec = RunSpec(
         schedule=dict(method["schedule"]),
         members=1 if independent else method["members"],
-        epochs=tr["epochs"],
+        epochs=member_epochs(method, tr["epochs"]),
         batch_size=tr["batch_size"],
         momentum=tr["momentum"],
         hidden_units=run_config["model"]["hidden_units"],

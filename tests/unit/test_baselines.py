@@ -1,0 +1,228 @@
+"""The equal-cost comparisons, the cross-fitted selection and the calibrated
+deep ensemble equivalent, on hand-made runs whose answers are worked out
+here by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snapens.analyse import selection, tables
+from snapens.core.sweeps import grid_points
+from snapens.evaluate import ensembling
+from snapens.evaluate.metrics import METRICS, evaluate, fold_columns
+
+SWEEPS = {
+    "snap": {"members": [1, 2], "lr_max": [0.01, 0.1]},
+    "equal": {"members": [2], "lr_max": [0.01]},
+}
+POINTS = grid_points(SWEEPS)
+SINGLE_LOW, SINGLE_HIGH = "snap/members-1_lr_max-0.01", "snap/members-1_lr_max-0.1"
+TARGET, EQUAL = "snap/members-2_lr_max-0.01", "equal/members-2_lr_max-0.01"
+
+
+def run(method, seed, accuracy_counts, members=2):
+    """One runs.csv row: every metric 0.5 on both models and folds except the
+    ensemble's accuracy, given as counts of correct rows on the even and odd
+    folds (500 rows each) and on all 1000."""
+    row = {"dataset": "d", "method": method, "seed": seed, "members": members, "test_rows": 1000}
+    for model in ("final", "ensemble"):
+        for m in METRICS:
+            row[f"{model}_{m}"] = 0.5
+            row |= {f"{model}_{c}": 0.5 for c in fold_columns(m)}
+    even, odd = accuracy_counts
+    row["ensemble_vote_accuracy"] = 0.5
+    row |= {
+        "ensemble_accuracy": (even + odd) / 1000,
+        "ensemble_accuracy_even": even / 500,
+        "ensemble_accuracy_odd": odd / 500,
+    }
+    return row
+
+
+def hand_made_runs():
+    """Four seeds. On the even rows the single model at 0.1 is better (450 vs
+    400 of 500 right), on the odd rows the one at 0.01 (425 vs 350; 355 for
+    seed 1). The grid point (2 members, 0.01) has 410 and 430; the equal-cost
+    ensemble of 2 at 0.01 has 400 and 400."""
+    rows = []
+    for seed in range(1, 5):
+        rows += [
+            run(SINGLE_LOW, seed, (400, 425), members=1),
+            run(SINGLE_HIGH, seed, (450, 355 if seed == 1 else 350), members=1),
+            run(TARGET, seed, (410, 430)),
+            run(EQUAL, seed, (400, 400)),
+        ]
+    return pd.DataFrame(rows)
+
+
+def comparison(table, name):
+    return table[(table.metric == "accuracy") & (table.comparison == name)].iloc[0]
+
+
+def test_best_single_model_is_chosen_on_one_fold_and_measured_on_the_other():
+    table = tables.paired_table(hand_made_runs(), 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
+    row = comparison(table, "single")
+    # chosen on the even rows: lr 0.1 (450 > 400), measured on the odd rows: 350 (355 for seed 1);
+    # chosen on the odd rows: lr 0.01 (425 > 351.25), measured on the even rows: 400.
+    # per seed: ((430 - 350) + (410 - 400)) / 2 / 500 = 0.09; seed 1: ((430 - 355) + 10) / 1000 = 0.085
+    assert row.b_chosen == "lr_max 0.1 | lr_max 0.01"
+    assert row.mean_diff == pytest.approx((0.085 + 3 * 0.09) / 4, abs=1e-12)
+    assert row.mean_b == pytest.approx(((355 / 500 + 0.8) / 2 + 3 * (0.7 + 0.8) / 2) / 4, abs=1e-12)
+    assert row.selection == selection.PROTOCOL and row.family == "snap"
+    assert (row.wins, row.ties, row.losses) == (4, 0, 0)
+    # measured on the rows it was chosen on, the choice would look better: the
+    # single model at 0.1 scores 0.9 on its own even rows, 0.7 on the odd ones
+
+
+def test_equal_cost_ensemble_of_the_same_size_and_rate():
+    table = tables.paired_table(hand_made_runs(), 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
+    row = comparison(table, "equal")
+    assert (row.a_method, row.b_method) == (TARGET, EQUAL)
+    # 840 against 800 of 1000 in every seed
+    assert (row.mean_diff, row.ci_low, row.ci_high, row.sd_diff) == (0.04, 0.04, 0.04, 0.0)
+    assert row.p_value == 1 / 1000 and row.verdict == "better"
+    # the one-member points are neither compared with a baseline nor tested against their final model
+    assert set(table[table.comparison.isin(["single", "equal"])].a_method) == {TARGET}
+    own = table[(table.comparison == "final") & (table.a_method == SINGLE_LOW)]
+    assert own.p_value.isna().all() and set(own.verdict) == {"not tested"}
+
+
+def test_holm_is_applied_within_each_family():
+    table = tables.paired_table(hand_made_runs(), 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
+    for _, fam in table.groupby(["dataset", "metric", "comparison", "family"]):
+        p = fam.p_value.to_numpy()
+        tested = p[~np.isnan(p)]
+        for value, adjusted in zip(p, fam.p_holm):
+            if np.isnan(value):
+                assert np.isnan(adjusted)
+            else:  # at least the raw p, at most m times it
+                assert value <= adjusted <= min(1.0, len(tested) * value) + 1e-15
+        assert set(fam.family_size) == {len(tested)}
+
+
+def test_sweep_table_shows_the_three_comparisons():
+    runs = hand_made_runs()
+    summary = tables.summary_table(runs)
+    paired = tables.paired_table(runs, 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
+    dee = pd.DataFrame(columns=tables.DEE_COLUMNS)
+    sweep = tables.sweep_table(summary, paired, dee, POINTS, [tables.Baselines("snap", "equal")]).set_index(
+        "method"
+    )
+    target = sweep.loc[TARGET]
+    assert target.vs_single_accuracy_mean == pytest.approx(0.08875)
+    assert target.vs_equal_accuracy_mean == pytest.approx(0.04)
+    assert target.vs_single_accuracy_chosen == "lr_max 0.1 | lr_max 0.01"
+    assert target.role == "judged" and sweep.loc[EQUAL, "role"] == "equal_cost"
+    assert sweep.loc[SINGLE_LOW, "vs_single_accuracy_verdict"] == ""
+
+
+# --- the selection never reads the rows it reports on -----------------------------
+
+
+def fold_runs(probs_by_candidate, y):
+    """runs (one per seed) of each candidate from its probabilities: the
+    ensemble's fold columns as evaluate() writes them."""
+    out = {}
+    for name, per_seed in probs_by_candidate.items():
+        rows = [
+            {"seed": s, **{f"ensemble_{k}": v for k, v in evaluate(y, p).items()}}
+            for s, p in enumerate(per_seed)
+        ]
+        out[name] = pd.DataFrame(rows).set_index("seed")
+    return out
+
+
+def test_changing_the_measured_folds_labels_leaves_the_choice_unchanged():
+    rng = np.random.default_rng(7)
+    n, classes = 60, 3
+    y = rng.integers(0, classes, n)
+    logits = np.eye(classes)[y] * 2.0
+
+    def noisy(sharpness):
+        out = []
+        for _ in range(3):
+            e = np.exp(sharpness * (logits + rng.normal(0, 1.5, (n, classes))))
+            out.append(e / e.sum(1, keepdims=True))
+        return out
+
+    probs = {"soft": noisy(0.5), "sharp": noisy(3.0), "mid": noisy(1.2)}
+    y_changed = y.copy()
+    y_changed[1::2] = (y[1::2] + 1) % classes  # every odd row's label changed
+    before, after = fold_runs(probs, y), fold_runs(probs, y_changed)
+    for metric in ("accuracy", "nll", "nll_calibrated", "ece_calibrated"):
+        assert selection.choose(before, metric, "even") == selection.choose(after, metric, "even")
+        for name in probs:  # what the choice read is the same, bit for bit
+            column = f"ensemble_{selection.selection_column(metric, 'even')}"
+            assert before[name][column].tolist() == after[name][column].tolist()
+    # the odd rows' measurements did change: the test would notice a leak
+    assert not np.allclose(before["sharp"]["ensemble_nll_odd"], after["sharp"]["ensemble_nll_odd"])
+    assert not np.allclose(
+        before["sharp"]["ensemble_nll_calibrated_even"], after["sharp"]["ensemble_nll_calibrated_even"]
+    ), (
+        "the even rows' cross-fitted value uses the odd rows' temperature; only the in-sample one is free of them"
+    )
+
+
+# --- the calibrated deep ensemble equivalent ------------------------------------------
+
+
+def independent_run(rng, y, members, classes=3, sharpness=1.5):
+    logits = np.eye(classes)[y] * 1.5
+    probs = []
+    for _ in range(members):
+        z = sharpness * (logits + rng.normal(0, 1.2, logits.shape))
+        probs.append(np.exp(z) / np.exp(z).sum(1, keepdims=True))
+    return np.stack(probs)
+
+
+def study(rng, y, methods):
+    """runs and long tables of ``methods`` (name -> (members, sharpness, independent)), three seeds."""
+    runs, records = [], []
+    for name, (members, sharpness, independent) in methods.items():
+        for seed in (1, 2, 3):
+            probs = independent_run(rng, y, members, sharpness=sharpness)
+            t = {
+                "members": ensembling.member_table(probs, y, range(members)),
+                "ensemble": ensembling.last_k_table(probs, y, calibrated_subsets=independent),
+            }
+            runs.append(tables.run_row("d", name, seed, t, len(y)))
+            records.append(("d", name, seed, t["members"], t["ensemble"]))
+    return pd.DataFrame(runs), tables.long_table(records)
+
+
+def test_the_reference_against_itself_is_worth_its_member_count():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 80)
+    runs, long = study(rng, y, {"ref": (4, 1.5, True), "other": (3, 2.0, False)})
+    table = tables.dee_table(runs, long, {"d": tables.Reference("ref", {"": "ref"})}, resamples=200)
+    own = table[table.method == "ref"].set_index("metric")
+    assert own.loc["nll_calibrated", "dee"] == 4.0 and own.loc["nll", "dee"] == 4.0
+    # the calibrated curve starts at the mean calibrated NLL of single members,
+    # each measured on one fold with the other fold's temperature
+    singles = long[(long.method == "ref") & (long.k == 1)]
+    first = ((singles.subset_nll_calibrated_even + singles.subset_nll_calibrated_odd) / 2).mean()
+    assert own.loc["nll_calibrated", "reference_first"] == pytest.approx(first, rel=1e-12)
+
+
+def test_the_reference_rate_is_chosen_through_the_single_models_per_fold():
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 3, 80)
+    runs, long = study(
+        rng,
+        y,
+        {
+            "full_low": (4, 1.5, True),
+            "full_high": (4, 6.0, True),
+            "single_low": (1, 1.5, True),  # well calibrated: chosen on both folds
+            "single_high": (1, 6.0, True),  # over-confident
+        },
+    )
+    ref = tables.Reference(
+        "full",
+        {"lr 0.01": "full_low", "lr 0.1": "full_high"},
+        {"lr 0.01": "single_low", "lr 0.1": "single_high"},
+    )
+    table = tables.dee_table(runs, long, {"d": ref}, resamples=200).set_index(["method", "metric"])
+    assert table.loc[("full_low", "nll"), "reference_chosen"] == "lr 0.01"
+    assert table.loc[("full_low", "nll"), "dee"] == 4.0
+    assert table.loc[("full_low", "nll_calibrated"), "selection"] == selection.PROTOCOL
