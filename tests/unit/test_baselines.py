@@ -201,7 +201,7 @@ def test_the_reference_against_itself_is_worth_its_member_count():
     # each measured on one fold with the other fold's temperature
     singles = long[(long.method == "ref") & (long.k == 1)]
     first = ((singles.subset_nll_calibrated_even + singles.subset_nll_calibrated_odd) / 2).mean()
-    assert own.loc["nll_calibrated", "reference_first"] == pytest.approx(first, rel=1e-12)
+    assert own.loc["nll_calibrated", "reference_nll_first"] == pytest.approx(first, rel=1e-12)
 
 
 def test_the_reference_rate_is_chosen_through_the_single_models_per_fold():
@@ -226,3 +226,67 @@ def test_the_reference_rate_is_chosen_through_the_single_models_per_fold():
     assert table.loc[("full_low", "nll"), "reference_chosen"] == "lr 0.01"
     assert table.loc[("full_low", "nll"), "dee"] == 4.0
     assert table.loc[("full_low", "nll_calibrated"), "selection"] == selection.PROTOCOL
+
+
+# --- the limit: the Bayes-optimal classifier of blobs ----------------------------------
+
+BLOBS = {
+    "kind": "blobs",
+    "n_samples": 1100,
+    "centers": 3,
+    "n_features": 2,
+    "cluster_std": 2.0,
+    "random_state": 2,
+    "n_train": 100,
+}
+
+
+def test_blobs_limit_is_the_posterior_of_the_generators_gaussians():
+    from scipy.stats import multivariate_normal
+    from sklearn.datasets import make_blobs
+
+    from snapens.data.kinds import limit_probabilities, make_dataset
+
+    data = make_dataset(BLOBS)
+    # the generator's centres, drawn again; densities by SciPy, priors by counting the labels
+    _, labels, centres = make_blobs(
+        1100, n_features=2, centers=3, cluster_std=2.0, random_state=2, return_centers=True
+    )
+    dens = np.stack([multivariate_normal(c, 4.0 * np.eye(2)).pdf(data.X_test) for c in centres], axis=1)
+    joint = dens * np.bincount(labels) / 1100
+    expected = joint / joint.sum(axis=1, keepdims=True)
+    got = limit_probabilities(BLOBS, data.X_test)
+    assert np.allclose(got, expected, rtol=1e-9, atol=1e-15)
+    # on the tutorial's 1,000 test rows: 837 right, NLL 0.403
+    assert int((got.argmax(axis=1) == data.y_test).sum()) == 837
+    assert -np.mean(np.log(got[np.arange(1000), data.y_test])) == pytest.approx(0.403, abs=5e-4)
+    assert limit_probabilities({"kind": "mnist1d"}, data.X_test) is None
+
+
+def test_limits_table_has_a_row_per_dataset_with_a_known_limit():
+    from snapens.data.kinds import make_dataset
+
+    data = make_dataset(BLOBS)
+    tests = {"blobs": (data.X_test, data.y_test), "other": (data.X_test, data.y_test)}
+    table = tables.limits_table({"blobs": BLOBS, "other": {"kind": "moons"}}, tests)
+    assert list(table.dataset) == ["blobs"] and table.model.iloc[0] == tables.LIMIT_MODEL
+    assert table.accuracy.iloc[0] == 0.837 and table.test_rows.iloc[0] == 1000
+    assert (table.accuracy_even.iloc[0] + table.accuracy_odd.iloc[0]) / 2 == pytest.approx(0.837)
+
+
+def test_gap_share_by_hand():
+    from snapens.analyse.summary import gap_share
+
+    row = {"vs_single_nll_baseline": 0.45, "vs_single_nll_mean": -0.01}
+    # the single model is 0.05 above the limit 0.40; the ensemble closes 0.01 of it
+    assert gap_share(row, "nll", 0.40) == pytest.approx(0.2)
+    assert np.isnan(gap_share({"vs_single_nll_baseline": np.nan, "vs_single_nll_mean": 0.0}, "nll", 0.4))
+
+
+def test_only_full_budget_independent_runs_get_the_calibrated_reference_curve():
+    from snapens.evaluate.rule_aggregate import reference_candidate
+
+    assert reference_candidate({"ensemble": "independent"})
+    assert reference_candidate({"ensemble": "independent", "budget": "full"})
+    assert not reference_candidate({"ensemble": "independent", "budget": "split"})
+    assert not reference_candidate({"ensemble": "snapshots"}) and not reference_candidate({})

@@ -88,15 +88,50 @@ def sweep_table():
                         f"ensemble_{m}_mean": 0.5 + diff,
                         f"ensemble_{m}_ci_low": 0.45 + diff,
                         f"ensemble_{m}_ci_high": 0.55 + diff,
-                        f"vs_final_{m}_mean": diff,
-                        f"vs_final_{m}_ci_low": diff - half,
-                        f"vs_final_{m}_ci_high": diff + half,
+                        f"diff_{m}_mean": diff,
+                        f"diff_{m}_ci_low": diff - half,
+                        f"diff_{m}_ci_high": diff + half,
                         # M = 1 is no test; M = 2 has no adjusted verdict
-                        f"vs_final_{m}_verdict": {1: "not tested", 2: "unclear", 5: "better"}[members],
+                        f"diff_{m}_verdict": {1: "not tested", 2: "unclear", 5: "better"}[members],
                     }
                 )
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def frontier_tables():
+    """sweep.csv with a judged sweep and its baselines, curves.csv of the
+    full-cost ensembles, limits.csv."""
+    sweep = sweep_table().assign(role="judged")
+    equal = sweep[sweep.members > 1].assign(
+        base="equal_cost", role="equal_cost", method=lambda d: "equal_cost/" + d.method.str.split("/").str[1]
+    )
+    full = sweep[sweep.members == 1].assign(
+        base="full_cost",
+        role="full_cost",
+        swept="lr_max",
+        method=lambda d: "full_cost/lr_max-" + d.lr_max.map("{:g}".format),
+    )
+    curves = pd.DataFrame(
+        [
+            {"dataset": "d", "method": m, "k": k, **{f"ensemble_{n}_mean": 0.5 - 0.01 * k for n in METRICS}}
+            for m in full.method
+            for k in range(1, 4)
+        ]
+    )
+    limits = pd.DataFrame([{"dataset": "d", "model": "bayes_optimal", **{n: 0.4 for n in METRICS}}])
+    return pd.concat([sweep, equal, full], ignore_index=True), curves, limits
+
+
+def test_frontier_draws_every_candidate_and_the_limit():
+    fig = plotting.frontier("d", *frontier_tables())
+    ax = fig.axes[0]
+    points = [line for line in ax.get_lines() if line.get_linestyle() == "None"]
+    # 6 grid points of the judged sweep (2 single, 4 ensembles) and 4 equal-cost ones
+    assert len(points) == 10
+    curves = [line for line in ax.get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) == 3]
+    assert len(curves) == 2 and list(curves[0].get_xdata()) == [1, 2, 3]
+    assert any(line.get_linestyle() == "--" for line in ax.get_lines())  # the limit
 
 
 def drawn(fig, tmp_path, stem):
@@ -111,8 +146,16 @@ def drawn(fig, tmp_path, stem):
         lambda: plotting.sweep_heatmap("d", sweep_table(), 0.95),
         lambda: plotting.sweep_gain("d", sweep_table(), 0.95),
         lambda: plotting.sweep_accuracy("d", sweep_table(), 0.95),
+        lambda: plotting.frontier("d", *frontier_tables()),
     ],
-    ids=["paired_differences", "deep_ensemble_equivalent", "sweep_heatmap", "sweep_gain", "sweep_accuracy"],
+    ids=[
+        "paired_differences",
+        "deep_ensemble_equivalent",
+        "sweep_heatmap",
+        "sweep_gain",
+        "sweep_accuracy",
+        "frontier",
+    ],
 )
 def test_the_same_tables_give_the_same_bytes(draw, tmp_path):
     assert drawn(draw(), tmp_path, "first") == drawn(draw(), tmp_path, "second")

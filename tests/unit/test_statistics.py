@@ -324,3 +324,13 @@ def test_dee_with_one_shared_repeat_has_no_interval():
         row.dee == pytest.approx(2 + 0.02 / 0.05) and np.isnan(row.dee_ci_low) and np.isnan(row.dee_ci_high)
     )
     assert row.dee_text == "2.40 [n/a, n/a]"
+
+
+def test_few_repeats_of_equal_differences_are_conservative():
+    # resamples without spread (three of four repeats equal) give infinite |t*|:
+    # four repeats of 0.09, 0.09, 0.09, 0.085 are no verdict at 0.05
+    res = bootstrap_t(np.array([90, 90, 90, 85]), 1000.0, 0.95, resamples=9999)
+    # a resample of four 90s ((3/4)**4 of them) or four 85s ((1/4)**4) has no spread
+    # and a mean off 88.75: |t*| infinite, at least the observed |t|
+    assert res["p_value"] >= (3 / 4) ** 4 + (1 / 4) ** 4 - 0.02
+    assert (res["ci_low"], res["ci_high"]) == (-np.inf, np.inf)

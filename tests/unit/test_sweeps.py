@@ -84,8 +84,8 @@ def _row(members, lr, d_nll, v_nll, d_cal, v_cal, d_acc=0.0, v_acc="unclear"):
     }
     for name, d, v in (("accuracy", d_acc, v_acc), ("nll", d_nll, v_nll), ("nll_calibrated", d_cal, v_cal)):
         row |= {
-            f"vs_final_{name}_mean": 0.0 if members == 1 else d,
-            f"vs_final_{name}_verdict": "not tested" if members == 1 else v,
+            f"diff_{name}_mean": 0.0 if members == 1 else d,
+            f"diff_{name}_verdict": "not tested" if members == 1 else v,
         }
     return row
 

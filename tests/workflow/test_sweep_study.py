@@ -111,11 +111,11 @@ def test_sweep_table_agrees_with_the_runs_own_tables(sweep_study):
                 diffs.setdefault(name, []).append(ens[name].iloc[-1] - ens[name].iloc[0])
                 finals.setdefault(name, []).append(ens[name].iloc[0])
         for name in ("accuracy", "nll", "nll_calibrated"):
-            assert row[f"vs_final_{name}_mean"] == pytest.approx(sum(diffs[name]) / 2, abs=1e-9)
+            assert row[f"diff_{name}_mean"] == pytest.approx(sum(diffs[name]) / 2, abs=1e-9)
             assert row[f"final_{name}_mean"] == pytest.approx(sum(finals[name]) / 2, abs=1e-9)
         if row.members == 1:  # one cosine-annealed model: the ensemble is the final model, not a test
-            assert (row.vs_final_nll_mean, row.vs_final_nll_ties, row.vs_final_accuracy_ties) == (0, 2, 2)
-            assert row.vs_final_nll_verdict == "not tested"
+            assert (row.diff_nll_mean, row.diff_nll_ties, row.diff_accuracy_ties) == (0, 2, 2)
+            assert row.diff_nll_verdict == "not tested"
         assert isinstance(row.dee_text, str) and row.dee_text
 
 

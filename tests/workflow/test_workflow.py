@@ -116,7 +116,9 @@ def test_contract_files(study):
     for _, part in dee.groupby("metric"):
         part = part.set_index("method")
         assert list(part.index) == list(CONFIG["methods"]) and (part["reference"] == "independent").all()
-        assert part.loc["independent", "dee"] == CONFIG["methods"]["independent"]["members"]  # M, by construction
+        assert (
+            part.loc["independent", "dee"] == CONFIG["methods"]["independent"]["members"]
+        )  # M, by construction
     assert not list(study.rglob(".tmp-*")), "temporary files left behind"
 
 

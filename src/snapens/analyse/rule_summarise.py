@@ -12,7 +12,7 @@ from snapens.core.io import write_csv, write_json, write_text
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files
 from snapens.core.settings import config_hash
-from snapens.data.dataset import npz_arrays
+from snapens.data.dataset import load_dataset, npz_arrays
 from snapens.evaluate.runfiles import read_run_tables, table_columns
 
 
@@ -85,12 +85,19 @@ def summarise(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
         outputs["diversity"],
     )
+    limits = None
+    if "limits" in outputs:  # the Bayes-optimal classifier where the data's densities are known
+        tests = {d: (lambda a: (a.X_test, a.y_test))(load_dataset(path)) for d, path in data.items()}
+        limits = tables.limits_table((study or {}).get("datasets", {}), tests, evaluation)
+        write_csv(limits, outputs["limits"])
     digest = config_hash(study) if study is not None else None
     if study is not None and "study" in outputs:
         write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])
     write_text(
-        reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest, sweep),
+        reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest, sweep, limits),
         outputs["markdown"],
     )
-    write_text(reporting.headline_rst(summary, paired_df, confidence, digest, sweep), outputs["headline"])
+    write_text(
+        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits), outputs["headline"]
+    )
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from snapens.analyse.tables import COMPARISONS, DEE_METRICS, EXTRA_MODELS, pair
+from snapens.analyse.tables import COMPARISONS, DEE_METRICS, EXTRA_MODELS, column, pair
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, VOTE
 
@@ -135,7 +135,7 @@ def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
         "|---|---|---|" + "---|" * len(others),
     ]
     for method, r in p.iterrows():
-        cells = [f"{r.value_mean:.4f}", r.dee_text]
+        cells = [f"{r.nll_mean:.4f}", r.dee_text]
         for o in others:
             q = d[(d.metric == o) & (d.method == method)]
             cells.append(q.dee_text.iloc[0] if len(q) else "n/a")
@@ -150,13 +150,13 @@ def verdict(row, name: str, comparison: str = "final") -> str:
     """Of a ``sweep.csv`` row and metric: the Holm-adjusted verdict of its full
     ensemble against ``comparison`` (:data:`snapens.analyse.tables.COMPARISONS`):
     ``better``, ``worse``, ``unclear`` or ``not tested``."""
-    value = row.get(f"vs_{comparison}_{name}_verdict") if hasattr(row, "get") else None
+    value = row.get(column(comparison, name, "verdict")) if hasattr(row, "get") else None
     return value if isinstance(value, str) and value else "not tested"
 
 
 def gain(row, name: str, comparison: str = "final") -> float:
     """Ensemble minus ``comparison``, signed so that positive favours the ensemble."""
-    d = row[f"vs_{comparison}_{name}_mean"]
+    d = row[column(comparison, name, "mean")]
     return d if METRICS[name].higher_is_better else -d
 
 
@@ -190,8 +190,8 @@ def judged(sweep: pd.DataFrame) -> pd.DataFrame:
 def comparisons_of(g: pd.DataFrame) -> list[str]:
     """The comparisons of :data:`COMPARISONS` that rows ``g`` have, the
     equal-cost ones first."""
-    have = [c for c in COMPARISONS if any(f"vs_{c}_{n}_verdict" in g for n in METRICS)]
-    have = [c for c in have if g[f"vs_{c}_{next(iter(METRICS))}_verdict"].fillna("").ne("").any()]
+    have = [c for c in COMPARISONS if any(column(c, n, "verdict") in g for n in METRICS)]
+    have = [c for c in have if g[column(c, next(iter(METRICS)), "verdict")].fillna("").ne("").any()]
     return [c for c in ("single", "equal", "final") if c in have]
 
 
@@ -223,7 +223,7 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
             chosen = ""
             if comparison == "single":
                 picks = sorted(
-                    {str(c) for n in headline_metrics() for c in g[f"vs_single_{n}_chosen"].dropna()}
+                    {str(c) for n in headline_metrics() for c in g[column("single", n, "chosen")].dropna()}
                 )
                 chosen = (
                     f" (its rate chosen per metric by cross-fitting on the test folds: {', '.join(picks)})"
@@ -234,6 +234,64 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
                 f"each) against {COMPARISONS[comparison]}{chosen}: its ensemble is better (Holm-adjusted "
                 f"bootstrap-t, family of {len(g)}) " + _counts(g, comparison) + "."
             )
+    return out
+
+
+def limit_values(limits: pd.DataFrame | None, dataset: str) -> dict[str, float] | None:
+    """The Bayes-optimal classifier's value of each metric on ``dataset``'s test
+    rows, the mean of its two folds (the scale of a cross-fitted value); ``None``
+    without a known limit."""
+    if limits is None or not len(limits) or dataset not in set(limits.dataset):
+        return None
+    r = limits[limits.dataset == dataset].iloc[0]
+    return {name: (float(r[f"{name}_even"]) + float(r[f"{name}_odd"])) / 2 for name in METRICS}
+
+
+def gap_share(row, name: str, limit: float) -> float:
+    """Of a ``sweep.csv`` row: the share of the best single model's distance to
+    the limit that the ensemble closes, ``(ensemble - single) / (limit - single)``
+    (both cross-fitted); NaN where not compared or at the limit."""
+    baseline = row.get(column("single", name, "baseline"))
+    diff = row.get(column("single", name, "mean"))
+    if baseline is None or pd.isna(baseline) or pd.isna(diff) or limit == baseline:
+        return float("nan")
+    return float(diff / (limit - baseline))
+
+
+def limit_sentences(sweep: pd.DataFrame, limits: pd.DataFrame | None, dataset: str) -> list[str]:
+    """Where the data's limit is known: its values, the best single model's
+    distance to it, and the share of that distance the ensembles of each
+    judged swept method close across its grid."""
+    values = limit_values(limits, dataset)
+    part = judged(sweep[sweep.dataset == dataset]) if sweep is not None and len(sweep) else pd.DataFrame()
+    if values is None:
+        return []
+    shown = headline_metrics()
+    out = [
+        f"**Limit on {dataset}**: the Bayes-optimal classifier of the generator's class densities, on the "
+        "same test rows (mean of the two folds): "
+        + ", ".join(f"{m.label} {values[n]:.{m.digits}f}" for n, m in shown.items())
+        + "."
+    ]
+    for base, g in part.groupby("base", sort=False) if len(part) else []:
+        g = g[g.members > 1]
+        if not len(g) or column("single", "nll", "baseline") not in g:
+            continue
+        parts = []
+        for name, m in shown.items():
+            shares = [gap_share(r, name, values[name]) for _, r in g.iterrows()]
+            shares = [x for x in shares if not pd.isna(x)]
+            baseline = g[column("single", name, "baseline")].dropna()
+            if not shares or not len(baseline):
+                continue
+            better = sum(verdict(r, name, "single") == "better" for _, r in g.iterrows())
+            parts.append(
+                f"in {m.label} the best single model is {abs(values[name] - baseline.iloc[0]):.{m.digits}f} "
+                f"from it, and the ensembles close {min(shares):+.0%} to {max(shares):+.0%} of that distance "
+                f"({better} of {len(g)} better after adjustment)"
+            )
+        if parts:
+            out.append(f"``{base}`` on {dataset} at equal cost: " + "; ".join(parts) + ".")
     return out
 
 
@@ -263,9 +321,12 @@ def _grid_table(g: pd.DataFrame, title: str, cell) -> list[str]:
     return lines + [""]
 
 
-def _sweep_section(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
+def _sweep_section(
+    sweep: pd.DataFrame, dataset: str, pct: int, limits: pd.DataFrame | None = None
+) -> list[str]:
     """Per judged swept method, comparison and headline metric: the
-    ensemble minus the baseline over the grid."""
+    ensemble minus the baseline over the grid; where the data's limit is
+    known, the share of the best single model's distance to it closed."""
     part = judged(sweep[sweep.dataset == dataset])
     if not len(part):
         return []
@@ -274,6 +335,7 @@ def _sweep_section(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
         "",
         *sweep_sentences(sweep, dataset),
         "",
+        *[line for text in limit_sentences(sweep, limits, dataset) for line in (text, "")],
         "Ensemble minus the baseline, mean over repeats; `+`/`-`: better/worse after Holm's "
         f"adjustment within the grid (bootstrap-t, {pct}% family-wise); unmarked: unclear; "
         "empty: not compared (a one-member ensemble is its final model).",
@@ -289,7 +351,23 @@ def _sweep_section(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
                     lambda r, name=name, m=m, c=comparison: (
                         ""
                         if verdict(r, name, c) == "not tested"
-                        else f"{r[f'vs_{c}_{name}_mean']:+.{m.digits + 1}f}{marks.get(verdict(r, name, c), '')}"
+                        else f"{r[column(c, name, 'mean')]:+.{m.digits + 1}f}{marks.get(verdict(r, name, c), '')}"
+                    ),
+                )
+        values = limit_values(limits, dataset)
+        if values is not None and "single" in comparisons_of(g):
+            lines += [
+                "Share of the best single model's distance to the limit (Bayes-optimal classifier) that "
+                "each ensemble closes, (ensemble - single) / (limit - single), both cross-fitted; a point "
+                "estimate (the distance is treated as known), read with the verdicts above.",
+                "",
+            ]
+            for name, m in headline_metrics().items():
+                lines += _grid_table(
+                    g[g.members > 1],
+                    f"{base}: share of the distance to the limit closed, {m.label}",
+                    lambda r, name=name, limit=values[name]: (
+                        "" if pd.isna(x := gap_share(r, name, limit)) else f"{x:+.0%}"
                     ),
                 )
     return lines
@@ -303,6 +381,7 @@ def summary_markdown(
     dee: pd.DataFrame | None = None,
     config_hash: str | None = None,
     sweep: pd.DataFrame | None = None,
+    limits: pd.DataFrame | None = None,
 ) -> str:
     """A readable account of the headline comparison: final model vs full ensemble."""
     pct = int(round(confidence * 100))
@@ -340,7 +419,7 @@ def summary_markdown(
         if dee is not None:
             lines += _dee_section(dee[dee.dataset == dataset], pct)
         if sweep is not None and len(sweep):
-            lines += _sweep_section(sweep, dataset, pct)
+            lines += _sweep_section(sweep, dataset, pct, limits)
     return "\n".join(lines)
 
 
@@ -378,6 +457,7 @@ def headline_rst(
     confidence: float,
     config_hash: str | None = None,
     sweep: pd.DataFrame | None = None,
+    limits: pd.DataFrame | None = None,
 ) -> str:
     """The headline answer as reStructuredText (the report's front page includes it):
     final model vs full ensemble on the headline metrics, per dataset and method."""
@@ -389,6 +469,7 @@ def headline_rst(
         out += [
             *_lead_sentence(sdf, paired_df, dataset, pct, shown, bool(swept)),
             *[line for text in swept for line in (text, "")],
+            *[line for text in limit_sentences(sweep, limits, dataset) for line in (text, "")],
         ]
         if swept:  # the grid points are the sweep's sentences and tables; here the other methods
             sdf = sdf[~sdf.method.isin(set(sweep.method))]

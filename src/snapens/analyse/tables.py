@@ -43,6 +43,7 @@ from snapens.evaluate.metrics import (
     METRICS,
     SUBSET_NLL,
     VOTE,
+    evaluated_columns,
     fold_columns,
     metric,
     subset_columns,
@@ -499,9 +500,9 @@ DEE_COLUMNS = [
     "selection",
     "repeats",
     "reference_members",
-    "value_mean",
-    "reference_first",
-    "reference_last",
+    "nll_mean",
+    "reference_nll_first",
+    "reference_nll_last",
     "dee",
     "dee_ci_low",
     "dee_ci_high",
@@ -625,9 +626,9 @@ def dee_table(
                     "selection": PROTOCOL if ref.selectors else "",
                     "repeats": len(seeds),
                     "reference_members": members,
-                    "value_mean": dee_.mean(v),
-                    "reference_first": curve[0],
-                    "reference_last": curve[-1],
+                    "nll_mean": dee_.mean(v),
+                    "reference_nll_first": curve[0],
+                    "reference_nll_last": curve[-1],
                     "dee": point,
                     "dee_ci_low": low,
                     "dee_ci_high": high,
@@ -639,13 +640,23 @@ def dee_table(
 
 
 SWEEP_KEYS = ["dataset", "method", "base", "role", "swept"]
-# sweep.csv's comparisons of a grid point's full ensemble, by column prefix
-# ``vs_{comparison}_``: (the ``comparison`` of paired_tests.csv, what it is measured against)
+# sweep.csv's comparisons of a grid point's full ensemble: the ``comparison``
+# of paired_tests.csv -> what it is measured against; their columns: :func:`column`
 COMPARISONS = {
     "final": "its own final model",
     "single": "the best single model at equal cost",
     "equal": "the equal-cost independent ensemble of the same size",
 }
+PREFIXES = {"final": "diff", "single": "vs_single", "equal": "vs_equal"}  # diff_: the contract's name
+
+
+def column(comparison: str, metric: str, stat: str) -> str:
+    """The ``sweep.csv`` column of a comparison's statistic, e.g.
+    ``diff_nll_p_holm`` (ensemble minus its own final model) or
+    ``vs_single_accuracy_mean``."""
+    return f"{PREFIXES[comparison]}_{metric}_{stat}"
+
+
 COMPARISON_STATS = {
     "mean": "mean_diff",
     "ci_low": "ci_low",
@@ -701,7 +712,7 @@ def sweep_table(
 
     Per metric: final model and full ensemble (mean and CI); then, per
     comparison of :data:`COMPARISONS` the point has, ensemble minus the
-    baseline (``vs_{comparison}_{metric}_{stat}``: mean, CI, p, Holm-adjusted
+    baseline (:func:`column`: mean, CI, p, Holm-adjusted
     p, simultaneous CI, verdict, effect sizes, W/T/L, the baseline's mean and
     what was chosen); then the DEE, calibrated (``dee``) and raw
     (``dee_nll``). ``swept`` names the grid keys of the row's sweep, in the
@@ -731,10 +742,10 @@ def sweep_table(
                 found = mine[(mine.metric == name) & (mine.comparison == comparison)]
                 if comparison == "final":
                     found = found[(found.b_method == s.method) & (found.b_model == "final")]
-                for stat, column in COMPARISON_STATS.items():
-                    key = f"vs_{comparison}_{name}_{stat}"
+                for stat, source in COMPARISON_STATS.items():
+                    key = column(comparison, name, stat)
                     if len(found):
-                        value = found[column].iloc[0]
+                        value = found[source].iloc[0]
                         row[key] = int(value) if stat in ("wins", "ties", "losses") else value
                     elif comparison == "final" or any(b.base == point["method"] for b in baselines):
                         row[key] = "" if stat in ("verdict", "chosen") else math.nan
@@ -750,3 +761,26 @@ def sweep_table(
                 row[col.replace("dee", prefix, 1) if col.startswith("dee") else f"{prefix}_{col}"] = value
         rows.append(row)
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=SWEEP_KEYS)
+
+
+LIMIT_MODEL = "bayes_optimal"
+
+
+def limits_table(datasets: dict[str, dict], tests: dict[str, tuple], evaluation=None) -> pd.DataFrame:
+    """``limits.csv``: per dataset whose kind knows its class densities
+    (:func:`snapens.data.kinds.limit_probabilities`), every metric and fold
+    column of the Bayes-optimal classifier on the study's test rows: the limit
+    no method can beat in expectation. ``tests`` maps a dataset to its
+    ``(X_test, y_test)``."""
+    from snapens.data.kinds import limit_probabilities
+    from snapens.evaluate.metrics import evaluate
+
+    rows = []
+    for name, spec in datasets.items():
+        X, y = tests[name]
+        probs = limit_probabilities(spec, X)
+        if probs is not None:
+            rows.append(
+                {"dataset": name, "model": LIMIT_MODEL, "test_rows": len(y), **evaluate(y, probs, evaluation)}
+            )
+    return pd.DataFrame(rows, columns=["dataset", "model", "test_rows", *evaluated_columns()])

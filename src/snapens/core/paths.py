@@ -23,6 +23,7 @@ TABLE_FILES = {
     "dee": "deep_ensemble_equivalent.csv",
     "learning": "learning_curves.csv",
     "sweep": "sweep.csv",
+    "limits": "limits.csv",
     "markdown": "summary.md",
     "headline": "headline.rst",
     "study": "study.json",

@@ -58,6 +58,9 @@ class Kind:
     train_rows: Callable[[Spec], int]
     problems: Callable[[str, Spec], list[str]] = no_problems
     description: str = ""
+    # the Bayes-optimal classifier's class probabilities at inputs X, for
+    # generated data whose class densities are known: the limit of any method
+    bayes: Callable[[Spec, np.ndarray], np.ndarray] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -162,6 +165,34 @@ def _blobs(spec: Spec) -> Dataset:
     return split_first(X, y, spec["n_train"])
 
 
+def _blobs_bayes(spec: Spec, X: np.ndarray) -> np.ndarray:
+    """``P(class | x)`` under make_blobs' generator: isotropic Gaussians with
+    its centres (drawn first from its ``random_state``) and ``cluster_std``,
+    the classes in the proportions it generates."""
+    from scipy.special import softmax
+    from sklearn.datasets import make_blobs
+
+    _, y, centres = make_blobs(
+        n_samples=spec["n_samples"],
+        centers=spec["centers"],
+        n_features=spec["n_features"],
+        cluster_std=spec["cluster_std"],
+        random_state=spec["random_state"],
+        return_centers=True,
+    )
+    prior = np.bincount(y, minlength=len(centres)) / len(y)
+    x = np.asarray(X, dtype=np.float64)
+    squared = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    return softmax(np.log(prior) - squared / (2 * spec["cluster_std"] ** 2), axis=1)
+
+
+def limit_probabilities(spec: Spec, X: np.ndarray) -> np.ndarray | None:
+    """The Bayes-optimal classifier's probabilities at ``X`` for a dataset whose
+    kind knows its class densities, else ``None``."""
+    bayes = kind_of(spec).bayes
+    return None if bayes is None else bayes(spec, X)
+
+
 def _moons(spec: Spec) -> Dataset:
     from sklearn.datasets import make_moons
 
@@ -199,6 +230,7 @@ register(
         train_rows=lambda s: s["n_train"],
         problems=generated,
         description="scikit-learn's make_blobs; the first n_train rows train, the rest test (the tutorial's)",
+        bayes=_blobs_bayes,
     )
 )
 register(

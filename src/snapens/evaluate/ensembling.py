@@ -129,9 +129,9 @@ def last_k_table(
     accuracy, and ``subset_nll``, the mean NLL over ensembles of any ``k``
     members (:func:`subset_nll`; the deep ensemble equivalent's reference
     curve), on all test rows and per fold (:func:`subset_nlls`). With
-    ``calibrated_subsets`` (runs of independently trained members, the only
-    ones a reference curve is taken from) also the calibrated curve per fold
-    (:func:`subset_calibrated_nll`); NaN otherwise."""
+    ``calibrated_subsets`` (runs that can be the DEE's reference:
+    independently trained members of the full budget) also the calibrated
+    curve per fold (:func:`subset_calibrated_nll`); NaN otherwise."""
     rows = []
     for k in range(1, len(probs) + 1):
         members = probs[-k:]

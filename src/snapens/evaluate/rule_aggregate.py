@@ -14,6 +14,14 @@ from snapens.data.dataset import load_dataset
 from snapens.evaluate.runfiles import empty_table, load_probabilities, validation_arrays
 
 
+def reference_candidate(method: dict[str, Any]) -> bool:
+    """Whether a method's runs can be the DEE's reference, and so need its
+    calibrated subset curve (a temperature fit per subset and fold, the
+    costliest part of aggregation): independent members, each with the full
+    budget. Equal-cost ensembles (``budget: split``) never are."""
+    return method.get("ensemble") == "independent" and method.get("budget", "full") == "full"
+
+
 def aggregate(
     data_path,
     run_dirs: Sequence[str | Path],
@@ -22,8 +30,8 @@ def aggregate(
     manifest: str | Path | None = None,
 ) -> None:
     """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M, and the
-    means over k-member subsets; calibrated ones for runs of independently
-    trained members),
+    means over k-member subsets; calibrated ones for the runs of a
+    :func:`reference_candidate`),
     ``diversity.csv`` (disagreement and correlation of every pair of members)
     and ``weighted.csv`` (the full ensemble with member weights fitted on the
     run's validation rows; empty for runs trained without a validation split);
@@ -41,8 +49,7 @@ def aggregate(
         path = run_dir / "probabilities.npz"
         probs = load_probabilities(path, y)
         method = read_json(run_dir / "run.json")["config"]["method_config"]
-        # only independently trained members give a reference curve of the DEE
-        table = last_k_table(probs, y, evaluation, method.get("ensemble") == "independent")
+        table = last_k_table(probs, y, evaluation, reference_candidate(method))
         write_csv(table, run_dir / "ensemble.csv")
         write_csv(diversity_table(probs), run_dir / "diversity.csv")
         weighted = empty_table("weighted")

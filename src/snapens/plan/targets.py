@@ -22,6 +22,8 @@ def family_datasets(family: Family, config: dict[str, Any]) -> list[str]:
         return two_d_datasets(config)
     if family.datasets == "swept":
         return list(config["datasets"]) if config.get("sweeps") else []
+    if family.datasets == "baselines":
+        return list(config["datasets"]) if config.get("baselines") else []
     return list(config["datasets"])
 
 

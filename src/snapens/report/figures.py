@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 # which datasets a family is drawn for: all, those with two features, or all
-# when the study has sweeps (none otherwise); snapens.plan.targets applies it
-DATASET_SELECTORS = ("all", "two_d", "swept")
+# when the study has sweeps (or baselines; none otherwise); snapens.plan.targets applies it
+DATASET_SELECTORS = ("all", "two_d", "swept", "baselines")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,15 @@ register(
         {"sweep": "sweep"},
         ("confidence",),
         datasets="swept",
+        category="Sweeps",
+    )
+)
+register(
+    Family(
+        "frontier",
+        "The budget frontier: each method against its training cost",
+        {"sweep": "sweep", "curves": "curves", "limits": "limits"},
+        datasets="baselines",
         category="Sweeps",
     )
 )

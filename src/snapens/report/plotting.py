@@ -24,6 +24,7 @@ with not_importable(("scipy",)):
 from snapens.core import sweeps  # noqa: E402
 from snapens.core.io import atomic_path  # noqa: E402
 from snapens.core.paths import FIGURE_FORMATS  # noqa: E402
+from snapens.evaluate.metrics import METRICS  # noqa: E402
 from snapens.train.schedules import Budget, learning_rates, snapshot_epochs  # noqa: E402
 
 
@@ -421,7 +422,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     direction; cells without a Holm-adjusted verdict hatched, their values
     in parentheses; grid points not compared left blank."""
     from snapens.analyse.summary import verdict
-    from snapens.analyse.tables import COMPARISONS
+    from snapens.analyse.tables import COMPARISONS, column
 
     fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4, by_comparison=True)
     for row, (base, g, x, others, comparison) in enumerate(parts):
@@ -441,7 +442,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                 if marks[i, j] == "not tested":
                     del marks[i, j]
                     continue
-                diff[i, j] = r[f"vs_{comparison}_{name}_mean"]
+                diff[i, j] = r[column(comparison, name, "mean")]
             limit = np.nan_to_num(np.nanmax(np.abs(diff))) or 1.0  # 1 when no cell has a value
             cmap = "RdBu" if m.higher_is_better else "RdBu_r"
             image = ax.imshow(diff, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto", origin="lower")
@@ -493,7 +494,7 @@ def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                 h = h.sort_values(x)
                 ax.plot(
                     h[x],
-                    h[f"vs_final_{name}_mean"],
+                    h[f"diff_{name}_mean"],
                     marker="o",
                     ms=4,
                     color=color,
@@ -501,8 +502,8 @@ def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                 )
                 ax.fill_between(
                     h[x],
-                    h[f"vs_final_{name}_ci_low"],
-                    h[f"vs_final_{name}_ci_high"],
+                    h[f"diff_{name}_ci_low"],
+                    h[f"diff_{name}_ci_high"],
                     color=color,
                     alpha=0.15,
                     lw=0,
@@ -554,5 +555,90 @@ def sweep_accuracy(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     axes[0].legend(fontsize="small", loc="best")
     lines = sorted({p[1] for p in panels}) or ["the swept parameter"]
     fig.suptitle(f"{dataset}: how does {' / '.join(lines)} move the final model and the ensemble?")
+    fig.tight_layout()
+    return fig
+
+
+# --- the budget question: drawn from sweep.csv, curves.csv and limits.csv -----------
+
+FRONTIER_METRICS = ("nll_calibrated", "accuracy")  # calibrated NLL first: comparable across models
+COST_MARKERS = {"judged_single": ("*", 1.0), "judged": ("o", 0.92), "equal_cost": ("s", 1.08)}
+
+
+def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd.DataFrame):
+    """Each method's value against its total training cost, in units of one
+    model's epoch budget: at cost 1 the single models, the snapshot ensembles
+    and the equal-cost independent ensembles of every grid point (a point
+    each); the full-cost independent ensembles of k = 1..M models at cost k,
+    a line per rate; the Bayes-optimal limit where the data's densities are
+    known. Means over repeats on all test rows; nothing is chosen, so every
+    candidate is drawn."""
+    from snapens.analyse.summary import judged
+
+    _style()
+    names = [m for m in FRONTIER_METRICS if m in METRICS]
+    fig, axes = plt.subplots(1, len(names), figsize=(6.2 * len(names), 4.6), squeeze=False)
+    df = sweep[sweep["dataset"] == dataset]
+    roles = df.get("role", pd.Series("", index=df.index)).fillna("")
+    bases = judged(df)["base"].unique()
+    if not len(df) or not len(bases):
+        for ax in axes.flat:
+            ax.text(0.5, 0.5, "no sweep with baselines for this dataset", ha="center", transform=ax.transAxes)
+        fig.suptitle(f"{dataset}: the budget frontier")
+        fig.tight_layout()
+        return fig
+    _, others = sweeps.axes(df[df.base == bases[0]]["swept"].iloc[0])
+    keys = sorted(
+        dict.fromkeys(map(tuple, df[df.base == bases[0]][others].itertuples(index=False, name=None)))
+    )
+    colors = dict(zip(keys, sns.color_palette("viridis", len(keys))))
+    limit = limits[limits["dataset"] == dataset] if limits is not None and len(limits) else limits
+    for ax, name in zip(axes.flat, names):
+        m = METRICS[name]
+        for role, marker_key in (("judged", None), ("equal_cost", "equal_cost")):
+            part = df[roles == role]
+            for _, r in part.iterrows():
+                key = tuple(r[o] for o in others)
+                kind = marker_key or ("judged_single" if r["members"] == 1 else "judged")
+                marker, offset = COST_MARKERS[kind]
+                ax.plot(
+                    offset,
+                    r[f"ensemble_{name}_mean"],
+                    marker=marker,
+                    ms=11 if marker == "*" else 5,
+                    ls="",
+                    color=colors.get(key, "grey"),
+                    alpha=0.9,
+                    mec="black" if marker == "*" else "none",
+                )
+        for method in df[roles == "full_cost"]["method"]:
+            point = df[df["method"] == method].iloc[0]
+            c = curves[(curves["dataset"] == dataset) & (curves["method"] == method)].sort_values("k")
+            ax.plot(
+                c["k"], c[f"ensemble_{name}_mean"], lw=1.2, color=colors.get(tuple(point[o] for o in others))
+            )
+        if limit is not None and len(limit):
+            ax.axhline(float(limit[name].iloc[0]), color="black", ls="--", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlabel("total training cost (in one model's epoch budgets)")
+        ax.set_ylabel(f"{m.label} ({m.direction})")
+        ax.set_title(m.label, fontsize="medium")
+    handles = [
+        plt.Line2D([], [], marker="*", ls="", color="grey", mec="black", ms=11, label="single model (M = 1)"),
+        plt.Line2D([], [], marker="o", ls="", color="grey", label="snapshot ensemble (M > 1), cost 1"),
+        plt.Line2D([], [], marker="s", ls="", color="grey", label="independent ensemble sharing the budget"),
+        plt.Line2D([], [], color="grey", label="independent models, full budget each (k = 1..M)"),
+        *(
+            [plt.Line2D([], [], color="black", ls="--", label="Bayes-optimal classifier (the limit)")]
+            if limit is not None and len(limit)
+            else []
+        ),
+        *[plt.Line2D([], [], color=colors[k], lw=4, label=sweeps.label(others, k)) for k in keys],
+    ]
+    axes.flat[-1].legend(handles=handles, fontsize="x-small", loc="best")
+    fig.suptitle(
+        f"{dataset}: at a given training cost, which way of spending it predicts best? "
+        "(means over repeats, all test rows)"
+    )
     fig.tight_layout()
     return fig
