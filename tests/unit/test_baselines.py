@@ -114,6 +114,12 @@ def test_sweep_table_shows_the_three_comparisons():
     assert target.vs_single_accuracy_chosen == "lr_max 0.1 | lr_max 0.01"
     assert target.role == "judged" and sweep.loc[EQUAL, "role"] == "equal_cost"
     assert sweep.loc[SINGLE_LOW, "vs_single_accuracy_verdict"] == ""
+    from snapens.analyse.summary import budget_table
+
+    text = "\n".join(budget_table(sweep.reset_index(), "d", 95))
+    assert "``snap`` at equal training cost" in text and "members 2, lr_max 0.01" in text
+    assert "members 1" not in text  # a single model is the baseline, not a row
+    assert "+0.0400 [+0.0400, +0.0400] +" in text  # against the equal-cost ensemble: better
 
 
 # --- the selection never reads the rows it reports on -----------------------------

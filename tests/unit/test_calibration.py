@@ -280,3 +280,12 @@ def test_evaluate_fits_once_per_matrix(matrix, monkeypatch):
     assert {"temperature_even", "temperature_odd"} <= set(table.columns)
     metrics.nll_calibrated(y, probs[0])  # alone, without a memo: fits again
     assert len(scaled) == 7
+
+
+def test_the_lean_cross_fitted_nll_is_the_full_protocols(matrix):
+    probs, y = matrix
+    for p in [probs[0], probs.mean(axis=0), np.where(np.arange(3) == 0, 1.0, 0.0)[None].repeat(len(y), 0)]:
+        full = calibration.temperature_scaled(y, p)  # the last: all mass on class 0, clipped at eps
+        lean = calibration.crossfit_nll(p, y)
+        for fold in ("even", "odd"):
+            assert lean[f"nll_calibrated_{fold}"] == pytest.approx(full[f"nll_calibrated_{fold}"], rel=1e-12)

@@ -41,7 +41,7 @@ def test_evaluation_requests_and_memory():
     assert cost.memory_mb(300, 15, 7) == 500  # 405 MB, rounded up to 100
     assert cost.memory_mb(300, 15, 0) == 300
     assert cost.figure_mb(31) == 800  # the sweep's 31 methods: 765 MB
-    assert cost.tables_mb(2100) == 700  # 300 + 315
+    assert cost.tables_mb(2100) == 800  # 300 + 0.2 * 2100 = 720, rounded up to 100
 
 
 def test_the_readme_quotes_the_constants_and_the_config_reference_links_there():

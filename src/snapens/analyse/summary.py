@@ -260,8 +260,9 @@ def gap_share(row, name: str, limit: float) -> float:
 
 def limit_sentences(sweep: pd.DataFrame, limits: pd.DataFrame | None, dataset: str) -> list[str]:
     """Where the data's limit is known: its values, the best single model's
-    distance to it, and the share of that distance the ensembles of each
-    judged swept method close across its grid."""
+    distance to it, and the share of that distance closed by the ensembles
+    of each judged swept method that are better than that model after
+    adjustment (all of them: none is picked)."""
     values = limit_values(limits, dataset)
     part = judged(sweep[sweep.dataset == dataset]) if sweep is not None and len(sweep) else pd.DataFrame()
     if values is None:
@@ -279,16 +280,18 @@ def limit_sentences(sweep: pd.DataFrame, limits: pd.DataFrame | None, dataset: s
             continue
         parts = []
         for name, m in shown.items():
-            shares = [gap_share(r, name, values[name]) for _, r in g.iterrows()]
-            shares = [x for x in shares if not pd.isna(x)]
             baseline = g[column("single", name, "baseline")].dropna()
-            if not shares or not len(baseline):
+            if not len(baseline):
                 continue
-            better = sum(verdict(r, name, "single") == "better" for _, r in g.iterrows())
+            better = [r for _, r in g.iterrows() if verdict(r, name, "single") == "better"]
+            distance = f"in {m.label} the best single model is {abs(values[name] - baseline.iloc[0]):.{m.digits}f} from it"
+            if not better:
+                parts.append(f"{distance}, and no ensemble is better than that model after adjustment")
+                continue
+            shares = [gap_share(r, name, values[name]) for r in better]
             parts.append(
-                f"in {m.label} the best single model is {abs(values[name] - baseline.iloc[0]):.{m.digits}f} "
-                f"from it, and the ensembles close {min(shares):+.0%} to {max(shares):+.0%} of that distance "
-                f"({better} of {len(g)} better after adjustment)"
+                f"{distance}; the {len(better)} ensemble{'s' if len(better) > 1 else ''} better than it after "
+                f"adjustment ({_points(g, better)}) close {min(shares):.0%} to {max(shares):.0%} of that distance"
             )
         if parts:
             out.append(f"``{base}`` on {dataset} at equal cost: " + "; ".join(parts) + ".")
@@ -451,6 +454,50 @@ def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str
     ]
 
 
+BUDGET_METRICS = ("nll_calibrated", "accuracy")  # the front page's table of the budget question
+
+
+def _interval_cell(r, comparison: str, name: str, digits: int) -> str:
+    if verdict(r, name, comparison) == "not tested":
+        return ""
+    mark = {"better": " +", "worse": " -"}.get(verdict(r, name, comparison), "")
+    mean, low, high = (r[column(comparison, name, stat)] for stat in ("mean", "sim_ci_low", "sim_ci_high"))
+    return f"{mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]{mark}"
+
+
+def budget_table(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
+    """The front page's answer to the budget question, per judged swept method
+    with equal-cost baselines: for every grid point with more than one member,
+    its ensemble minus the best single model and minus the equal-cost ensemble,
+    with simultaneous intervals over the grid and the Holm-adjusted verdict."""
+    out = []
+    for base, g in judged(sweep[sweep.dataset == dataset]).groupby("base", sort=False):
+        g = g[g.members > 1]
+        comparisons = [c for c in ("single", "equal") if c in comparisons_of(g)]
+        names = [n for n in BUDGET_METRICS if n in METRICS]
+        if not len(g) or not comparisons:
+            continue
+        keys = g["swept"].iloc[0].split()
+        out += [
+            f".. list-table:: {dataset}, ``{base}`` at equal training cost: ensemble minus baseline, mean "
+            f"[{pct}% simultaneous interval over the grid]; + / -: better / worse after Holm's adjustment",
+            "   :header-rows: 1",
+            "",
+            "   * - grid point",
+        ]
+        out += [
+            f"     - vs {COMPARISONS[c].replace(' at equal cost', '')}: {METRICS[n].label}"
+            for c in comparisons
+            for n in names
+        ]
+        for _, r in g.iterrows():
+            cells = [label(keys, tuple(r[k] for k in keys))]
+            cells += [_interval_cell(r, c, n, METRICS[n].digits + 1) for c in comparisons for n in names]
+            out.append("   * - " + "\n     - ".join(cells))
+        out.append("")
+    return out
+
+
 def headline_rst(
     summary: pd.DataFrame,
     paired_df: pd.DataFrame,
@@ -471,7 +518,9 @@ def headline_rst(
             *[line for text in swept for line in (text, "")],
             *[line for text in limit_sentences(sweep, limits, dataset) for line in (text, "")],
         ]
-        if swept:  # the grid points are the sweep's sentences and tables; here the other methods
+        if swept:
+            out += budget_table(sweep, dataset, pct)
+            # the grid points are the sweep's sentences and tables; here the other methods
             sdf = sdf[~sdf.method.isin(set(sweep.method))]
         if not len(sdf):
             continue

@@ -647,6 +647,7 @@ COMPARISONS = {
     "single": "the best single model at equal cost",
     "equal": "the equal-cost independent ensemble of the same size",
 }
+SHORT = {"final": "own final model", "single": "best single model", "equal": "equal-cost ensemble"}  # figures
 PREFIXES = {"final": "diff", "single": "vs_single", "equal": "vs_equal"}  # diff_: the contract's name
 
 

@@ -94,14 +94,14 @@ def subset_calibrated_nll(probs: np.ndarray, y: np.ndarray, k: int) -> dict[str,
     fold with the temperature fitted on the other fold
     (``subset_nll_calibrated_even``, ``..._odd``): the reference curve of the
     calibrated deep ensemble equivalent."""
-    from snapens.evaluate.calibration import temperature_scaled
+    from snapens.evaluate.calibration import crossfit_nll
 
     probs = np.asarray(probs, dtype=np.float64)
     columns = {f"{SUBSET_NLL}_calibrated_{fold}": f"nll_calibrated_{fold}" for fold in FOLDS}
     totals = dict.fromkeys(columns, 0.0)
     weights = _subset_weights(len(probs), k)
     for w in weights:
-        fitted = temperature_scaled(y, np.tensordot(w, probs, axes=1))
+        fitted = crossfit_nll(np.tensordot(w, probs, axes=1), y)
         for column, source in columns.items():
             totals[column] += fitted[source]
     return {column: total / len(weights) for column, total in totals.items()}

@@ -38,11 +38,11 @@ class Constants:
     xla_factor: float = 1.4  # with XLA (training.jit_compile): this times the graph-mode step ...
     xla_per_weight: float = 8e-7  # ... plus this per weight in the lane
     save_snapshot: float = 5e-4  # writing one snapshot archive
-    evaluate_member: float = 3.8e-3  # evaluating one member: reading, predicting, every metric
+    evaluate_member: float = 4.4e-3  # evaluating one member: reading, predicting, every metric and its folds
     figure_mb: float = 300.0  # a figure job's peak memory ...
     figure_mb_per_method: float = 15.0  # ... plus this per method drawn
     tables_mb: float = 300.0  # the summarise job's peak memory ...
-    tables_mb_per_run: float = 0.15  # ... plus this per run read
+    tables_mb_per_run: float = 0.2  # ... plus this per run read (and its comparisons)
 
 
 COSTS = Constants()

@@ -422,7 +422,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     direction; cells without a Holm-adjusted verdict hatched, their values
     in parentheses; grid points not compared left blank."""
     from snapens.analyse.summary import verdict
-    from snapens.analyse.tables import COMPARISONS, column
+    from snapens.analyse.tables import SHORT, column
 
     fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4, by_comparison=True)
     for row, (base, g, x, others, comparison) in enumerate(parts):
@@ -470,12 +470,10 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
             ax.set_yticks(range(len(keys)), [sweeps.label(others, k) for k in keys])
             ax.set_xlabel(_axis_name(x))
             ax.grid(False)
-            ax.set_title(
-                f"{base} vs {COMPARISONS[comparison]}:\n{m.label} ({m.direction})", fontsize="medium"
-            )
+            ax.set_title(f"{base} vs {SHORT[comparison]}:\n{m.label} ({m.direction})", fontsize="medium")
     fig.suptitle(
         f"{dataset}: where does the snapshot ensemble beat each baseline? Ensemble minus baseline, "
-        f"mean over repeats; hatched: no verdict after Holm's adjustment over the grid "
+        f"mean over repeats;\nhatched: no verdict after Holm's adjustment over the grid "
         f"({int(round(confidence * 100))}% family-wise); blue favours the ensemble"
     )
     fig.tight_layout()
@@ -620,6 +618,11 @@ def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd
         if limit is not None and len(limit):
             ax.axhline(float(limit[name].iloc[0]), color="black", ls="--", lw=1)
         ax.set_xscale("log")
+        costs = sorted(
+            {1, *(int(k) for k in curves[curves["dataset"] == dataset]["k"])} if len(curves) else {1}
+        )
+        ax.set_xticks(costs, [str(c) for c in costs])
+        ax.minorticks_off()
         ax.set_xlabel("total training cost (in one model's epoch budgets)")
         ax.set_ylabel(f"{m.label} ({m.direction})")
         ax.set_title(m.label, fontsize="medium")
