@@ -274,8 +274,10 @@ def test_limits_table_has_a_row_per_dataset_with_a_known_limit():
 
     data = make_dataset(BLOBS)
     tests = {"blobs": (data.X_test, data.y_test), "other": (data.X_test, data.y_test)}
-    table = tables.limits_table({"blobs": BLOBS, "other": {"kind": "moons"}}, tests)
-    assert list(table.dataset) == ["blobs"] and table.model.iloc[0] == tables.LIMIT_MODEL
+    from snapens.analyse.limits import LIMIT_MODEL, limits_table
+
+    table = limits_table({"blobs": BLOBS, "other": {"kind": "moons"}}, tests)
+    assert list(table.dataset) == ["blobs"] and table.model.iloc[0] == LIMIT_MODEL
     assert table.accuracy.iloc[0] == 0.837 and table.test_rows.iloc[0] == 1000
     assert (table.accuracy_even.iloc[0] + table.accuracy_odd.iloc[0]) / 2 == pytest.approx(0.837)
 

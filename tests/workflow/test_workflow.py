@@ -63,7 +63,7 @@ def test_dry_run_shows_each_stage_as_its_own_rule(tmp_path):
         "aggregate",
         "summarise",
         "decision_grid",
-        *(f"plot_{f.name}" for f in FAMILIES.values() if f.datasets != "swept"),
+        *(f"plot_{f.name}" for f in FAMILIES.values() if f.datasets not in ("swept", "baselines")),
     ):
         assert f"\n{rule} " in out, rule
     assert not (tmp_path / "results").exists()
@@ -108,9 +108,9 @@ def test_contract_files(study):
     diversity = pd.read_csv(study / "tables" / "diversity.csv")
     assert set(diversity["method"]) == set(CONFIG["methods"])
     assert {p.name for p in (study / "figures").iterdir()} == expected_figures(CONFIG)
-    assert {f"{f.name}_blobs.png" for f in FAMILIES.values() if f.datasets != "swept"} <= expected_figures(
-        CONFIG
-    )  # blobs is 2-D; no sweeps here
+    assert {
+        f"{f.name}_blobs.png" for f in FAMILIES.values() if f.datasets not in ("swept", "baselines")
+    } <= expected_figures(CONFIG)  # blobs is 2-D; no sweeps here
     dee = pd.read_csv(study / "tables" / "deep_ensemble_equivalent.csv")
     assert list(dee.metric.unique()) == ["nll_calibrated", "nll"]  # Ashukha et al.'s first, raw NLL beside it
     for _, part in dee.groupby("metric"):
@@ -245,7 +245,9 @@ def test_changing_the_plotting_script_reruns_only_the_figures(study):
         script.write_text(text)
         os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert dry.returncode == 0, dry.stderr
-    drawn = [f.name for f in FAMILIES.values() if f.datasets != "swept"]  # no sweep in this study
+    drawn = [
+        f.name for f in FAMILIES.values() if f.datasets not in ("swept", "baselines")
+    ]  # no sweep or baselines in this study
     assert job_counts(dry.stdout + dry.stderr) == {**{f"plot_{f}": 1 for f in drawn}, "all": 1}
     again = snakemake(work, work / "config.yaml", "-n", snakefile=work / "Snakefile")
     assert job_counts(again.stdout + again.stderr) == {}

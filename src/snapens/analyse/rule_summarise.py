@@ -45,6 +45,7 @@ def summarise(
     ``manifests``."""
     from snapens.analyse import summary as reporting
     from snapens.analyse import tables
+    from snapens.analyse.limits import limits_table
 
     if manifests:
         check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
@@ -88,7 +89,7 @@ def summarise(
     limits = None
     if "limits" in outputs:  # the Bayes-optimal classifier where the data's densities are known
         tests = {d: (lambda a: (a.X_test, a.y_test))(load_dataset(path)) for d, path in data.items()}
-        limits = tables.limits_table((study or {}).get("datasets", {}), tests, evaluation)
+        limits = limits_table((study or {}).get("datasets", {}), tests, evaluation)
         write_csv(limits, outputs["limits"])
     digest = config_hash(study) if study is not None else None
     if study is not None and "study" in outputs:

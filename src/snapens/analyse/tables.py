@@ -43,7 +43,6 @@ from snapens.evaluate.metrics import (
     METRICS,
     SUBSET_NLL,
     VOTE,
-    evaluated_columns,
     fold_columns,
     metric,
     subset_columns,
@@ -762,26 +761,3 @@ def sweep_table(
                 row[col.replace("dee", prefix, 1) if col.startswith("dee") else f"{prefix}_{col}"] = value
         rows.append(row)
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=SWEEP_KEYS)
-
-
-LIMIT_MODEL = "bayes_optimal"
-
-
-def limits_table(datasets: dict[str, dict], tests: dict[str, tuple], evaluation=None) -> pd.DataFrame:
-    """``limits.csv``: per dataset whose kind knows its class densities
-    (:func:`snapens.data.kinds.limit_probabilities`), every metric and fold
-    column of the Bayes-optimal classifier on the study's test rows: the limit
-    no method can beat in expectation. ``tests`` maps a dataset to its
-    ``(X_test, y_test)``."""
-    from snapens.data.kinds import limit_probabilities
-    from snapens.evaluate.metrics import evaluate
-
-    rows = []
-    for name, spec in datasets.items():
-        X, y = tests[name]
-        probs = limit_probabilities(spec, X)
-        if probs is not None:
-            rows.append(
-                {"dataset": name, "model": LIMIT_MODEL, "test_rows": len(y), **evaluate(y, probs, evaluation)}
-            )
-    return pd.DataFrame(rows, columns=["dataset", "model", "test_rows", *evaluated_columns()])
