@@ -42,6 +42,7 @@ def test_evaluation_requests_and_memory():
     assert cost.memory_mb(300, 15, 0) == 300
     assert cost.figure_mb(31) == 800  # the sweep's 31 methods: 765 MB
     assert cost.tables_mb(2100) == 800  # 300 + 0.2 * 2100 = 720, rounded up to 100
+    assert cost.grid_mb(7) == 200 and cost.grid_mb(60) == 600  # 192 and 510 MB, rounded up
 
 
 def test_the_readme_quotes_the_constants_and_the_config_reference_links_there():

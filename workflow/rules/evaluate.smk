@@ -66,7 +66,7 @@ rule decision_grid:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=400,  # measured peak RSS ~0.13 GB, like evaluate
+        mem_mb=cost.grid_mb(len(METHODS)),
         runtime=10,
     params:
         methods=METHODS,

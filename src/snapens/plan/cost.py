@@ -41,6 +41,8 @@ class Constants:
     evaluate_member: float = 4.4e-3  # evaluating one member: reading, predicting, every metric and its folds
     figure_mb: float = 300.0  # a figure job's peak memory ...
     figure_mb_per_method: float = 15.0  # ... plus this per method drawn
+    grid_mb: float = 150.0  # the decision-grid job's peak memory ...
+    grid_mb_per_method: float = 6.0  # ... plus this per method (measured: 130 MB for 7, 457 MB for 60)
     tables_mb: float = 300.0  # the summarise job's peak memory ...
     tables_mb_per_run: float = 0.2  # ... plus this per run read (and its comparisons)
 
@@ -103,6 +105,11 @@ def memory_mb(base: float, per_item: float, items: int) -> int:
 def figure_mb(methods: int, c: Constants = COSTS) -> int:
     """A figure job drawing ``methods`` methods."""
     return memory_mb(c.figure_mb, c.figure_mb_per_method, methods)
+
+
+def grid_mb(methods: int, c: Constants = COSTS) -> int:
+    """The decision-grid job of a study of ``methods`` methods (two panels each)."""
+    return memory_mb(c.grid_mb, c.grid_mb_per_method, methods)
 
 
 def tables_mb(runs: int, c: Constants = COSTS) -> int:
