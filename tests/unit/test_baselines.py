@@ -298,3 +298,9 @@ def test_only_full_budget_independent_runs_get_the_calibrated_reference_curve():
     assert reference_candidate({"ensemble": "independent", "budget": "full"})
     assert not reference_candidate({"ensemble": "independent", "budget": "split"})
     assert not reference_candidate({"ensemble": "snapshots"}) and not reference_candidate({})
+
+
+def test_the_tail_average_takes_the_last_half_of_the_snapshots_rounded_up():
+    from snapens.evaluate.ensembling import tail_members
+
+    assert [tail_members(m) for m in (1, 2, 3, 5, 10, 50)] == [1, 1, 2, 3, 5, 25]

@@ -93,7 +93,7 @@ def test_contract_files(study):
                 assert df[col].between(0, 1).all()
         assert (run / "probabilities.npz").exists()
         averaged = pd.read_csv(run / "averaged.csv")
-        assert list(averaged["model"]) == ([] if "independent" in str(run) else ["swa"])
+        assert list(averaged["model"]) == ([] if "independent" in str(run) else ["swa", "swa_tail"])
         weighted = pd.read_csv(run / "weighted.csv")
         assert len(weighted) == (1 if "weighted" in str(run) else 0)
         div = pd.read_csv(run / "diversity.csv")
@@ -134,7 +134,8 @@ def test_snapshots_load_alone_and_reproduce_members_csv(study, tf_runtime):
     for _, _, run in run_dirs(study):
         table = pd.read_csv(run / "members.csv")
         with np.load(run / "probabilities.npz") as npz:
-            stored, swa = npz["probs"], npz["swa_probs"] if "swa_probs" in npz.files else None
+            stored = npz["probs"]
+            swa = {m: npz[f"{m}_probs"] for m in ("swa", "swa_tail") if f"{m}_probs" in npz.files}
         weights = []
         for i, row in table.iterrows():
             model = keras.saving.load_model(run / "snapshots" / f"snapshot-{i + 1:02d}.keras")
@@ -146,12 +147,17 @@ def test_snapshots_load_alone_and_reproduce_members_csv(study, tf_runtime):
                 assert value == pytest.approx(row[name], rel=1e-9, abs=1e-12), name
             weights.append(model.get_weights())
         averaged = pd.read_csv(run / "averaged.csv")
-        if len(averaged):  # the weight-averaged model: the mean of the snapshots' weights
-            model.set_weights([np.mean(w, axis=0) for w in zip(*weights)])
+        # the weight averages: the mean of every snapshot's weights, and of the last half's
+        # (rounded up: 2 of 3, 3 of 5, 5 of 10)
+        for i, (name, first) in enumerate((("swa", 0), ("swa_tail", len(weights) // 2))):
+            if not len(averaged):
+                break
+            model.set_weights([np.mean(w, axis=0) for w in zip(*weights[first:])])
             probs = np.asarray(model(X))
-            np.testing.assert_allclose(swa, probs, rtol=1e-5, atol=1e-6)
-            assert metrics.accuracy(y, probs) == averaged["accuracy"].iloc[0]
-            assert metrics.nll(y, probs) == pytest.approx(averaged["nll"].iloc[0], rel=1e-5)
+            np.testing.assert_allclose(swa[name], probs, rtol=1e-5, atol=1e-6)
+            assert averaged["model"].iloc[i] == name
+            assert metrics.accuracy(y, probs) == averaged["accuracy"].iloc[i]
+            assert metrics.nll(y, probs) == pytest.approx(averaged["nll"].iloc[i], rel=1e-5)
 
 
 def test_ensemble_k1_is_last_member_and_kM_is_average(study):

@@ -14,7 +14,14 @@ from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, VOTE
 
 EXTRA_TITLES = {
-    "swa": ("Weight average of the snapshots (SWA style) vs final model", "SWA", None),
+    "swa": ("All-snapshot weight average vs final model", "all-snapshot average", None),
+    "swa_tail": (
+        "Tail weight average vs all-snapshot weight average",
+        "tail average",
+        "The tail average takes the weights of the last half of the snapshots (rounded up), as SWA "
+        "(Izmailov et al. 2018) averages late in training; the all-snapshot average includes the "
+        "first, undertrained ones.",
+    ),
     "weighted": (
         "Member weights fitted on a validation split vs equal weights",
         "weighted",

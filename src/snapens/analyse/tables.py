@@ -50,7 +50,9 @@ from snapens.evaluate.metrics import (
 
 DIVERSITY = ("disagreement", "correlation")
 # models besides final and ensemble, and what each is compared with
-EXTRA_MODELS = {"swa": "final", "weighted": "ensemble"}
+# (swa: every snapshot's weights averaged; swa_tail: the last half's, as SWA does)
+EXTRA_MODELS = {"swa": "final", "swa_tail": "swa", "weighted": "ensemble"}
+EXTRA_SOURCES = {"swa": "averaged", "swa_tail": "averaged", "weighted": "weighted"}  # their per-run table
 
 
 def ensemble_metrics() -> list[str]:
@@ -81,7 +83,7 @@ def run_row(dataset, method, seed, tables: dict[str, pd.DataFrame], test_rows: i
     row.update({f"ensemble_{m}": float(full[m]) for m in ensemble_metrics()})
     row.update({f"member_mean_{m}": float(members[m].mean()) for m in METRICS})
     for extra in EXTRA_MODELS:
-        t = tables.get("averaged" if extra == "swa" else extra, pd.DataFrame())
+        t = tables.get(EXTRA_SOURCES[extra], pd.DataFrame())
         t = t[t["model"] == extra] if len(t) else t
         row.update({f"{extra}_{m}": float(t[m].iloc[0]) if len(t) else math.nan for m in METRICS})
     diversity = tables.get("diversity")

@@ -153,6 +153,13 @@ def last_k_table(
     return pd.DataFrame(rows)
 
 
+def tail_members(members: int) -> int:
+    """The snapshots a tail weight average takes: the last half, rounded up
+    (Izmailov et al. 2018 average from late in training, not the first,
+    undertrained snapshots)."""
+    return (members + 1) // 2
+
+
 def average_weights(weight_sets) -> list[np.ndarray]:
     """Element-wise mean of several models' weights (SWA-style averaging of the
     snapshots of one run; the MLP has no batch-norm statistics to recompute)."""

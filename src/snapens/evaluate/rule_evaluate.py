@@ -25,13 +25,13 @@ def evaluate(
     manifest: str | Path | None = None,
 ) -> None:
     """Per run: every snapshot's test probabilities (``probabilities.npz``, in
-    member order), ``members.csv``, and ``averaged.csv`` (the weight-averaged
-    model of a snapshot run; empty for independently trained members, whose
-    weights cannot be averaged); then the job's ``manifest``. The snapshots and
+    member order), ``members.csv``, and ``averaged.csv`` (the weight averages
+    of a snapshot run, of every snapshot and of its tail; empty for
+    independently trained members, whose weights cannot be averaged); then the job's ``manifest``. The snapshots and
     ``run.json`` are first checked against the training jobs' manifests
     (``trained``)."""
     from snapens.core import runtime
-    from snapens.evaluate.ensembling import average_weights, member_table
+    from snapens.evaluate.ensembling import average_weights, member_table, tail_members
     from snapens.evaluate.loading import SnapshotLoader
     from snapens.evaluate.metrics import evaluate as metrics_of
     from snapens.train.snapshots import snapshot_files
@@ -56,9 +56,16 @@ def evaluate(
             arrays["y_val"] = data.y_train[val]
         averaged = empty_table("averaged")
         if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
+            # every snapshot, and the tail that SWA averages (tail_members)
             arrays["swa_probs"] = predict(average_weights(weights), data.X_test)
+            arrays["swa_tail_probs"] = predict(
+                average_weights(weights[-tail_members(len(weights)) :]), data.X_test
+            )
             averaged = pd.DataFrame(
-                [{"model": "swa", **metrics_of(data.y_test, arrays["swa_probs"], evaluation)}]
+                [
+                    {"model": model, **metrics_of(data.y_test, arrays[f"{model}_probs"], evaluation)}
+                    for model in ("swa", "swa_tail")
+                ]
             )
         save_probabilities(run_dir / "probabilities.npz", **arrays)
         table = member_table(probs, data.y_test, epochs, evaluation)

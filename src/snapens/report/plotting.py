@@ -245,12 +245,12 @@ def methods(dataset: str, summary: pd.DataFrame, confidence: float = 0.95):
     _style()
     df = summary[summary["dataset"] == dataset]
     names = list(df["method"])
-    models = ("final", "ensemble", "swa", "weighted")
+    models = ("final", "ensemble", "swa", "swa_tail", "weighted")
     fig, axes = plt.subplots(
         1, len(METRICS), figsize=(4.6 * len(METRICS), 0.5 * len(names) + 1.8), sharey=True, squeeze=False
     )
     palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
-    offsets = dict(zip(models, (-0.27, -0.09, 0.09, 0.27)))
+    offsets = dict(zip(models, (-0.3, -0.15, 0.0, 0.15, 0.3)))
     for ax, (metric, m) in zip(axes[0], METRICS.items()):
         for model in models:
             mean = df[f"{model}_{metric}_mean"].to_numpy(dtype=float)
