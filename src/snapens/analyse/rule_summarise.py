@@ -88,7 +88,9 @@ def summarise(
     )
     limits = None
     if "limits" in outputs:  # the Bayes-optimal classifier where the data's densities are known
-        tests = {d: (lambda a: (a.X_test, a.y_test))(load_dataset(path)) for d, path in data.items()}
+        tests = {
+            d: (arrays.X_test, arrays.y_test) for d, arrays in ((d, load_dataset(p)) for d, p in data.items())
+        }
         limits = limits_table((study or {}).get("datasets", {}), tests, evaluation)
         write_csv(limits, outputs["limits"])
     digest = config_hash(study) if study is not None else None

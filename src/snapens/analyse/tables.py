@@ -192,23 +192,21 @@ class _Paired:
     def add(
         self, keys: dict, units, scale: float, mean_a: float, mean_b: float, tested: bool = True, **extra
     ):
+        """A comparison of differences already taken (integers in units of ``1 / scale``)."""
         m = metric(keys["metric"])
         res = compare_units(units, mean_b, m.higher_is_better, self.confidence, scale, self.resamples)
-        if not tested:  # a difference zero by construction is not a test
-            res["p_value"], res["t_star"] = math.nan, None
-        self.rows.append(
-            {**keys, "selection": "", "b_chosen": "", **extra, "mean_a": mean_a, "mean_b": mean_b, **res}
-        )
+        self._append(keys, res | {"mean_a": mean_a, "mean_b": mean_b}, tested, extra)
 
     def models(self, keys: dict, ga, gb, rows, tested: bool = True):
-        """``a_model`` of ``ga`` against ``b_model`` of ``gb`` on all test rows."""
+        """``a_model`` of ``ga`` against ``b_model`` of ``gb`` on all test rows (:func:`compare`)."""
         name = keys["metric"]
         a, b = ga[f"{keys['a_model']}_{name}"], gb[f"{keys['b_model']}_{name}"]
-        a, b, rows_kept = _finite(a, b, rows)
-        m = metric(name)
-        scale = _scale(m, rows_kept)
-        units = m.units(a, rows_kept) - m.units(b, rows_kept)
-        self.add(keys, units, scale, _mean(a), _mean(b), tested)
+        self._append(keys, compare(name, a, b, rows, self.confidence, self.resamples), tested)
+
+    def _append(self, keys: dict, res: dict, tested: bool, extra: dict | None = None):
+        if not tested:  # a difference zero by construction is not a test
+            res["p_value"], res["t_star"] = math.nan, None
+        self.rows.append({**keys, "selection": "", "b_chosen": "", **(extra or {}), **res})
 
     def table(self) -> pd.DataFrame:
         _holm_columns(self.rows, self.confidence)

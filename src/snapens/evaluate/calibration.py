@@ -103,6 +103,12 @@ def _fit(z: np.ndarray, y: np.ndarray) -> float:
     return math.exp(-u)
 
 
+def _fold_fits(z: np.ndarray, y: np.ndarray):
+    """Each fold's rows and the temperature fitted on them (log probabilities ``z``)."""
+    rows = dict(zip(FOLDS, folds(len(y)), strict=True))
+    return rows, {fold: _fit(z[r], y[r]) for fold, r in rows.items()}
+
+
 def fit_temperature(probs, y) -> float:
     """The temperature in ``[0.01, 100]`` minimising the mean NLL of
     ``softmax(log p / T)`` on these rows.
@@ -126,8 +132,8 @@ def temperature_scaled(y, probs, ece_bins: int = 15) -> dict[str, float]:
     y, probs = check(y, probs)
     if len(y) < 2:
         raise ValueError(f"temperature scaling needs at least 2 test rows (one per fold), got {len(y)}")
-    z, rows = log_probs(probs), dict(zip(FOLDS, folds(len(y)), strict=True))
-    fitted = {fold: _fit(z[r], y[r]) for fold, r in rows.items()}
+    z = log_probs(probs)
+    rows, fitted = _fold_fits(z, y)
     out: dict[str, float] = {}
     for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
         r = rows[fold]
@@ -151,8 +157,7 @@ def crossfit_nll(probs, y) -> dict[str, float]:
     Rows are not renormalised: a row's constant factor cancels in
     ``softmax(log p / T)``."""
     z, y = log_probs(probs), np.asarray(y)
-    rows = dict(zip(FOLDS, folds(len(y)), strict=True))
-    fitted = {fold: _fit(z[r], y[r]) for fold, r in rows.items()}
+    rows, fitted = _fold_fits(z, y)
     out = {}
     for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
         scaled = z[rows[fold]] / fitted[other]
