@@ -188,8 +188,8 @@ def study(rng, y, methods):
         for seed in (1, 2, 3):
             probs = independent_run(rng, y, members, sharpness=sharpness)
             t = {
-                "members": ensembling.member_table(probs, y, range(members)),
-                "ensemble": ensembling.last_k_table(probs, y, calibrated_subsets=independent),
+                "members": ensembling.member_table(np.log(probs), y, range(members)),
+                "ensemble": ensembling.last_k_table(np.log(probs), y, subset_curves=independent),
             }
             runs.append(tables.run_row("d", name, seed, t, len(y)))
             records.append(("d", name, seed, t["members"], t["ensemble"]))
@@ -251,7 +251,7 @@ def test_blobs_limit_is_the_posterior_of_the_generators_gaussians():
     from scipy.stats import multivariate_normal
     from sklearn.datasets import make_blobs
 
-    from snapens.data.kinds import limit_probabilities, make_dataset
+    from snapens.data.kinds import limit_log_probabilities, make_dataset
 
     data = make_dataset(BLOBS)
     # the generator's centres, drawn again; densities by SciPy, priors by counting the labels
@@ -261,12 +261,12 @@ def test_blobs_limit_is_the_posterior_of_the_generators_gaussians():
     dens = np.stack([multivariate_normal(c, 4.0 * np.eye(2)).pdf(data.X_test) for c in centres], axis=1)
     joint = dens * np.bincount(labels) / 1100
     expected = joint / joint.sum(axis=1, keepdims=True)
-    got = limit_probabilities(BLOBS, data.X_test)
+    got = np.exp(limit_log_probabilities(BLOBS, data.X_test))
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-15)
     # on the tutorial's 1,000 test rows: 837 right, NLL 0.403
     assert int((got.argmax(axis=1) == data.y_test).sum()) == 837
     assert -np.mean(np.log(got[np.arange(1000), data.y_test])) == pytest.approx(0.403, abs=5e-4)
-    assert limit_probabilities({"kind": "mnist1d"}, data.X_test) is None
+    assert limit_log_probabilities({"kind": "mnist1d"}, data.X_test) is None
 
 
 def test_limits_table_has_a_row_per_dataset_with_a_known_limit():

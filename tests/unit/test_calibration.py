@@ -251,9 +251,11 @@ def test_evaluate_has_the_calibrated_columns(matrix):
     assert out["nll_calibrated_odd_insample"] <= metrics.nll(y[odd], probs[0][odd]) + 1e-12
     direct = calibration.temperature_scaled(y, probs[0], ece_bins=10)
     assert out == pytest.approx(out | direct, rel=1e-12)
-    # each metric alone gives the same value (up to evaluate()'s renormalising the rows first)
-    assert metrics.nll_calibrated(y, probs[0], ece_bins=10) == pytest.approx(out["nll_calibrated"], rel=1e-12)
-    assert metrics.ece_calibrated(y, probs[0], ece_bins=10, confidence=0.95) == pytest.approx(
+    # each metric alone (of log-probabilities) gives the same value (up to
+    # evaluate()'s renormalising the rows first)
+    lp = np.log(probs[0])
+    assert metrics.nll_calibrated(y, lp, ece_bins=10) == pytest.approx(out["nll_calibrated"], rel=1e-12)
+    assert metrics.ece_calibrated(y, lp, ece_bins=10, confidence=0.95) == pytest.approx(
         out["ece_calibrated"], rel=1e-12
     )
     assert 0.01 < out["temperature_even"] < 100 and 0.01 < out["temperature_odd"] < 100  # interior
@@ -268,17 +270,17 @@ def test_evaluate_has_the_calibrated_columns(matrix):
 def test_evaluate_fits_once_per_matrix(matrix, monkeypatch):
     probs, y = matrix
     scaled, fits = [], []
-    real_scaled, real_fit = calibration.temperature_scaled, calibration._fit
+    real_scaled, real_fit = calibration.temperature_scaled_log, calibration._fit
     monkeypatch.setattr(
-        calibration, "temperature_scaled", lambda *a, **k: scaled.append(1) or real_scaled(*a, **k)
+        calibration, "temperature_scaled_log", lambda *a, **k: scaled.append(1) or real_scaled(*a, **k)
     )
     monkeypatch.setattr(calibration, "_fit", lambda *a: fits.append(1) or real_fit(*a))
     metrics.evaluate(y, probs[0])
     assert (len(scaled), len(fits)) == (1, 2)  # one protocol, one fit per fold
-    table = ensembling.member_table(probs, y, epochs=range(5))
+    table = ensembling.member_table(np.log(probs), y, epochs=range(5))
     assert (len(scaled), len(fits)) == (1 + 5, 2 + 10)
     assert {"temperature_even", "temperature_odd"} <= set(table.columns)
-    metrics.nll_calibrated(y, probs[0])  # alone, without a memo: fits again
+    metrics.nll_calibrated(y, np.log(probs[0]))  # alone, without a memo: fits again
     assert len(scaled) == 7
 
 
@@ -286,6 +288,6 @@ def test_the_lean_cross_fitted_nll_is_the_full_protocols(matrix):
     probs, y = matrix
     for p in [probs[0], probs.mean(axis=0), np.where(np.arange(3) == 0, 1.0, 0.0)[None].repeat(len(y), 0)]:
         full = calibration.temperature_scaled(y, p)  # the last: all mass on class 0, clipped at eps
-        lean = calibration.crossfit_nll(p, y)
+        lean = calibration.crossfit_nll(calibration.log_probs(p), y)
         for fold in ("even", "odd"):
             assert lean[f"nll_calibrated_{fold}"] == pytest.approx(full[f"nll_calibrated_{fold}"], rel=1e-12)

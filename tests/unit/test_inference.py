@@ -72,3 +72,54 @@ def test_agrees_with_keras_on_the_loaded_snapshot(tf_runtime, tmp_path, blobs):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
         assert np.array_equal(got.argmax(axis=1), expected.argmax(axis=1))
     assert not np.allclose(predict(weights[0], blobs.X_test), predict(weights[1], blobs.X_test), atol=1e-3)
+
+
+def _confidently_wrong(margin: float):
+    """A linear softmax model whose logits are ``(margin * x, 0)`` for input x:
+    on the row x = 1 with true class 1 it gives the true class log-probability
+    ``-log(1 + e**margin)``, i.e. an NLL just above ``margin`` nats."""
+    weights = [np.array([[margin, 0.0]], np.float32), np.zeros(2, np.float32)]
+    return DensePredictor([("softmax", True)]), weights
+
+
+def test_a_confidently_wrong_member_costs_its_full_nll_not_the_floor():
+    from snapens.evaluate import ensembling, metrics
+
+    # rows x = 1 (true class 1, wrong by 50 nats) and x = -1 (true class 1, right)
+    X, y = np.array([[1.0], [-1.0]], np.float32), np.array([1, 1])
+    predict, weights = _confidently_wrong(50.0)
+    probs, log_probs = predict.both(weights, X)
+    # by hand: log p(class 1 | x=1) = -log(1 + e^50) = -(50 + log1p(e^-50))
+    wrong = 50.0 + math.log1p(math.exp(-50.0))
+    right = math.log1p(math.exp(-50.0))  # x = -1: logits (-50, 0)
+    assert log_probs[0, 1] == pytest.approx(-wrong, rel=1e-15)
+    assert wrong > 40
+    expected = (wrong + right) / 2  # the mean over both rows
+    values = metrics.evaluate(y, log_probs=log_probs)
+    assert values["nll"] == pytest.approx(expected, rel=1e-15)
+    assert values["nll_even"] == pytest.approx(wrong, rel=1e-15)  # the wrong row is the even fold
+    # from probabilities alone the row is floored at eps: ~36.04 nats, the cap this replaced
+    floored = metrics.evaluate(y, probs)
+    assert floored["nll_even"] == pytest.approx(-math.log(np.finfo(np.float64).eps), rel=1e-12)
+
+    # an ensemble of two such members (margins 50 and 60): log of the mean
+    # probability, by hand: -log((e^-50 + e^-60) / 2) for the wrong row
+    other = _confidently_wrong(60.0)[1]
+    stack = np.stack([log_probs, predict.log_probs(other, X)])
+    table = ensembling.last_k_table(stack, y, subset_curves=True)
+    by_hand = -(-50.0 + math.log((1 + math.exp(-10.0)) / 2))
+    assert table["nll_even"].iloc[-1] == pytest.approx(by_hand, rel=1e-12)
+    assert table["nll_even"].iloc[0] == pytest.approx(60.0 + math.log1p(math.exp(-60.0)), rel=1e-15)
+    # the subset curve at k = 1: the members' mean NLL on that row
+    assert table["subset_nll_even"].iloc[0] == pytest.approx((wrong + 60.0) / 2, rel=1e-12)
+
+
+def test_log_mix_recovers_mixtures_too_far_apart_to_share_an_exponent():
+    from snapens.evaluate.ensembling import log_mix
+
+    # member 0 at -1, member 1 at -2000 nats: the mixture of member 1 alone
+    # underflows against the maximum and is recomputed exactly
+    lp = np.array([[-1.0], [-2000.0]])
+    out = log_mix(np.array([[0.5, 0.5], [0.0, 1.0]]), lp)
+    assert out[0, 0] == pytest.approx(-1.0 + math.log(0.5), rel=1e-15)
+    assert out[1, 0] == -2000.0

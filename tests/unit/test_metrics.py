@@ -56,8 +56,8 @@ def test_metric_rejects_wrong_shape():
 
 def test_last_k_table_k1_is_last_member_and_kM_is_average(case):
     probs, y = case
-    members = ensembling.member_table(probs, y, epochs=range(5))
-    table = ensembling.last_k_table(probs, y)
+    members = ensembling.member_table(np.log(probs), y, epochs=range(5))
+    table = ensembling.last_k_table(np.log(probs), y)
     assert list(table["k"]) == [1, 2, 3, 4, 5]
     for m in metrics.METRICS:
         assert table[m].iloc[0] == pytest.approx(members[m].iloc[-1])
@@ -153,11 +153,12 @@ def test_subset_nll_by_hand():
 
     singles = (nll(0.5, 0.5) + nll(0.9, 0.1) + nll(0.3, 0.7)) / 3
     pairs = (nll(0.7, 0.3) + nll(0.4, 0.6) + nll(0.6, 0.4)) / 3
-    assert ensembling.subset_nll(probs, y, 1) == pytest.approx(singles, rel=1e-12)
-    assert ensembling.subset_nll(probs, y, 2) == pytest.approx(pairs, rel=1e-12)
-    assert ensembling.subset_nll(probs, y, 3) == pytest.approx(nll(1.7 / 3, 1.3 / 3), rel=1e-12)
+    lp = np.log(probs)
+    assert ensembling.subset_nll(lp, y, 1) == pytest.approx(singles, rel=1e-12)
+    assert ensembling.subset_nll(lp, y, 2) == pytest.approx(pairs, rel=1e-12)
+    assert ensembling.subset_nll(lp, y, 3) == pytest.approx(nll(1.7 / 3, 1.3 / 3), rel=1e-12)
     # per fold: the even fold is sample 1, the odd fold sample 2
-    folds = ensembling.subset_nlls(probs, y, 2)
+    folds = ensembling.subset_nlls(lp, y, 2)
     assert folds["subset_nll_even"] == pytest.approx(
         -(np.log(0.7) + np.log(0.4) + np.log(0.6)) / 3, rel=1e-12
     )
@@ -174,20 +175,20 @@ def test_calibrated_subset_curve_by_enumerating_the_subsets(case):
         each = [
             temperature_scaled(y, probs[list(s)].mean(axis=0)) for s in combinations(range(len(probs)), k)
         ]
-        got = ensembling.subset_calibrated_nll(probs, y, k)
+        got = ensembling.subset_calibrated_nll(np.log(probs), y, k)
         for fold in ("even", "odd"):
             expected = np.mean([e[f"nll_calibrated_{fold}"] for e in each])
             assert got[f"subset_nll_calibrated_{fold}"] == pytest.approx(expected, rel=1e-10)
 
 
-def test_the_curves_end_at_the_full_ensemble_and_are_calibrated_only_when_asked(case):
+def test_the_curves_end_at_the_full_ensemble_and_are_computed_only_when_asked(case):
     probs, y = case
     plain, calibrated = (
-        ensembling.last_k_table(probs, y),
-        ensembling.last_k_table(probs, y, calibrated_subsets=True),
+        ensembling.last_k_table(np.log(probs), y),
+        ensembling.last_k_table(np.log(probs), y, subset_curves=True),
     )
-    assert plain["subset_nll_calibrated_even"].isna().all()
-    assert calibrated["subset_nll_calibrated_odd"].notna().all()
+    assert plain[metrics.subset_columns()].isna().all().all()
+    assert calibrated[metrics.subset_columns()].notna().all().all()
     full = calibrated.iloc[-1]
     for fold in ("even", "odd"):  # the one M-subset is the full ensemble: its values, bit for bit
         assert full[f"subset_nll_{fold}"] == full[f"nll_{fold}"]
@@ -196,7 +197,7 @@ def test_the_curves_end_at_the_full_ensemble_and_are_calibrated_only_when_asked(
 
 def test_subset_nll_never_rises_with_k_and_ends_at_the_full_ensemble(case):
     probs, y = case
-    table = ensembling.last_k_table(probs, y)
+    table = ensembling.last_k_table(np.log(probs), y, subset_curves=True)
     assert np.all(np.diff(table["subset_nll"]) <= 1e-12)  # the NLL of an average <= the average NLL
     assert table["subset_nll"].iloc[-1] == table["nll"].iloc[-1]
     assert table["subset_nll"].iloc[0] == pytest.approx(np.mean([metrics.nll(y, p) for p in probs]))
@@ -234,8 +235,8 @@ def test_run_tables_have_the_columns_the_study_reads(case):
     columns = table_columns()
     folds = [c for name in metrics.METRICS for c in metrics.fold_columns(name)]
     evaluated = (*metrics.METRICS, *metrics.TEMPERATURES, *folds)
-    members = ensembling.member_table(probs, y, epochs=range(5))
+    members = ensembling.member_table(np.log(probs), y, epochs=range(5))
     assert tuple(members.columns) == columns["members"] == ("member", "epoch", *evaluated)
-    assert tuple(ensembling.last_k_table(probs, y).columns) == columns["ensemble"]
+    assert tuple(ensembling.last_k_table(np.log(probs), y).columns) == columns["ensemble"]
     assert list(empty_table("averaged").columns) == ["model", *evaluated]
     assert list(empty_table("weighted").columns) == ["model", *evaluated, "weights"]

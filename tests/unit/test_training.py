@@ -4,6 +4,7 @@ equivalence with Keras' own ``model.fit``."""
 import numpy as np
 import pytest
 
+from snapens.train.lanes import LANE
 from snapens.train.schedules import Budget, learning_rates
 
 COSINE = {"name": "cosine_epoch", "lr_max": 0.01}
@@ -115,22 +116,18 @@ def test_independent_members_are_separate_full_runs(training, blobs):
         trainer.train([training.Model(0, 1, 1, 5), training.Model(1, 1, 2, 5)])
 
 
-def test_same_algorithm_as_model_fit(training, blobs):
-    """Same initial weights, batch order and schedule: a model trained in a
-    lane and by ``model.fit`` reach the same weights and report the same epoch
-    losses."""
+@pytest.fixture(scope="module")
+def fit_reference(training, blobs):
+    """A lane trainer (lr 0.01, 6 epochs, 2 members) and ``model.fit``'s
+    training of the model of seed 5 under the same spec, in
+    ``fit(shuffle=False)`` order: final weights and epoch losses and accuracies."""
     import keras
 
     from snapens.train.model import build_mlp
     from snapens.train.schedules import keras_schedule
 
-    epochs, n = 6, len(blobs.y_train)
-    spec = small_spec(training, epochs=epochs, members=2)
+    spec = small_spec(training, epochs=6, members=2)
     trainer = training.Trainer(spec, blobs.X_train, blobs.y_train, 3, jit_compile=False)
-    orders = trainer.reset({5: training.Model(0, 1, 5, 5)})
-    orders[:, 5] = np.arange(n, dtype=np.int32)  # fit(shuffle=False) order
-    _, loss, acc = (t.numpy() for t in trainer.loop(orders))
-
     model = build_mlp(2, 3, spec.hidden_units, 5)
     model.compile(
         optimizer=keras.optimizers.SGD(keras_schedule(COSINE, trainer.budget), momentum=0.9),
@@ -138,12 +135,24 @@ def test_same_algorithm_as_model_fit(training, blobs):
         metrics=["accuracy"],
     )
     hist = model.fit(
-        blobs.X_train, np.eye(3)[blobs.y_train], batch_size=32, epochs=epochs, shuffle=False, verbose=0
+        blobs.X_train, np.eye(3)[blobs.y_train], batch_size=32, epochs=spec.epochs, shuffle=False, verbose=0
     )
-    for a, b in zip([v.numpy()[5] for v in trainer.variables], model.get_weights()):
+    return trainer, model.get_weights(), hist.history
+
+
+@pytest.mark.parametrize("pos", [0, LANE // 2, LANE - 1], ids=["first", "middle", "last"])
+def test_same_algorithm_as_model_fit(training, blobs, fit_reference, pos):
+    """Same initial weights, batch order and schedule: a model trained at
+    lane position ``pos`` (first, middle, last) and by ``model.fit`` reach the
+    same weights and report the same epoch losses and accuracies."""
+    trainer, weights, history = fit_reference
+    orders = trainer.reset({pos: training.Model(0, 1, 5, pos)})
+    orders[:, pos] = np.arange(len(blobs.y_train), dtype=np.int32)  # fit(shuffle=False) order
+    _, loss, acc = (t.numpy() for t in trainer.loop(orders))
+    for a, b in zip([v.numpy()[pos] for v in trainer.variables], weights, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(loss[:, 5], hist.history["loss"], rtol=1e-5)
-    np.testing.assert_allclose(acc[:, 5], hist.history["accuracy"], atol=1e-6)
+    np.testing.assert_allclose(loss[:, pos], history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(acc[:, pos], history["accuracy"], atol=1e-6)
 
 
 def test_snapshot_saver_in_model_fit(training, blobs, tmp_path):

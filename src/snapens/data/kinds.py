@@ -58,7 +58,7 @@ class Kind:
     train_rows: Callable[[Spec], int]
     problems: Callable[[str, Spec], list[str]] = no_problems
     description: str = ""
-    # the Bayes-optimal classifier's class probabilities at inputs X, for
+    # the Bayes-optimal classifier's class log-probabilities at inputs X, for
     # generated data whose class densities are known: the limit of any method
     bayes: Callable[[Spec, np.ndarray], np.ndarray] | None = None
 
@@ -166,10 +166,10 @@ def _blobs(spec: Spec) -> Dataset:
 
 
 def _blobs_bayes(spec: Spec, X: np.ndarray) -> np.ndarray:
-    """``P(class | x)`` under make_blobs' generator: isotropic Gaussians with
-    its centres (drawn first from its ``random_state``) and ``cluster_std``,
-    the classes in the proportions it generates."""
-    from scipy.special import softmax
+    """``log P(class | x)`` under make_blobs' generator: isotropic Gaussians
+    with its centres (drawn first from its ``random_state``) and
+    ``cluster_std``, the classes in the proportions it generates."""
+    from scipy.special import log_softmax
     from sklearn.datasets import make_blobs
 
     _, y, centres = make_blobs(
@@ -183,12 +183,12 @@ def _blobs_bayes(spec: Spec, X: np.ndarray) -> np.ndarray:
     prior = np.bincount(y, minlength=len(centres)) / len(y)
     x = np.asarray(X, dtype=np.float64)
     squared = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    return softmax(np.log(prior) - squared / (2 * spec["cluster_std"] ** 2), axis=1)
+    return log_softmax(np.log(prior) - squared / (2 * spec["cluster_std"] ** 2), axis=1)
 
 
-def limit_probabilities(spec: Spec, X: np.ndarray) -> np.ndarray | None:
-    """The Bayes-optimal classifier's probabilities at ``X`` for a dataset whose
-    kind knows its class densities, else ``None``."""
+def limit_log_probabilities(spec: Spec, X: np.ndarray) -> np.ndarray | None:
+    """The Bayes-optimal classifier's log-probabilities at ``X`` for a dataset
+    whose kind knows its class densities, else ``None``."""
     bayes = kind_of(spec).bayes
     return None if bayes is None else bayes(spec, X)
 

@@ -8,11 +8,14 @@ the test labels ``y``:
 1. Fold A is the test rows at even positions (0, 2, 4, ...), fold B the rows
    at odd positions (1, 3, ...).
 2. On fold A, fit one temperature ``T`` minimising the mean NLL of
-   ``softmax(log p / T)``, where ``log p`` is taken of ``p`` clipped below at
-   ``np.finfo(np.float64).eps`` (the floor scikit-learn's ``log_loss``
-   uses), in float64. ``T`` is searched in ``[0.01, 100]``.
-3. Scale fold B's probabilities with that ``T`` and measure their NLL
-   (:func:`snapens.evaluate.scores.nll`) and ECE (:func:`snapens.evaluate.scores.ece`, the
+   ``softmax(log p / T)``, in float64. ``log p`` is the matrix's float64
+   log-probabilities (a member's log-softmax of its logits, an ensemble's log
+   of its average, :mod:`snapens.evaluate.ensembling`); given probabilities
+   only (:func:`temperature_scaled`), ``log p`` is taken of ``p`` clipped
+   below at ``np.finfo(np.float64).eps`` (the floor scikit-learn's
+   ``log_loss`` uses). ``T`` is searched in ``[0.01, 100]``.
+3. Scale fold B's log-probabilities with that ``T`` and measure their NLL
+   (from the float64 log-softmax of ``log p / T``, never clipped) and ECE (:func:`snapens.evaluate.scores.ece`, the
    config's ``ece_bins``).
 4. Repeat with A and B swapped. ``nll_calibrated`` and ``ece_calibrated`` are
    the means of the two folds' values; ``temperature_even`` and
@@ -30,7 +33,7 @@ the mean NLL, ``mean_i [logsumexp(beta z_i) - beta z_i,y_i]``, is convex in
 ``beta`` (its second derivative is a variance), so its minimum is the root of
 its derivative ``mean_i [E_softmax(beta z_i)[z] - z_i,y_i]``, found by bracketing.
 When the derivative does not change sign on ``beta`` in ``[0.01, 100]`` the
-bound is returned: a fold whose every row has its true class as the most
+bound is returned (:func:`at_bound` tells; the study tables count such fits): a fold whose every row has its true class as the most
 probable gains from ever sharper probabilities (``T = 0.01``), one whose every
 row has it as the least probable from ever flatter ones (``T = 100``). When
 the NLL does not depend on ``T`` at all (every row uniform) ``T = 1``.
@@ -42,9 +45,9 @@ import math
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import softmax
+from scipy.special import log_softmax, softmax
 
-from snapens.evaluate.scores import EPS, check, ece, nll  # EPS: the floor of p before the log
+from snapens.evaluate.scores import EPS, check, ece  # EPS: the floor of p before the log
 
 T_MIN, T_MAX = 0.01, 100.0  # the temperatures searched
 FOLDS = ("even", "odd")  # the halves of the test rows, by position
@@ -123,24 +126,31 @@ def fit_temperature(probs, y) -> float:
 
 
 def temperature_scaled(y, probs, ece_bins: int = 15) -> dict[str, float]:
-    """NLL and ECE after temperature scaling, two-fold cross-fitted (the
-    module's protocol): ``nll_calibrated``, ``ece_calibrated``,
-    ``temperature_even``, ``temperature_odd``; then per fold ``f`` the values
-    measured on its rows, ``nll_calibrated_{f}`` (temperature fitted on the
-    other fold) and ``nll_calibrated_{f}_insample`` (fitted on ``f`` itself),
-    and the same for ECE."""
+    """:func:`temperature_scaled_log` of a probability matrix, ``log p`` taken
+    of ``p`` floored at float64 eps."""
     y, probs = check(y, probs)
+    return temperature_scaled_log(y, log_probs(probs), ece_bins)
+
+
+def temperature_scaled_log(y, z, ece_bins: int = 15) -> dict[str, float]:
+    """NLL and ECE after temperature scaling of log-probabilities ``z``,
+    two-fold cross-fitted (the module's protocol): ``nll_calibrated``,
+    ``ece_calibrated``, ``temperature_even``, ``temperature_odd``; then per
+    fold ``f`` the values measured on its rows, ``nll_calibrated_{f}``
+    (temperature fitted on the other fold) and ``nll_calibrated_{f}_insample``
+    (fitted on ``f`` itself), and the same for ECE. The scaled NLL is that of
+    the float64 log-softmax of ``z / T``, never clipped."""
+    y, z = np.asarray(y), _finite(z)
     if len(y) < 2:
         raise ValueError(f"temperature scaling needs at least 2 test rows (one per fold), got {len(y)}")
-    z = log_probs(probs)
     rows, fitted = _fold_fits(z, y)
     out: dict[str, float] = {}
     for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
         r = rows[fold]
         for suffix, T in (("", fitted[other]), ("_insample", fitted[fold])):
-            q = softmax(z[r] / T, axis=1)
-            out[f"nll_calibrated_{fold}{suffix}"] = nll(y[r], q)
-            out[f"ece_calibrated_{fold}{suffix}"] = ece(y[r], q, ece_bins=ece_bins)
+            lq = log_softmax(z[r] / T, axis=1)
+            out[f"nll_calibrated_{fold}{suffix}"] = float(-np.mean(lq[np.arange(len(r)), y[r]]))
+            out[f"ece_calibrated_{fold}{suffix}"] = ece(y[r], np.exp(lq), ece_bins=ece_bins)
     return {
         "nll_calibrated": float(np.mean([out[f"nll_calibrated_{f}"] for f in FOLDS])),
         "ece_calibrated": float(np.mean([out[f"ece_calibrated_{f}"] for f in FOLDS])),
@@ -150,19 +160,32 @@ def temperature_scaled(y, probs, ece_bins: int = 15) -> dict[str, float]:
     }
 
 
-def crossfit_nll(probs, y) -> dict[str, float]:
+def at_bound(T: float) -> bool:
+    """Whether a fitted temperature is a bound of the search (its optimum
+    lies beyond it)."""
+    return T in (T_MIN, T_MAX)
+
+
+def crossfit_nll(z, y) -> dict[str, float]:
     """``nll_calibrated_even`` and ``nll_calibrated_odd`` of
-    :func:`temperature_scaled` alone (no ECE, no in-sample values), for the
-    many subset ensembles of the deep ensemble equivalent's reference curve.
-    Rows are not renormalised: a row's constant factor cancels in
-    ``softmax(log p / T)``."""
-    z, y = log_probs(probs), np.asarray(y)
+    :func:`temperature_scaled_log` of log-probabilities ``z`` alone (no ECE, no
+    in-sample values), for the many subset ensembles of the deep ensemble
+    equivalent's reference curve. Rows need not be normalised: a row's
+    constant shift cancels in ``softmax(z / T)``."""
+    z, y = _finite(z), np.asarray(y)
     rows, fitted = _fold_fits(z, y)
     out = {}
     for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
         scaled = z[rows[fold]] / fitted[other]
         top = scaled.max(axis=1, keepdims=True)
         log_norm = top[:, 0] + np.log(np.exp(scaled - top).sum(axis=1))
-        true = np.exp(scaled[np.arange(len(scaled)), y[rows[fold]]] - log_norm)
-        out[f"nll_calibrated_{fold}"] = float(-np.mean(np.log(np.clip(true, EPS, 1 - EPS))))
+        out[f"nll_calibrated_{fold}"] = float(
+            np.mean(log_norm - scaled[np.arange(len(scaled)), y[rows[fold]]])
+        )
     return out
+
+
+def _finite(z) -> np.ndarray:
+    """Float64 log-probabilities with ``-inf`` (a probability of exactly 0)
+    raised to -1e300, so that ``0 * log 0`` terms of the fit stay 0."""
+    return np.maximum(np.asarray(z, dtype=np.float64), -1e300)

@@ -2,7 +2,11 @@
 
 ``probs`` arrays have shape ``(members, samples, classes)``, members oldest
 first, so the last ``k`` members are ``probs[-k:]`` and ``k = 1`` is the final
-model.
+model. ``log_probs`` arrays have the same shape and hold the members' float64
+log-probabilities (``probabilities.npz``'s ``log_probs``): an ensemble's
+log-probabilities are ``log mean_i p_i = logsumexp_i log p_i - log M``,
+computed without leaving the log domain, so its NLL is exact however
+confidently wrong its members are (:func:`log_average`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,39 @@ def average(probs: np.ndarray) -> np.ndarray:
     return np.asarray(probs, dtype=np.float64).mean(axis=0)
 
 
+def log_average(log_probs: np.ndarray) -> np.ndarray:
+    """Log of the equal-weight average of the members' probabilities, from
+    their log-probabilities (float64, no underflow)."""
+    from scipy.special import logsumexp
+
+    lp = np.asarray(log_probs, dtype=np.float64)
+    return logsumexp(lp, axis=0) - math.log(len(lp))
+
+
+def log_mix(weights: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
+    """``log(weights @ p)`` for many mixtures at once: ``weights`` ``(S,
+    members)`` (rows non-negative), ``log_probs`` ``(members, ...)``; result
+    ``(S, ...)``. Computed as ``m + log(weights @ exp(log p - m))`` with ``m``
+    the members' maximum; an entry whose sum underflows (its mixture lacks
+    every member within ~700 nats of the maximum) is recomputed with a
+    logsumexp over its own members."""
+    from scipy.special import logsumexp
+
+    w, lp = np.asarray(weights, dtype=np.float64), np.asarray(log_probs, dtype=np.float64)
+    top = lp.max(axis=0)
+    flat = np.exp(lp - top).reshape(len(lp), -1)
+    with np.errstate(divide="ignore"):
+        out = (np.log(w @ flat) + top.reshape(-1)).reshape((len(w), *lp.shape[1:]))
+    bad = np.argwhere(~np.isfinite(out))
+    if len(bad):
+        with np.errstate(divide="ignore"):
+            log_w = np.log(w)
+        for s, *at in bad:
+            column = lp[(slice(None), *at)]
+            out[(s, *at)] = logsumexp(log_w[s] + column)
+    return out
+
+
 def majority_vote(probs: np.ndarray) -> np.ndarray:
     """Predicted label by majority of the members' argmax votes.
 
@@ -34,12 +71,13 @@ def majority_vote(probs: np.ndarray) -> np.ndarray:
     return np.where(tied, probs.sum(axis=0), -np.inf).argmax(axis=1)
 
 
-def member_table(probs: np.ndarray, y: np.ndarray, epochs, evaluation=None) -> pd.DataFrame:
+def member_table(log_probs: np.ndarray, y: np.ndarray, epochs, evaluation=None) -> pd.DataFrame:
     """One row per member: ``member`` (1 = oldest), ``epoch`` and every metric
-    (``evaluation``: the config's ``evaluation`` section, e.g. ``ece_bins``)."""
+    of its log-probabilities (``evaluation``: the config's ``evaluation``
+    section, e.g. ``ece_bins``)."""
     rows = [
-        {"member": i + 1, "epoch": int(epoch), **evaluate(y, p, evaluation)}
-        for i, (p, epoch) in enumerate(zip(probs, epochs, strict=True))
+        {"member": i + 1, "epoch": int(epoch), **evaluate(y, evaluation=evaluation, log_probs=lp)}
+        for i, (lp, epoch) in enumerate(zip(log_probs, epochs, strict=True))
     ]
     return pd.DataFrame(rows)
 
@@ -72,23 +110,20 @@ def _subset_weights(members: int, k: int) -> np.ndarray:
     return weights
 
 
-def subset_nlls(probs: np.ndarray, y: np.ndarray, k: int) -> dict[str, float]:
+def subset_nlls(log_probs: np.ndarray, y: np.ndarray, k: int) -> dict[str, float]:
     """:func:`subset_nll` on all the test rows (``subset_nll``) and on each
     fold's rows (``subset_nll_even``, ``subset_nll_odd``)."""
-    probs = np.asarray(probs, dtype=np.float64)
-    members, n = probs.shape[:2]
-    true = probs[:, np.arange(n), y]  # (members, samples)
-    sums = probs.sum(axis=2)
-    weights = _subset_weights(members, k)
-    eps = np.finfo(np.float64).eps
-    loss = -np.log(np.clip((weights @ true) / (weights @ sums), eps, 1 - eps))  # (subsets, samples)
+    lp = np.asarray(log_probs, dtype=np.float64)
+    n = lp.shape[1]
+    true = lp[:, np.arange(n), y]  # (members, samples)
+    loss = -log_mix(_subset_weights(len(lp), k), true)  # (subsets, samples)
     out = {SUBSET_NLL: float(np.mean(loss.mean(axis=1)))}
     for fold, rows in fold_rows(n).items():
         out[f"{SUBSET_NLL}_{fold}"] = float(np.mean(loss[:, rows].mean(axis=1)))
     return out
 
 
-def subset_calibrated_nll(probs: np.ndarray, y: np.ndarray, k: int) -> dict[str, float]:
+def subset_calibrated_nll(log_probs: np.ndarray, y: np.ndarray, k: int) -> dict[str, float]:
     """Per fold, the mean over the run's k-subsets (:func:`subsets`) of the
     calibrated NLL of each subset's averaged probabilities, measured on the
     fold with the temperature fitted on the other fold
@@ -96,59 +131,52 @@ def subset_calibrated_nll(probs: np.ndarray, y: np.ndarray, k: int) -> dict[str,
     calibrated deep ensemble equivalent."""
     from snapens.evaluate.calibration import crossfit_nll
 
-    probs = np.asarray(probs, dtype=np.float64)
     columns = {f"{SUBSET_NLL}_calibrated_{fold}": f"nll_calibrated_{fold}" for fold in FOLDS}
     totals = dict.fromkeys(columns, 0.0)
-    weights = _subset_weights(len(probs), k)
-    for w in weights:
-        fitted = crossfit_nll(np.tensordot(w, probs, axes=1), y)
+    mixed = log_mix(_subset_weights(len(log_probs), k), log_probs)  # (subsets, samples, classes)
+    for z in mixed:
+        fitted = crossfit_nll(z, y)
         for column, source in columns.items():
             totals[column] += fitted[source]
-    return {column: total / len(weights) for column, total in totals.items()}
+    return {column: total / len(mixed) for column, total in totals.items()}
 
 
-def subset_nll(probs: np.ndarray, y: np.ndarray, k: int) -> float:
+def subset_nll(log_probs: np.ndarray, y: np.ndarray, k: int) -> float:
     """Mean NLL of the ensembles of ``k`` of the run's members, over its
     k-subsets (:func:`subsets`). For exchangeable members (independently trained
     models) it estimates the NLL of an ensemble of ``k`` such models; by the
     convexity of -log it does not increase with ``k``.
 
-    Each subset's NLL is :func:`snapens.evaluate.scores.nll` of its averaged
-    probabilities (rows renormalised, the true class's probability clipped to
-    ``[eps, 1 - eps]``), computed for all subsets at once from the members'
-    true-class probabilities.
+    Each subset's NLL is that of its averaged probabilities, from the members'
+    log-probabilities of the true class (:func:`log_mix`), never clipped.
     """
-    return subset_nlls(probs, y, k)[SUBSET_NLL]
+    return subset_nlls(log_probs, y, k)[SUBSET_NLL]
 
 
 def last_k_table(
-    probs: np.ndarray, y: np.ndarray, evaluation=None, calibrated_subsets: bool = False
+    log_probs: np.ndarray, y: np.ndarray, evaluation=None, subset_curves: bool = False
 ) -> pd.DataFrame:
     """One row per ``k = 1..M``: the ensemble of the last ``k`` members,
-    combined by averaging probabilities (every metric), its majority-vote
-    accuracy, and ``subset_nll``, the mean NLL over ensembles of any ``k``
-    members (:func:`subset_nll`; the deep ensemble equivalent's reference
-    curve), on all test rows and per fold (:func:`subset_nlls`). With
-    ``calibrated_subsets`` (runs that can be the DEE's reference:
-    independently trained members of the full budget) also the calibrated
-    curve per fold (:func:`subset_calibrated_nll`); NaN otherwise."""
+    combined by averaging probabilities (every metric, from
+    :func:`log_average`), and its majority-vote accuracy. With
+    ``subset_curves`` (runs that can be the DEE's reference: independently
+    trained members of the full budget) also ``subset_nll``, the mean NLL over
+    ensembles of any ``k`` members (:func:`subset_nll`; the deep ensemble
+    equivalent's reference curve), on all test rows and per fold
+    (:func:`subset_nlls`), and the calibrated curve per fold
+    (:func:`subset_calibrated_nll`); NaN otherwise."""
     rows = []
-    for k in range(1, len(probs) + 1):
-        members = probs[-k:]
-        row = {"k": k, **evaluate(y, average(members), evaluation)}
-        row[VOTE.name] = float(np.mean(majority_vote(members) == y))
-        # k = M: the one subset is the full ensemble, whose values are the row's own
-        if k == len(probs):
+    lp = np.asarray(log_probs, dtype=np.float64)
+    probs = np.exp(lp)
+    for k in range(1, len(lp) + 1):
+        row = {"k": k, **evaluate(y, evaluation=evaluation, log_probs=log_average(lp[-k:]))}
+        row[VOTE.name] = float(np.mean(majority_vote(probs[-k:]) == y))
+        if not subset_curves:
+            row |= dict.fromkeys(subset_columns(), math.nan)
+        elif k == len(lp):  # the one subset is the full ensemble, whose values are the row's own
             row |= {column: row[column.replace(SUBSET_NLL, "nll")] for column in subset_columns()}
-            if not calibrated_subsets:
-                row |= dict.fromkeys(subset_columns()[3:], math.nan)
         else:
-            row |= subset_nlls(probs, y, k)
-            row |= (
-                subset_calibrated_nll(probs, y, k)
-                if calibrated_subsets
-                else dict.fromkeys(subset_columns()[3:], math.nan)
-            )
+            row |= subset_nlls(lp, y, k) | subset_calibrated_nll(lp, y, k)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -196,6 +224,11 @@ def diversity_table(probs: np.ndarray) -> pd.DataFrame:
 def weighted_average(probs: np.ndarray, weights) -> np.ndarray:
     """Members' probabilities averaged with ``weights`` (non-negative, summing to one)."""
     return np.tensordot(np.asarray(weights, dtype=np.float64), np.asarray(probs, dtype=np.float64), axes=1)
+
+
+def weighted_log_average(log_probs: np.ndarray, weights) -> np.ndarray:
+    """Log of :func:`weighted_average`, from the members' log-probabilities (:func:`log_mix`)."""
+    return log_mix(np.asarray(weights, dtype=np.float64)[None, :], log_probs)[0]
 
 
 def fit_weights(probs: np.ndarray, y: np.ndarray) -> np.ndarray:

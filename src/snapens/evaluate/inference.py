@@ -8,8 +8,11 @@ evaluated here, from the architecture in its archive's ``config.json``, in
 float64: ``activation(x @ kernel + bias)`` layer by layer. The probabilities
 agree with Keras's own float32 forward pass to its rounding (tested against
 ``keras.saving.load_model``) and are stored as float32, as Keras would give
-them. Any other architecture is evaluated through Keras
-(:mod:`snapens.evaluate.loading`).
+them. :meth:`DensePredictor.log_probs` gives the same model's float64
+log-probabilities (the log-softmax of its logits, for a softmax output), from
+which the study's NLLs are computed: a float32 probability rounds a
+confident row's true class to 0 or 1, its log does not. Any other
+architecture is evaluated through Keras (:mod:`snapens.evaluate.loading`).
 """
 
 from __future__ import annotations
@@ -85,13 +88,37 @@ class DensePredictor:
     def fits(self, weights: Sequence[np.ndarray]) -> bool:
         return len(weights) == sum(2 if bias else 1 for _, bias in self.stack)
 
-    def __call__(self, weights: Sequence[np.ndarray], X: np.ndarray) -> np.ndarray:
+    def _logits(self, weights: Sequence[np.ndarray], X: np.ndarray) -> tuple[np.ndarray, str]:
+        """The last layer's pre-activation (float64) and its activation."""
         if not self.fits(weights):
             raise ValueError(f"{len(weights)} weight arrays for {len(self.stack)} Dense layers")
         h, arrays = np.asarray(X, dtype=np.float64), iter(weights)
-        for activation, bias in self.stack:
+        for i, (activation, bias) in enumerate(self.stack):
             z = h @ np.asarray(next(arrays), dtype=np.float64)
             if bias:
                 z += np.asarray(next(arrays), dtype=np.float64)
+            if i == len(self.stack) - 1:
+                return z, activation
             h = ACTIVATIONS[activation](z)
-        return h.astype(np.float32)
+        raise ValueError("a Dense stack without layers")
+
+    def __call__(self, weights: Sequence[np.ndarray], X: np.ndarray) -> np.ndarray:
+        z, activation = self._logits(weights, X)
+        return ACTIVATIONS[activation](z).astype(np.float32)
+
+    def log_probs(self, weights: Sequence[np.ndarray], X: np.ndarray) -> np.ndarray:
+        """Float64 log-probabilities under ``weights``: the log-softmax of the
+        last layer's logits when it is a softmax (never ``-inf``), else the log
+        of its output."""
+        return self.both(weights, X)[1]
+
+    def both(self, weights: Sequence[np.ndarray], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(probabilities as float32, float64 log-probabilities)`` from one forward pass."""
+        from scipy.special import log_softmax
+
+        z, activation = self._logits(weights, X)
+        probs = ACTIVATIONS[activation](z)
+        if activation == "softmax":
+            return probs.astype(np.float32), log_softmax(z, axis=-1)
+        with np.errstate(divide="ignore"):
+            return probs.astype(np.float32), np.log(probs)

@@ -145,6 +145,15 @@ class Predictor:
             return np.asarray(self.model(X, training=False))
         return np.asarray(self._call(list(weights), np.asarray(X)))
 
+    def both(self, weights, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(probabilities, log-probabilities)``: a model seen only through its
+        probabilities gives their log, floored at float64 eps
+        (:func:`snapens.evaluate.scores.log_of`)."""
+        from snapens.evaluate.scores import log_of
+
+        probs = self(weights, X)
+        return probs, log_of(probs)
+
 
 def predict_snapshots(
     files: Sequence[Path], X: np.ndarray, loader: SnapshotLoader | None = None

@@ -28,7 +28,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from snapens.evaluate.scores import EPS, accuracy, brier, check, ece, nll  # noqa: F401 (EPS: re-exported)
+from snapens.evaluate.scores import (  # noqa: F401 (EPS, nll: re-exported)
+    EPS,
+    accuracy,
+    brier,
+    check,
+    check_log,
+    ece,
+    log_of,
+    nll,
+    nll_log,
+)
 
 DECIMALS = 9  # continuous metrics are compared on a grid of 10**-DECIMALS
 
@@ -42,7 +52,9 @@ class Metric:
     ignore the rest with ``**_``). ``count``: the value is a fraction of the
     test rows (``value * rows`` is an integer), so paired differences are taken
     on those integer counts; otherwise on values rounded to ``DECIMALS``
-    decimal places. ``headline``: shown on the report's front page.
+    decimal places. ``headline``: shown on the report's front page. ``log``:
+    ``function`` takes the matrix's float64 log-probabilities instead of its
+    probabilities (the NLLs, so that they are never floored).
     """
 
     name: str
@@ -53,6 +65,7 @@ class Metric:
     count: bool = False
     headline: bool = False
     on_folds: Callable[..., dict[str, float]] | None = None
+    log: bool = False
 
     @property
     def fitted(self) -> bool:
@@ -99,43 +112,44 @@ def register(metric: Metric) -> Metric:
     return metric
 
 
-def calibrated(y, probs, ece_bins: int = 15, memo: dict | None = None, **_) -> dict[str, float]:
-    """:func:`snapens.evaluate.calibration.temperature_scaled` of one probability matrix.
+def calibrated(y, log_probs, ece_bins: int = 15, memo: dict | None = None, **_) -> dict[str, float]:
+    """:func:`snapens.evaluate.calibration.temperature_scaled_log` of one
+    matrix of log-probabilities.
 
     ``memo`` (a dict :func:`evaluate` makes per matrix) holds the result, so the
     temperatures are fitted once for all the metrics that need them.
     """
     # imported here: the jobs that only read METRICS (the figures) do without
     # SciPy's optimisers
-    from snapens.evaluate.calibration import temperature_scaled
+    from snapens.evaluate.calibration import temperature_scaled_log
 
     if memo is None:
-        return temperature_scaled(y, probs, ece_bins)
+        return temperature_scaled_log(y, log_probs, ece_bins)
     if "calibrated" not in memo:
-        memo["calibrated"] = temperature_scaled(y, probs, ece_bins)
+        memo["calibrated"] = temperature_scaled_log(y, log_probs, ece_bins)
     return memo["calibrated"]
 
 
 def _calibrated_folds(name: str):
-    def on_folds(y, probs, **evaluation) -> dict[str, float]:
-        fitted = calibrated(y, probs, **evaluation)
+    def on_folds(y, log_probs, **evaluation) -> dict[str, float]:
+        fitted = calibrated(y, log_probs, **evaluation)
         return {column: float(fitted[column]) for column in fold_columns(name)}
 
     return on_folds
 
 
-def nll_calibrated(y, probs, **evaluation) -> float:
+def nll_calibrated(y, log_probs, **evaluation) -> float:
     """NLL after temperature scaling, cross-fitted on even and odd test rows."""
-    return calibrated(y, probs, **evaluation)["nll_calibrated"]
+    return calibrated(y, log_probs, **evaluation)["nll_calibrated"]
 
 
-def ece_calibrated(y, probs, **evaluation) -> float:
+def ece_calibrated(y, log_probs, **evaluation) -> float:
     """ECE after temperature scaling, cross-fitted on even and odd test rows."""
-    return calibrated(y, probs, **evaluation)["ece_calibrated"]
+    return calibrated(y, log_probs, **evaluation)["ece_calibrated"]
 
 
 register(Metric("accuracy", accuracy, True, "accuracy", count=True, headline=True))
-register(Metric("nll", nll, False, "NLL", headline=True))
+register(Metric("nll", nll_log, False, "NLL", headline=True, log=True))
 register(Metric("brier", brier, False, "Brier"))
 register(Metric("ece", ece, False, "ECE"))
 register(
@@ -146,6 +160,7 @@ register(
         "calibrated NLL",
         headline=True,
         on_folds=_calibrated_folds("nll_calibrated"),
+        log=True,
     )
 )
 register(
@@ -155,6 +170,7 @@ register(
         False,
         "calibrated ECE",
         on_folds=_calibrated_folds("ece_calibrated"),
+        log=True,
     )
 )
 
@@ -191,25 +207,36 @@ def selection_column(name: str, fold: str) -> str:
     return f"{name}_{fold}_insample" if metric(name).fitted else f"{name}_{fold}"
 
 
-def evaluate(y, probs, evaluation: dict[str, Any] | None = None) -> dict[str, float]:
-    """Every registered metric of one probability matrix, then the two fitted
-    temperatures (:data:`TEMPERATURES`), then every metric's fold columns
+def evaluate(y, probs=None, evaluation: dict[str, Any] | None = None, *, log_probs=None) -> dict[str, float]:
+    """Every registered metric of one matrix, then the two fitted temperatures
+    (:data:`TEMPERATURES`), then every metric's fold columns
     (:func:`fold_columns`).
 
-    The metric functions share a ``memo`` dict for this matrix: the
-    temperatures are fitted once.
+    Give the matrix as ``log_probs`` (float64 log-probabilities: the NLLs are
+    then exact, however confident and wrong a row) or as ``probs`` (whose log
+    is floored at ``EPS``, :func:`snapens.evaluate.scores.log_of`). The
+    metric functions share a ``memo`` dict for this matrix: the temperatures
+    are fitted once.
     """
-    y, probs = check(y, probs)
+    if (probs is None) == (log_probs is None):
+        raise ValueError("evaluate needs probs or log_probs, not both")
+    if log_probs is None:
+        y, probs = check(y, probs)
+        log_probs = log_of(probs)
+    y, log_probs = check_log(y, log_probs)
+    arrays = {False: np.exp(log_probs) if probs is None else probs, True: log_probs}
     settings = {**(evaluation or {}), "memo": {}}
-    values = {name: float(m.function(y, probs, **settings)) for name, m in METRICS.items()}
-    fitted = calibrated(y, probs, **settings)
+    values = {name: float(m.function(y, arrays[m.log], **settings)) for name, m in METRICS.items()}
+    fitted = calibrated(y, log_probs, **settings)
     values |= {t: float(fitted[t]) for t in TEMPERATURES}
     rows = fold_rows(len(y))
     for name, m in METRICS.items():
         if m.fitted:
-            values |= m.on_folds(y, probs, **settings)
+            values |= m.on_folds(y, arrays[m.log], **settings)
         else:
-            values |= {f"{name}_{f}": float(m.function(y[r], probs[r], **settings)) for f, r in rows.items()}
+            values |= {
+                f"{name}_{f}": float(m.function(y[r], arrays[m.log][r], **settings)) for f, r in rows.items()
+            }
     return values
 
 

@@ -11,14 +11,15 @@ from snapens.core.io import read_json, write_csv
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files, write_manifest
 from snapens.data.dataset import load_dataset
-from snapens.evaluate.runfiles import empty_table, load_probabilities, validation_arrays
+from snapens.evaluate.runfiles import empty_table, load_log_probabilities, validation_arrays
 
 
 def reference_candidate(method: dict[str, Any]) -> bool:
     """Whether a method's runs can be the DEE's reference, and so need its
-    calibrated subset curve (a temperature fit per subset and fold, the
-    costliest part of aggregation): independent members, each with the full
-    budget. Equal-cost ensembles (``budget: split``) never are."""
+    subset curves (raw, and calibrated with a temperature fit per subset and
+    fold, the costliest part of aggregation): independent members, each with
+    the full budget. Equal-cost ensembles (``budget: split``) and snapshot
+    runs never are."""
     return method.get("ensemble") == "independent" and method.get("budget", "full") == "full"
 
 
@@ -29,15 +30,15 @@ def aggregate(
     evaluated: Sequence[str | Path] = (),
     manifest: str | Path | None = None,
 ) -> None:
-    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M, and the
-    means over k-member subsets; calibrated ones for the runs of a
-    :func:`reference_candidate`),
+    """Per run: ``ensemble.csv`` (the last-k ensembles for k = 1..M, from the
+    members' float64 log-probabilities, and, for the runs of a
+    :func:`reference_candidate`, the means over k-member subsets),
     ``diversity.csv`` (disagreement and correlation of every pair of members)
     and ``weighted.csv`` (the full ensemble with member weights fitted on the
     run's validation rows; empty for runs trained without a validation split);
     then the job's ``manifest``. Each ``probabilities.npz`` is first checked
     against the evaluation jobs' manifests (``evaluated``)."""
-    from snapens.evaluate.ensembling import diversity_table, fit_weights, last_k_table, weighted_average
+    from snapens.evaluate.ensembling import diversity_table, fit_weights, last_k_table, weighted_log_average
     from snapens.evaluate.metrics import evaluate as metrics_of
 
     y = load_dataset(data_path).y_test
@@ -47,9 +48,9 @@ def aggregate(
     written = {}
     for run_dir in map(Path, run_dirs):
         path = run_dir / "probabilities.npz"
-        probs = load_probabilities(path, y)
+        probs, log_probs = load_log_probabilities(path, y)
         method = read_json(run_dir / "run.json")["config"]["method_config"]
-        table = last_k_table(probs, y, evaluation, reference_candidate(method))
+        table = last_k_table(log_probs, y, evaluation, reference_candidate(method))
         write_csv(table, run_dir / "ensemble.csv")
         write_csv(diversity_table(probs), run_dir / "diversity.csv")
         weighted = empty_table("weighted")
@@ -60,7 +61,7 @@ def aggregate(
                 [
                     {
                         "model": "weighted",
-                        **metrics_of(y, weighted_average(probs, w), evaluation),
+                        **metrics_of(y, evaluation=evaluation, log_probs=weighted_log_average(log_probs, w)),
                         "weights": " ".join(f"{x:.6f}" for x in w),
                     }
                 ]

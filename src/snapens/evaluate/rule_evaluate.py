@@ -48,8 +48,8 @@ def evaluate(
         meta = read_json(run_dir / "run.json")
         epochs = meta["snapshot_epochs"]
         predict, weights = loader.load(snapshot_files(run_dir, len(epochs)))
-        probs = np.stack([predict(w, data.X_test) for w in weights])
-        arrays = {"probs": probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
+        probs, log_probs = (np.stack(a) for a in zip(*(predict.both(w, data.X_test) for w in weights)))
+        arrays = {"probs": probs, "log_probs": log_probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
         val = np.asarray(meta.get("validation_rows", []), dtype=np.int64)
         if len(val):  # held-out training rows, for fitting member weights only
             arrays["val_probs"] = np.stack([predict(w, data.X_train[val]) for w in weights])
@@ -57,18 +57,25 @@ def evaluate(
         averaged = empty_table("averaged")
         if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
             # every snapshot, and the tail that SWA averages (tail_members)
-            arrays["swa_probs"] = predict(average_weights(weights), data.X_test)
-            arrays["swa_tail_probs"] = predict(
-                average_weights(weights[-tail_members(len(weights)) :]), data.X_test
-            )
+            for model, averaged_members in (
+                ("swa", weights),
+                ("swa_tail", weights[-tail_members(len(weights)) :]),
+            ):
+                p, lp = predict.both(average_weights(averaged_members), data.X_test)
+                arrays[f"{model}_probs"], arrays[f"{model}_log_probs"] = p, lp
             averaged = pd.DataFrame(
                 [
-                    {"model": model, **metrics_of(data.y_test, arrays[f"{model}_probs"], evaluation)}
+                    {
+                        "model": model,
+                        **metrics_of(
+                            data.y_test, evaluation=evaluation, log_probs=arrays[f"{model}_log_probs"]
+                        ),
+                    }
                     for model in ("swa", "swa_tail")
                 ]
             )
         save_probabilities(run_dir / "probabilities.npz", **arrays)
-        table = member_table(probs, data.y_test, epochs, evaluation)
+        table = member_table(log_probs, data.y_test, epochs, evaluation)
         write_csv(table, run_dir / "members.csv")
         write_csv(averaged, run_dir / "averaged.csv")
         written[run_dir] = ["probabilities.npz", "members.csv", "averaged.csv"]

@@ -46,9 +46,10 @@ def read_run_tables(run_dir: str | Path, members: int | None = None) -> dict[str
 
 
 def save_probabilities(path: str | Path, **arrays: np.ndarray) -> None:
-    """Write ``probabilities.npz`` atomically: ``probs`` (members x samples x
-    classes), ``epochs``, ``y_test`` and the optional validation and
-    weight-average arrays."""
+    """Write ``probabilities.npz`` atomically: ``probs`` (float32, members x
+    samples x classes), ``log_probs`` (their float64 logs, from the logits),
+    ``epochs``, ``y_test`` and the optional validation and weight-average
+    arrays."""
     write_npz(path, **arrays)
 
 
@@ -73,6 +74,23 @@ def load_probabilities(path: str | Path, y_test: np.ndarray) -> np.ndarray:
     if not np.allclose(probs.sum(axis=-1), 1, atol=1e-4):
         raise ValueError(f"{path}: probabilities of a sample do not sum to 1")
     return probs
+
+
+def load_log_probabilities(path: str | Path, y_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(probs, log_probs)`` of ``probabilities.npz``: the float32
+    probabilities (:func:`load_probabilities`) and the float64
+    log-probabilities the metrics are computed from, checked to be theirs."""
+    path = Path(path)
+    probs = load_probabilities(path, y_test)
+    with np.load(path, allow_pickle=False) as npz:
+        if "log_probs" not in npz.files:
+            raise ValueError(f"{path}: no log_probs (written by an older version: evaluate the run again)")
+        log_probs = npz["log_probs"]
+    if log_probs.shape != probs.shape or np.any(np.isnan(log_probs)) or np.any(log_probs > 1e-6):
+        raise ValueError(f"{path}: log_probs are not log-probabilities of shape {probs.shape}")
+    if not np.allclose(np.exp(log_probs), probs, atol=1e-6):
+        raise ValueError(f"{path}: log_probs are not the log of probs")
+    return probs, log_probs.astype(np.float64)
 
 
 def validation_arrays(path: str | Path):

@@ -1,6 +1,12 @@
 """Scores of one probability matrix against its labels: accuracy, negative
 log-likelihood, Brier score and expected calibration error.
 
+The NLL the study reports is :func:`nll_log`, of log-probabilities (a
+member's float64 log-softmax of its logits, or the log of an ensemble's
+average computed from them), so a confidently wrong row costs its full
+``-log p`` however large; :func:`nll` of probabilities clips them at ``EPS``
+first, as scikit-learn does, which caps a row at ~36 nats.
+
 Accuracy, NLL and Brier score are written out here, a line each, and tested
 against scikit-learn's ``accuracy_score``, ``log_loss`` and
 ``brier_score_loss``: scikit-learn re-validates and one-hot encodes the labels
@@ -31,6 +37,36 @@ def check(y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if np.any(probs < 0) or np.any(np.abs(sums - 1) > 1e-3):
         raise ValueError("probabilities must be non-negative with rows summing to one")
     return y, probs / sums
+
+
+def check_log(y: np.ndarray, log_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and float64 log-probabilities whose rows' exponentials sum to
+    one (renormalised like :func:`check`; ``-inf`` is a probability of 0)."""
+    from scipy.special import logsumexp
+
+    y, lp = np.asarray(y), np.asarray(log_probs, dtype=np.float64)
+    if lp.ndim != 2 or len(lp) != len(y):
+        raise ValueError(f"log-probabilities must have shape (n={len(y)}, classes), got {lp.shape}")
+    if np.any(np.isnan(lp)) or np.any(lp == np.inf):
+        raise ValueError("log-probabilities must not be NaN or +inf")
+    norm = logsumexp(lp, axis=1, keepdims=True)
+    if np.any(np.abs(norm) > 1e-3):
+        raise ValueError("log-probabilities must be those of rows summing to one")
+    return y, lp - norm
+
+
+def log_of(probs) -> np.ndarray:
+    """Float64 log-probabilities of a probability matrix, ``p`` floored at
+    ``EPS`` (the floor of :func:`nll`): what probabilities alone can give."""
+    return np.log(np.maximum(np.asarray(probs, dtype=np.float64), EPS))
+
+
+def nll_log(y, log_probs, **_) -> float:
+    """Mean negative log-likelihood of the true class from log-probabilities
+    (rows renormalised), not clipped: a row whose true class has probability
+    ``e**-50`` costs 50 nats."""
+    y, lp = check_log(y, log_probs)
+    return float(-np.mean(lp[np.arange(len(y)), y]))
 
 
 def accuracy(y, probs, **_) -> float:
