@@ -273,13 +273,32 @@ def test_limits_table_has_a_row_per_dataset_with_a_known_limit():
     from snapens.data.kinds import make_dataset
 
     data = make_dataset(BLOBS)
-    tests = {"blobs": (data.X_test, data.y_test), "other": (data.X_test, data.y_test)}
+    moons = {"kind": "moons"}
+    tests = {"blobs": [(BLOBS, data.X_test, data.y_test)], "other": [(moons, data.X_test, data.y_test)]}
     from snapens.analyse.limits import LIMIT_MODEL, limits_table
 
-    table = limits_table({"blobs": BLOBS, "other": {"kind": "moons"}}, tests)
+    table = limits_table({"blobs": BLOBS, "other": moons}, tests)
     assert list(table.dataset) == ["blobs"] and table.model.iloc[0] == LIMIT_MODEL
-    assert table.accuracy.iloc[0] == 0.837 and table.test_rows.iloc[0] == 1000
+    assert table.accuracy.iloc[0] == 0.837 and table.test_rows.iloc[0] == 1000 and table.draws.iloc[0] == 1
     assert (table.accuracy_even.iloc[0] + table.accuracy_odd.iloc[0]) / 2 == pytest.approx(0.837)
+
+
+def test_a_redrawn_dataset_has_the_mean_of_its_draws_limits_and_each_seed_its_own_draw():
+    from snapens.analyse.limits import limits_table
+    from snapens.data.kinds import draw_spec, make_dataset
+
+    spec = {**BLOBS, "redraw": True}
+    draws = {seed: make_dataset(spec, seed) for seed in (1, 2, 3)}
+    # seed 2's draw is the tutorial's problem (random_state 2); others differ
+    fixed = make_dataset(BLOBS)
+    assert np.array_equal(draws[2].X_train, fixed.X_train) and np.array_equal(draws[2].y_test, fixed.y_test)
+    assert not np.array_equal(draws[1].X_train, draws[3].X_train)
+    assert np.array_equal(make_dataset(spec, 1).X_test, draws[1].X_test)  # the same seed, the same draw
+    tests = {"b": [(draw_spec(spec, s), d.X_test, d.y_test) for s, d in draws.items()]}
+    table = limits_table({"b": spec}, tests)
+    alone = [limits_table({"b": spec}, {"b": [t]}).accuracy.iloc[0] for t in tests["b"]]
+    assert table.draws.iloc[0] == 3 and alone[1] == 0.837
+    assert table.accuracy.iloc[0] == pytest.approx(sum(alone) / 3, abs=1e-12)
 
 
 def test_gap_share_by_hand():
@@ -304,3 +323,22 @@ def test_the_tail_average_takes_the_last_half_of_the_snapshots_rounded_up():
     from snapens.evaluate.ensembling import tail_members
 
     assert [tail_members(m) for m in (1, 2, 3, 5, 10, 50)] == [1, 1, 2, 3, 5, 25]
+
+
+def test_boundary_temperature_fits_are_counted_per_model_and_named_in_the_summary():
+    from snapens.analyse.summary import boundary_sentences
+    from snapens.analyse.tables import boundary_fits
+
+    temps = ["temperature_even", "temperature_odd"]
+    members = pd.DataFrame([[0.01, 1.3], [100.0, 0.01], [0.7, 0.9]], columns=temps)
+    ensemble = pd.DataFrame([[0.7, 0.9], [0.5, 100.0]], columns=temps)  # k = 1 (final), k = 2
+    averaged = pd.DataFrame([["swa", 0.01, 0.01], ["swa_tail", 2.0, 3.0]], columns=["model", *temps])
+    got = boundary_fits({"members": members, "ensemble": ensemble, "averaged": averaged})
+    assert got["member"] == 3 and got["final"] == 0 and got["ensemble"] == 1
+    assert got["swa"] == 2 and got["swa_tail"] == 0 and np.isnan(got["weighted"])
+    row = {"method": "m", "repeats": 2, "members": 3, **{f"{k}_boundary_fits": v for k, v in got.items()}}
+    text = " ".join(boundary_sentences(pd.DataFrame([row])))
+    assert "m member: 3 of 12" in text and "m ensemble: 1 of 4" in text and "m swa: 2 of 4" in text
+    assert "final" not in text and "swa_tail" not in text
+    clean = {**row, **{f"{k}_boundary_fits": 0 for k in ("member", "ensemble", "swa")}}
+    assert "found its optimum inside [0.01, 100]" in boundary_sentences(pd.DataFrame([clean]))[0]

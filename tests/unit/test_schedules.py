@@ -90,3 +90,25 @@ def test_triangular_cycles_end_at_their_minimum():
     assert lr[199] == pytest.approx(0.001 + 0.009 * 2 / 200)  # last iteration of a cycle
     assert np.all(np.diff(lr[:100]) > 0) and np.all(np.diff(lr[100:200]) < 0)
     assert snapshot_epochs("triangular", 500, 10) == snapshot_epochs("cosine_epoch", 500, 10)
+
+
+def test_the_last_snapshots_rate_as_a_fraction_of_the_peak_by_hand():
+    from snapens.train.schedules import Budget, last_snapshot_fraction
+
+    cos = {"name": "cosine_epoch", "lr_max": 0.1}
+    # 2-epoch cycles: epochs 0, 1 at 0.1 and 0.05; the snapshot after epoch 1 is at half the peak
+    assert last_snapshot_fraction(cos, Budget(100, 50, 125)) == 0.5
+    # 50-epoch cycles: the last epoch of a cycle at (1 + cos(49 pi / 50)) / 2
+    assert last_snapshot_fraction(cos, Budget(500, 10, 4)) == pytest.approx(
+        (1 + math.cos(49 * math.pi / 50)) / 2
+    )
+    # per iteration, 2 epochs of 125 steps: the last of 250 steps
+    step = {"name": "cosine_step", "lr_max": 0.1}
+    assert last_snapshot_fraction(step, Budget(100, 50, 125)) == pytest.approx(
+        (1 + math.cos(249 * math.pi / 250)) / 2
+    )
+    assert last_snapshot_fraction(step, Budget(100, 50, 125)) < 2e-4
+    # a constant rate never anneals; step decay ends at factor**2
+    assert last_snapshot_fraction({"name": "constant", "lr": 0.01}, Budget(10, 2, 4)) == 1.0
+    decay = {"name": "step_decay", "lr": 0.01, "factor": 0.1, "milestones": [0.5, 0.75]}
+    assert last_snapshot_fraction(decay, Budget(500, 10, 4)) == pytest.approx(0.01)

@@ -113,6 +113,13 @@ def test_sweep_table_agrees_with_the_runs_own_tables(sweep_study):
         for name in ("accuracy", "nll", "nll_calibrated"):
             assert row[f"diff_{name}_mean"] == pytest.approx(sum(diffs[name]) / 2, abs=1e-9)
             assert row[f"final_{name}_mean"] == pytest.approx(sum(finals[name]) / 2, abs=1e-9)
+        # the rate at the last snapshot over the peak, read from the run's
+        # training.csv (a per-epoch schedule: the epoch's rate) and run.json
+        run = sweep_study / "runs" / row.dataset / row.method / "seed-7"
+        last = json.loads((run / "run.json").read_text())["snapshot_epochs"][-1]
+        rate = pd.read_csv(run / "training.csv").set_index("epoch").loc[last, "lr"]
+        assert row.last_lr_fraction == pytest.approx(rate / 0.1, rel=1e-6)
+        assert row.annealed == ("yes" if rate / 0.1 <= 0.1 else "no")
         if row.members == 1:  # one cosine-annealed model: the ensemble is the final model, not a test
             assert (row.diff_nll_mean, row.diff_nll_ties, row.diff_accuracy_ties) == (0, 2, 2)
             assert row.diff_nll_verdict == "not tested"

@@ -20,6 +20,7 @@ from snapens.plan.sources import script_modules, sources
 from snapens.plan.targets import figure_files
 from snapens.report.figures import FAMILIES
 from snapens.train.lanes import lanes_of, plan
+from snapens.train.schedules import Budget, last_snapshot_fraction
 
 min_version("9.27")
 
@@ -44,6 +45,16 @@ DATASETS = list(config["datasets"])
 METHOD_SPECS = sweeps.expand(config["methods"], config.get("sweeps"))
 METHODS = list(METHOD_SPECS)
 GRID_POINTS = sweeps.grid_points(config.get("sweeps"))
+# the methods (grid points) each dataset runs: its `methods` list, or all
+DATASET_METHODS = {
+    d: [
+        m
+        for m in METHODS
+        if GRID_POINTS.get(m, {"method": m})["method"]
+        in config["datasets"][d].get("methods", config["methods"])
+    ]
+    for d in config["datasets"]
+}
 # each dataset x method's seeds in chunks of execution.runs_per_job, one job
 # per chunk and stage (snapens.plan.chunks): {"seeds-1-30": [1, ..., 30], ...}
 CHUNKS = chunks.split(SEEDS, config["execution"]["runs_per_job"])
@@ -53,6 +64,7 @@ TRAIN_ROWS = {d: kinds.training_rows(config["datasets"][d]) for d in DATASETS}
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
+    seed=r"\d+",
     method="|".join(map(re.escape, METHODS)),
     chunk=chunks.WILDCARD,
 
@@ -92,6 +104,23 @@ def chunk_seeds(wildcards):
     return CHUNKS[wildcards.chunk]
 
 
+def data_files(dataset, seeds=None):
+    """The data a job reads: a dataset's one file, or, for a `redraw: true`
+    dataset, the draws of `seeds` (every seed of the study when None)."""
+    if not kinds.redrawn(config["datasets"][dataset]):
+        return LAYOUT.data_files(dataset)
+    return LAYOUT.data_files(dataset, SEEDS if seeds is None else seeds)
+
+
+def chunk_data(wildcards):
+    """The data of a chunk's runs (snapens.data.dataset.load_draws reads them)."""
+    return data_files(wildcards.dataset, chunk_seeds(wildcards))
+
+
+def first_seed_data(wildcards):
+    return data_files(wildcards.dataset, SEEDS[:1])
+
+
 def dataset_sources(wildcards):
     """The user's file behind a `kind: file` dataset (so that editing it regenerates)."""
     spec = config["datasets"][wildcards.dataset]
@@ -124,6 +153,25 @@ def steps_per_epoch(dataset, method):
     rows = TRAIN_ROWS[dataset]
     fit = rows - held_out_rows(rows, METHOD_SPECS[method]["validation_fraction"])
     return math.ceil(fit / settings(config, dataset)["training"]["batch_size"])
+
+
+def last_snapshot_rates():
+    """Per dataset and method: the rate at the last snapshot as a fraction of
+    the peak (snapens.train.schedules.last_snapshot_fraction), for the tables."""
+    out = {}
+    for d in DATASETS:
+        epochs = settings(config, d)["training"]["epochs"]
+        out[d] = {}
+        for m in DATASET_METHODS[d]:
+            spec = METHOD_SPECS[m]
+            independent = spec["ensemble"] == "independent"
+            budget = Budget(
+                member_epochs(spec, epochs),
+                1 if independent else spec["members"],
+                steps_per_epoch(d, m),
+            )
+            out[d][m] = last_snapshot_fraction(spec["schedule"], budget)
+    return out
 
 
 # --- expected cost (snapens.plan.cost) --------------------------------------------
@@ -171,14 +219,17 @@ def priority(seconds_of):
 
 def study_runs():
     """(dataset, method, seed) of every run, in config order."""
-    return [(d, m, s) for d in DATASETS for m in METHODS for s in SEEDS]
+    return [(d, m, s) for d in DATASETS for m in DATASET_METHODS[d] for s in SEEDS]
 
 
 def independent_reference():
     """The first method with independently trained members: the reference curve
     of the deep ensemble equivalent (the same for every dataset)."""
-    refs = [m for m in METHODS if METHOD_SPECS[m]["ensemble"] == "independent"]
-    return {d: refs[0] for d in DATASETS} if refs else {}
+    refs = {
+        d: [m for m in DATASET_METHODS[d] if METHOD_SPECS[m]["ensemble"] == "independent"]
+        for d in DATASETS
+    }
+    return {d: found[0] for d, found in refs.items() if found}
 
 
 def all_manifests(stages=STAGES):
@@ -186,7 +237,7 @@ def all_manifests(stages=STAGES):
     return [
         LAYOUT.manifest.format(dataset=d, method=m, chunk=c, stage=stage)
         for d in DATASETS
-        for m in METHODS
+        for m in DATASET_METHODS[d]
         for c in CHUNKS
         for stage in stages
     ]
@@ -194,13 +245,13 @@ def all_manifests(stages=STAGES):
 
 def first_seed_manifests(wildcards):
     """The training manifests of the chunk holding the first seed, per method
-    (in METHODS order)."""
+    of the dataset (in METHODS order)."""
     chunk = chunks.chunk_of(SEEDS[0], CHUNKS)
     return [
         LAYOUT.manifest.format(
             dataset=wildcards.dataset, method=m, chunk=chunk, stage="train"
         )
-        for m in METHODS
+        for m in DATASET_METHODS[wildcards.dataset]
     ]
 
 

@@ -21,3 +21,26 @@ rule make_dataset:
         spec=lambda wildcards: config["datasets"][wildcards.dataset],
     script:
         "../scripts/make_dataset.py"
+
+
+# A `redraw: true` dataset: each repeat's own draw, the generator seeded with
+# the repeat's seed; every method of that seed reads the same file.
+rule draw_dataset:
+    input:
+        code=code("draw_dataset.py"),
+    output:
+        LAYOUT.draw,
+    log:
+        log_file("draw_dataset", "{dataset}/seed-{seed}"),
+    benchmark:
+        benchmark_file("draw_dataset", "{dataset}/seed-{seed}")
+    localrule: True
+    conda:
+        "../../environment.yml"
+    resources:
+        mem_mb=400,  # measured peak RSS < 0.2 GB
+        runtime=5,
+    params:
+        spec=lambda wildcards: config["datasets"][wildcards.dataset],
+    script:
+        "../scripts/draw_dataset.py"

@@ -3,7 +3,7 @@
 
 rule evaluate:
     input:
-        data=LAYOUT.data,
+        data=chunk_data,
         trained=manifest("train"),
         code=code("evaluate.py"),
     output:
@@ -28,7 +28,7 @@ rule evaluate:
 
 rule aggregate:
     input:
-        data=LAYOUT.data,
+        data=chunk_data,
         evaluated=manifest("evaluate"),
         code=code("aggregate.py"),
     output:
@@ -54,7 +54,7 @@ rule aggregate:
 # in NumPy, like evaluate).
 rule decision_grid:
     input:
-        data=LAYOUT.data,
+        data=first_seed_data,
         trained=first_seed_manifests,
         code=code("decision_grid.py"),
     output:
@@ -69,7 +69,7 @@ rule decision_grid:
         mem_mb=cost.grid_mb(len(METHODS)),
         runtime=10,
     params:
-        methods=METHODS,
+        methods=lambda wildcards: DATASET_METHODS[wildcards.dataset],
         seed=SEEDS[0],
     script:
         "../scripts/decision_grid.py"

@@ -3,7 +3,7 @@
 
 rule summarise:
     input:
-        data=expand(LAYOUT.data, dataset=DATASETS),
+        data=[f for d in DATASETS for f in data_files(d)],
         manifests=all_manifests(),
         code=code("summarise.py"),
     output:
@@ -28,6 +28,7 @@ rule summarise:
     params:
         runs=study_runs(),
         datasets=DATASETS,
+        data_files={d: len(data_files(d)) for d in DATASETS},  # files per dataset
         evaluation=config["evaluation"],
         title=config["study"]["title"],
         references=independent_reference(),
@@ -35,6 +36,7 @@ rule summarise:
         sweeps=GRID_POINTS,
         methods=METHOD_SPECS,
         baselines=config["baselines"],
+        last_rates=last_snapshot_rates(),
     script:
         "../scripts/summarise.py"
 

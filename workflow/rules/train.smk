@@ -6,7 +6,7 @@
 
 rule train:
     input:
-        data=LAYOUT.data,
+        data=chunk_data,
         code=code("train.py"),
     output:
         manifest=manifest("train"),

@@ -3,10 +3,14 @@ from snapens.core.logs import job_log
 from snapens.core.paths import Layout, listed
 
 layout = Layout.of_table(snakemake.output.runs)
+# each dataset's files, as declared (under a module's prefix if any), in order
+files, data = iter(listed(snakemake.input.data)), {}
+for dataset, count in snakemake.params.data_files.items():
+    data[dataset] = [next(files) for _ in range(count)]
 with job_log(snakemake):
     summarise(
         [(d, m, s, layout.run_dir(d, m, s)) for d, m, s in snakemake.params.runs],
-        dict(zip(snakemake.params.datasets, listed(snakemake.input.data))),
+        data,
         dict(snakemake.output.items()),
         snakemake.params.evaluation,
         snakemake.params.title,
@@ -16,4 +20,5 @@ with job_log(snakemake):
         snakemake.params.methods,
         manifests=listed(snakemake.input.manifests),
         baselines=snakemake.params.baselines,
+        last_rates=snakemake.params.last_rates,
     )

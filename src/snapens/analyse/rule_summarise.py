@@ -11,14 +11,29 @@ from snapens.analyse.statistics import RESAMPLES
 from snapens.core.io import write_csv, write_json, write_text
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files
-from snapens.core.settings import config_hash
+from snapens.core.paths import listed
+from snapens.core.settings import config_hash, seeds
 from snapens.data.dataset import load_dataset, npz_arrays
+from snapens.data.kinds import draw_spec
 from snapens.evaluate.runfiles import read_run_tables, table_columns
+
+
+def test_draws(spec, paths: Sequence[str | Path], study) -> list[tuple[dict, object, object]]:
+    """``(spec, X_test, y_test)`` of each draw of a dataset: its one file, or,
+    redrawn per repeat, the file of each seed with that seed's spec."""
+    if spec is None or len(paths) == 1:
+        data = load_dataset(paths[0])
+        return [(spec, data.X_test, data.y_test)]
+    out = []
+    for seed, path in zip(seeds(study), paths, strict=True):
+        data = load_dataset(path)
+        out.append((draw_spec(spec, seed), data.X_test, data.y_test))
+    return out
 
 
 def summarise(
     runs: Sequence[tuple[str, str, int, str | Path]],
-    data: dict[str, str | Path],
+    data: dict[str, str | Path | Sequence[str | Path]],
     outputs: dict[str, str | Path],
     evaluation: dict[str, Any],
     title: str,
@@ -28,9 +43,11 @@ def summarise(
     methods: dict[str, dict[str, Any]] | None = None,
     manifests: Sequence[str | Path] = (),
     baselines: dict[str, dict[str, str]] | None = None,
+    last_rates: dict[str, dict[str, float]] | None = None,
 ) -> None:
     """Study tables from every run (``(dataset, method, seed, run_dir)``; ``data``
-    maps a dataset to its file): the tables named in :mod:`snapens.analyse.tables`,
+    maps a dataset to its file, or to its draws, one per seed of the study, for
+    a ``redraw: true`` dataset): the tables named in :mod:`snapens.analyse.tables`,
     written to ``outputs[name]``. DEEs use the reference method of each
     dataset in ``references``. ``study`` (the resolved config without
     ``execution``) is written with its hash to ``outputs["study"]``, and the
@@ -40,7 +57,9 @@ def summarise(
     every method with sweeps expanded (to check each run's member count).
     ``baselines`` is the config's section of that name: the equal-cost
     comparisons of a swept method, whose full-cost baseline then replaces
-    ``references`` as the DEE's reference.
+    ``references`` as the DEE's reference. ``last_rates`` maps a dataset and
+    method to the rate at its last snapshot as a fraction of the peak
+    (:func:`snapens.train.schedules.last_snapshot_fraction`), for ``sweep.csv``.
     The per-run tables are first checked against the run-level jobs'
     ``manifests``."""
     from snapens.analyse import summary as reporting
@@ -51,7 +70,8 @@ def summarise(
         check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
     ready()
     confidence = evaluation["confidence"]
-    rows = {dataset: npz_arrays(path)["y_test"] for dataset, path in data.items()}
+    files = {dataset: listed(paths) for dataset, paths in data.items()}
+    rows = {dataset: npz_arrays(paths[0])["y_test"] for dataset, paths in files.items()}
 
     def members(method):
         return methods[method]["members"] if methods else None
@@ -80,7 +100,7 @@ def summarise(
         outputs["learning"],
     )
     write_csv(dee, outputs["dee"])
-    sweep = tables.sweep_table(summary, paired_df, dee, points, plans)
+    sweep = tables.sweep_table(summary, paired_df, dee, points, plans, last_rates)
     write_csv(sweep, outputs["sweep"])
     write_csv(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
@@ -88,10 +108,9 @@ def summarise(
     )
     limits = None
     if "limits" in outputs:  # the Bayes-optimal classifier where the data's densities are known
-        tests = {
-            d: (arrays.X_test, arrays.y_test) for d, arrays in ((d, load_dataset(p)) for d, p in data.items())
-        }
-        limits = limits_table((study or {}).get("datasets", {}), tests, evaluation)
+        specs = (study or {}).get("datasets", {})
+        tests = {d: test_draws(specs.get(d), paths, study) for d, paths in files.items()}
+        limits = limits_table(specs, tests, evaluation)
         write_csv(limits, outputs["limits"])
     digest = config_hash(study) if study is not None else None
     if study is not None and "study" in outputs:

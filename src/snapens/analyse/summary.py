@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from snapens.analyse.tables import COMPARISONS, DEE_METRICS, EXTRA_MODELS, column, pair
+from snapens.analyse.tables import BOUNDARY, COMPARISONS, DEE_METRICS, EXTRA_MODELS, column, pair
 from snapens.core.sweeps import axes, label, value_label
-from snapens.evaluate.metrics import METRICS, VOTE
+from snapens.evaluate.metrics import METRICS, T_MAX, T_MIN, VOTE
 
 EXTRA_TITLES = {
     "swa": ("All-snapshot weight average vs final model", "all-snapshot average", None),
@@ -241,7 +241,70 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
                 f"each) against {COMPARISONS[comparison]}{chosen}: its ensemble is better (Holm-adjusted "
                 f"bootstrap-t, family of {len(g)}) " + _counts(g, comparison) + "."
             )
+        out += annealing_sentences(g, base)
+    return out + variant_sentences(sweep, dataset)
+
+
+def annealing_sentences(g: pd.DataFrame, base: str) -> list[str]:
+    """Which grid points of ``base`` (rows ``g``) take their last snapshot
+    above :data:`snapens.train.schedules.ANNEALED` of the peak rate."""
+    if "annealed" not in g or not g["annealed"].isin(["yes", "no"]).any():
+        return []
+    late = [r for _, r in g.iterrows() if r["annealed"] == "no"]
+    if not late:
+        return [f"Every grid point of ``{base}`` takes its last snapshot at or below 10% of its peak rate."]
+    worst = max(late, key=lambda r: r["last_lr_fraction"])
+    return [
+        f"``{base}`` takes its last snapshot above 10% of the peak rate (not annealed; flagged in "
+        f"sweep.csv's ``annealed`` and by a corner triangle in the heatmaps) at {len(late)} of {len(g)} "
+        f"points ({_points(g, late)}), up to {worst['last_lr_fraction']:.0%} at {point_text(worst)}."
+    ]
+
+
+def variant_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
+    """Whether the verdicts of two judged swept methods on the same grid (e.g.
+    the per-epoch and the per-iteration cosine) agree: per comparison and
+    headline metric, the grid points (more than one member) where they
+    differ, the first judged method being the reference."""
+    g = judged(sweep[sweep.dataset == dataset])
+    g = g[g.members > 1]
+    bases = list(dict.fromkeys(g["base"]))
+    if len(bases) < 2:
+        return []
+    out = []
+    first = g[g.base == bases[0]]
+    keys = first["swept"].iloc[0].split()
+    for other in bases[1:]:
+        second = g[g.base == other]
+        if second["swept"].iloc[0].split() != keys:
+            continue
+        pairs = first.merge(second, on=keys, suffixes=("", "_b"))
+        parts = []
+        rows = [(r, {k[:-2]: v for k, v in r.items() if k.endswith("_b")}) for _, r in pairs.iterrows()]
+        for comparison in comparisons_of(first):
+            for name, m in headline_metrics().items():
+                differ = [
+                    f"{point_text(a)}: {verdict(a, name, comparison)} vs {verdict(b, name, comparison)}"
+                    for a, b in rows
+                    if verdict(a, name, comparison) != verdict(b, name, comparison)
+                ]
+                parts.append(
+                    f"against {SHORT_COMPARISON[comparison]}, {m.label}: the same at {len(rows) - len(differ)} "
+                    f"of {len(rows)}" + (f" (differ: {'; '.join(differ)})" if differ else "")
+                )
+        out.append(
+            f"Verdicts of ``{other}`` against those of ``{bases[0]}`` on {dataset}, grid point by grid point: "
+            + "; ".join(parts)
+            + "."
+        )
     return out
+
+
+SHORT_COMPARISON = {
+    "single": "the best single model",
+    "equal": "the equal-cost ensemble",
+    "final": "its own final model",
+}
 
 
 def limit_values(limits: pd.DataFrame | None, dataset: str) -> dict[str, float] | None:
@@ -424,6 +487,7 @@ def summary_markdown(
             ],
             "",
         ]
+        lines += boundary_sentences(sdf)
         for model in EXTRA_MODELS:
             lines += _versus_section(sdf, paired_df, dataset, model)
         if dee is not None:
@@ -431,6 +495,26 @@ def summary_markdown(
         if sweep is not None and len(sweep):
             lines += _sweep_section(sweep, dataset, pct, limits)
     return "\n".join(lines)
+
+
+def boundary_sentences(sdf: pd.DataFrame) -> list[str]:
+    """Where temperature fits ended at a bound of the search (summary table's
+    ``{model}_boundary_fits``; two fits per model and run), or that none did."""
+    bounds = f"[{T_MIN:g}, {T_MAX:g}]"
+    found = []
+    for _, r in sdf.iterrows():
+        for model in ("member", "final", "ensemble", *EXTRA_MODELS):
+            n = r.get(f"{model}_{BOUNDARY}")
+            if pd.notna(n) and n > 0:
+                fits = 2 * int(r["repeats"]) * (int(r["members"]) if model == "member" else 1)
+                found.append(f"{r['method']} {model}: {int(n)} of {fits}")
+    if not found:
+        return [f"Every temperature fit (calibrated metrics) found its optimum inside {bounds}.", ""]
+    return [
+        f"Temperature fits that ended at a bound of {bounds} (the optimum lies beyond it, so the "
+        f"calibrated metrics of these models are what the bound allows): {'; '.join(found)}.",
+        "",
+    ]
 
 
 def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str]:

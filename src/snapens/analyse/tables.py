@@ -42,11 +42,15 @@ from snapens.evaluate.metrics import (
     FOLDS,
     METRICS,
     SUBSET_NLL,
+    T_MAX,
+    T_MIN,
+    TEMPERATURES,
     VOTE,
     fold_columns,
     metric,
     subset_columns,
 )
+from snapens.train.schedules import ANNEALED
 
 DIVERSITY = ("disagreement", "correlation")
 # models besides final and ensemble, and what each is compared with
@@ -93,7 +97,33 @@ def run_row(dataset, method, seed, tables: dict[str, pd.DataFrame], test_rows: i
             row[d] = float(pairs[d].mean()) if len(pairs) else math.nan
     for model, r in (("final", final), ("ensemble", full)):
         row.update({f"{model}_{c}": float(r[c]) for m in METRICS for c in fold_columns(m)})
+    row.update({f"{model}_{BOUNDARY}": n for model, n in boundary_fits(tables).items()})
     return row
+
+
+BOUNDARY = "boundary_fits"  # temperatures fitted at a bound of the search (per model)
+
+
+def _at_bound(r) -> int:
+    return sum(int(float(r[t]) in (T_MIN, T_MAX)) for t in TEMPERATURES)
+
+
+def boundary_fits(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """Per model of a run (``member`` for all its members together, ``final``,
+    ``ensemble`` and each extra model it has): how many of its temperature
+    fits (two per model, one per fold) ended at a bound of ``[0.01, 100]``,
+    where the optimum lies beyond the search (NaN for a model the run lacks)."""
+    members, ensemble = tables["members"], tables["ensemble"]
+    out = {
+        "member": float(sum(_at_bound(r) for _, r in members.iterrows())),
+        "final": float(_at_bound(ensemble.iloc[0])),
+        "ensemble": float(_at_bound(ensemble.iloc[-1])),
+    }
+    for extra in EXTRA_MODELS:
+        t = tables.get(EXTRA_SOURCES[extra], pd.DataFrame())
+        t = t[t["model"] == extra] if len(t) else t
+        out[extra] = float(_at_bound(t.iloc[0])) if len(t) else math.nan
+    return out
 
 
 def _groups(runs: pd.DataFrame):
@@ -121,6 +151,9 @@ def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
                 _stats(row, f"{extra}_{m}", g.get(f"{extra}_{m}", pd.Series(dtype=float)), confidence)
         for d in DIVERSITY:
             _stats(row, d, g.get(d, pd.Series(dtype=float)), confidence)
+        for model in ("member", "final", "ensemble", *EXTRA_MODELS):
+            fits = g.get(f"{model}_{BOUNDARY}", pd.Series(dtype=float))
+            row[f"{model}_{BOUNDARY}"] = int(fits.sum()) if fits.notna().any() else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -705,6 +738,7 @@ def sweep_table(
     dee: pd.DataFrame,
     points: dict[str, dict],
     baselines: list[Baselines] = (),
+    last_rates: dict[str, dict[str, float]] | None = None,
 ) -> pd.DataFrame:
     """``sweep.csv``: one row per dataset x grid point of a sweep (``points``:
     method name -> ``{"method": base, **grid values}``, from
@@ -716,7 +750,11 @@ def sweep_table(
     p, simultaneous CI, verdict, effect sizes, W/T/L, the baseline's mean and
     what was chosen); then the DEE, calibrated (``dee``) and raw
     (``dee_nll``). ``swept`` names the grid keys of the row's sweep, in the
-    config's order; ``role`` is the method's part in ``baselines``.
+    config's order; ``role`` is the method's part in ``baselines``;
+    ``last_lr_fraction`` the rate at the last snapshot over the peak (from
+    ``last_rates``, dataset -> method -> fraction) and ``annealed`` whether it
+    is at most :data:`snapens.train.schedules.ANNEALED`; ``final_boundary_fits``
+    and ``ensemble_boundary_fits`` the temperature fits at a bound.
     """
     role = roles(baselines)
     rows = []
@@ -733,6 +771,11 @@ def sweep_table(
             "repeats": int(s.repeats),
             "members": int(s.members),
         }
+        fraction = (last_rates or {}).get(s.dataset, {}).get(s.method, math.nan)
+        row["last_lr_fraction"] = fraction
+        row["annealed"] = "" if math.isnan(fraction) else ("yes" if fraction <= ANNEALED else "no")
+        for model in ("final", "ensemble"):
+            row[f"{model}_{BOUNDARY}"] = s.get(f"{model}_{BOUNDARY}", math.nan)
         mine = paired_df[(paired_df.dataset == s.dataset) & (paired_df.a_method == s.method)]
         for name in METRICS:
             for model in ("final", "ensemble"):

@@ -47,6 +47,17 @@ class Layout:
         return self._at("data/{dataset}.npz")
 
     @property
+    def draw(self) -> str:
+        """The same arrays for one repeat's draw of a ``redraw: true`` dataset."""
+        return self._at("data/{dataset}/seed-{seed}.npz")
+
+    def data_files(self, dataset: str, seeds: Sequence[int] | None = None) -> list[str]:
+        """A dataset's file (``seeds`` None), or the draws of ``seeds``."""
+        if seeds is None:
+            return [self.data.format(dataset=dataset)]
+        return [self.draw.format(dataset=dataset, seed=int(s)) for s in seeds]
+
+    @property
     def run(self) -> str:
         """One run's directory."""
         return self._at("runs/{dataset}/{method}/seed-{seed}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -121,6 +122,18 @@ def load_dataset(path: str | Path) -> Dataset:
         raise ValueError(f"{path}: not a readable dataset file ({exc})") from exc
     check_dataset(data, source=str(path))
     return data
+
+
+def load_draws(paths: str | Path | Sequence[str | Path], runs: int) -> list[Dataset]:
+    """The data of each of a job's ``runs``: one file read once for them all
+    (a fixed dataset), or one file per run, in the runs' order (the draws of a
+    ``redraw: true`` dataset, one per seed)."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if len(paths) == 1:
+        return [load_dataset(paths[0])] * runs
+    if len(paths) != runs:
+        raise ValueError(f"{len(paths)} data files for {runs} runs")
+    return [load_dataset(p) for p in paths]
 
 
 def npz_arrays(path: str | Path) -> dict[str, int]:

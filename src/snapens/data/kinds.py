@@ -61,6 +61,13 @@ class Kind:
     # the Bayes-optimal classifier's class log-probabilities at inputs X, for
     # generated data whose class densities are known: the limit of any method
     bayes: Callable[[Spec, np.ndarray], np.ndarray] | None = None
+    # generated kinds: the spec of the draw of a repeat's seed (``redraw: true``)
+    reseed: Callable[[Spec, int], Spec] | None = None
+
+
+def seeded(spec: Spec, seed: int) -> Spec:
+    """A generator's spec with its seed (``random_state``) set to ``seed``."""
+    return {**spec, "random_state": int(seed)}
 
 
 KINDS: dict[str, Kind] = {}
@@ -81,11 +88,27 @@ def kind_of(spec: Spec) -> Kind:
         raise ValueError(f"unknown dataset kind {spec['kind']!r}; known: {', '.join(KINDS)}") from None
 
 
-def make_dataset(spec: Spec) -> Dataset:
-    """Build the dataset described by one ``datasets`` entry of the config."""
+def make_dataset(spec: Spec, seed: int | None = None) -> Dataset:
+    """Build the dataset described by one ``datasets`` entry of the config;
+    with ``seed``, the draw of that repeat (a ``redraw: true`` entry)."""
+    if seed is not None:
+        spec = draw_spec(spec, seed)
     data = kind_of(spec).build(spec)
     check_dataset(data, source=f"dataset kind {spec['kind']!r}")
     return data
+
+
+def redrawn(spec: Spec) -> bool:
+    """Whether every repeat draws its own data (``redraw: true``)."""
+    return bool(spec.get("redraw", False))
+
+
+def draw_spec(spec: Spec, seed: int) -> Spec:
+    """The spec of repeat ``seed``'s draw of a generated kind."""
+    reseed = kind_of(spec).reseed
+    if reseed is None:
+        raise ValueError(f"dataset kind {spec['kind']!r} is not generated: it cannot be redrawn per repeat")
+    return reseed(spec, seed)
 
 
 def features(spec: Spec) -> int | None:
@@ -105,7 +128,14 @@ def training_rows(spec: Spec) -> int:
 
 def problems(name: str, spec: Spec) -> list[str]:
     """What is wrong with a schema-valid ``datasets.{name}`` entry, key by key."""
-    return kind_of(spec).problems(name, spec)
+    found = kind_of(spec).problems(name, spec)
+    if redrawn(spec) and kind_of(spec).reseed is None:
+        drawable = ", ".join(k for k, kind in KINDS.items() if kind.reseed is not None)
+        found.append(
+            f"datasets.{name}.redraw = true: kind {spec['kind']!r} is not generated, so it has nothing to "
+            f"redraw per repeat (generated kinds: {drawable})"
+        )
+    return found
 
 
 def dataset_schema(base: dict[str, Any]) -> dict[str, Any]:
@@ -231,6 +261,7 @@ register(
         problems=generated,
         description="scikit-learn's make_blobs; the first n_train rows train, the rest test (the tutorial's)",
         bayes=_blobs_bayes,
+        reseed=seeded,
     )
 )
 register(
@@ -243,6 +274,7 @@ register(
         train_rows=lambda s: s["n_train"],
         problems=generated,
         description="scikit-learn's make_moons, split like blobs",
+        reseed=seeded,
     )
 )
 register(
@@ -261,6 +293,7 @@ register(
         train_rows=lambda s: s["n_train"],
         problems=generated,
         description="scikit-learn's make_circles, split like blobs",
+        reseed=seeded,
     )
 )
 
@@ -298,10 +331,10 @@ def _mnist1d(spec: Spec) -> Dataset:
     """MNIST-1D (Greydanus 2020): 10 digit templates as 1-D signals of 40 values,
     padded, sheared, translated and noised at random. Generated, not downloaded,
     by the ``mnist1d`` package's own ``make_dataset`` with its default arguments
-    (5000 rows, seed 42), split as it splits them: 4000 train, 1000 test. The
-    generator already centres and scales the whole dataset (train and test
-    together, one mean and one standard deviation over all values); nothing else
-    is done to it. No key besides ``kind``.
+    (5000 rows, seed 42, or ``random_state`` when given), split as it splits
+    them: 4000 train, 1000 test. The generator already centres and scales the
+    whole dataset (train and test together, one mean and one standard deviation
+    over all values); nothing else is done to it.
 
     ``make_dataset`` seeds the global ``random`` and ``numpy.random`` generators;
     their states are restored afterwards. (Importing ``mnist1d`` imports
@@ -313,7 +346,9 @@ def _mnist1d(spec: Spec) -> Dataset:
 
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
-        raw = mnist1d.data.make_dataset(mnist1d.data.get_dataset_args())
+        args = mnist1d.data.get_dataset_args()
+        args.seed = spec.get("random_state", args.seed)
+        raw = mnist1d.data.make_dataset(args)
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
@@ -329,11 +364,12 @@ register(
     Kind(
         "mnist1d",
         _mnist1d,
-        keys(),
+        keys(optional=("random_state",)),
         features=lambda s: 40,
         classes=lambda s: 10,
         train_rows=lambda s: MNIST1D_ROWS["train"],
         description="MNIST-1D from the mnist1d package's own generator, its own 4000/1000 split",
+        reseed=seeded,
     )
 )
 

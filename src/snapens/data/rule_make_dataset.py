@@ -10,11 +10,14 @@ from snapens.data.dataset import save_dataset
 from snapens.data.kinds import make_dataset as build
 
 
-def make_dataset(spec: dict[str, Any], out: str | Path, source: str | Path | None = None) -> None:
+def make_dataset(
+    spec: dict[str, Any], out: str | Path, source: str | Path | None = None, seed: int | None = None
+) -> None:
     """Build the dataset of ``spec`` and write it to ``out``; ``source``: the
     data file of a ``file`` dataset as the rule declares it (its path in the
-    config, or that path under a module's prefix)."""
-    data = build({**spec, "path": str(source)} if source is not None else spec)
+    config, or that path under a module's prefix); ``seed``: the repeat whose
+    draw this is (a ``redraw: true`` dataset)."""
+    data = build({**spec, "path": str(source)} if source is not None else spec, seed)
     save_dataset(data, out)
     log.info(
         "wrote %s: %d train, %d test, %d features, %d classes",

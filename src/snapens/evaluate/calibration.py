@@ -47,9 +47,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import log_softmax, softmax
 
-from snapens.evaluate.scores import EPS, check, ece  # EPS: the floor of p before the log
+from snapens.evaluate.scores import EPS, T_MAX, T_MIN, check, ece  # EPS: the floor of p before the log
 
-T_MIN, T_MAX = 0.01, 100.0  # the temperatures searched
 FOLDS = ("even", "odd")  # the halves of the test rows, by position
 
 

@@ -28,8 +28,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from snapens.evaluate.scores import (  # noqa: F401 (EPS, nll: re-exported)
+from snapens.evaluate.scores import (  # noqa: F401 (EPS, nll, T_MIN, T_MAX: re-exported)
     EPS,
+    T_MAX,
+    T_MIN,
     accuracy,
     brier,
     check,

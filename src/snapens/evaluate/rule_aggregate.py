@@ -10,7 +10,7 @@ import pandas as pd
 from snapens.core.io import read_json, write_csv
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files, write_manifest
-from snapens.data.dataset import load_dataset
+from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, load_log_probabilities, validation_arrays
 
 
@@ -24,7 +24,7 @@ def reference_candidate(method: dict[str, Any]) -> bool:
 
 
 def aggregate(
-    data_path,
+    data_paths,
     run_dirs: Sequence[str | Path],
     evaluation: dict[str, Any] | None = None,
     evaluated: Sequence[str | Path] = (),
@@ -37,16 +37,17 @@ def aggregate(
     and ``weighted.csv`` (the full ensemble with member weights fitted on the
     run's validation rows; empty for runs trained without a validation split);
     then the job's ``manifest``. Each ``probabilities.npz`` is first checked
-    against the evaluation jobs' manifests (``evaluated``)."""
+    against the evaluation jobs' manifests (``evaluated``). ``data_paths``:
+    the dataset's file, or one draw per run."""
     from snapens.evaluate.ensembling import diversity_table, fit_weights, last_k_table, weighted_log_average
     from snapens.evaluate.metrics import evaluate as metrics_of
 
-    y = load_dataset(data_path).y_test
+    labels = [d.y_test for d in load_draws(data_paths, len(run_dirs))]
     if evaluated:
         check_files(evaluated, run_dirs, ["probabilities.npz"])
     ready()
     written = {}
-    for run_dir in map(Path, run_dirs):
+    for run_dir, y in zip(map(Path, run_dirs), labels, strict=True):
         path = run_dir / "probabilities.npz"
         probs, log_probs = load_log_probabilities(path, y)
         method = read_json(run_dir / "run.json")["config"]["method_config"]

@@ -12,6 +12,7 @@ import numpy as np
 from snapens.core.io import read_json, write_npz
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files
+from snapens.core.paths import listed
 from snapens.data.dataset import load_dataset
 
 
@@ -44,12 +45,12 @@ def decision_grid(
     runtime.limit_numpy_threads(threads)
     loader = SnapshotLoader(threads)
 
-    data = load_dataset(data_path)
+    data = load_dataset(listed(data_path)[0])  # a redrawn dataset: the draw of repeat `seed`
     if trained:
         check_files(trained, list(runs.values()), ["snapshots/*.keras", "run.json"])
     ready()
     if data.n_features != 2:
-        raise ValueError(f"{data_path}: decision regions need 2 features, found {data.n_features}")
+        raise ValueError(f"{listed(data_path)[0]}: decision regions need 2 features, found {data.n_features}")
     gx, gy = np.meshgrid(*grid_axes(np.concatenate([data.X_train, data.X_test]), resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
     names, panels = [], []

@@ -12,12 +12,12 @@ import pandas as pd
 from snapens.core.io import read_json, write_csv
 from snapens.core.logs import EVALUATED, log, ready
 from snapens.core.manifests import check_files, write_manifest
-from snapens.data.dataset import load_dataset
+from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, save_probabilities
 
 
 def evaluate(
-    data_path,
+    data_paths,
     run_dirs: Sequence[str | Path],
     evaluation: dict[str, Any] | None = None,
     threads: int = 1,
@@ -29,7 +29,8 @@ def evaluate(
     of a snapshot run, of every snapshot and of its tail; empty for
     independently trained members, whose weights cannot be averaged); then the job's ``manifest``. The snapshots and
     ``run.json`` are first checked against the training jobs' manifests
-    (``trained``)."""
+    (``trained``). ``data_paths``: the dataset's file, or one draw per run
+    (:func:`snapens.data.dataset.load_draws`)."""
     from snapens.core import runtime
     from snapens.evaluate.ensembling import average_weights, member_table, tail_members
     from snapens.evaluate.loading import SnapshotLoader
@@ -39,12 +40,12 @@ def evaluate(
     runtime.limit_numpy_threads(threads)
     loader = SnapshotLoader(threads)
 
-    data = load_dataset(data_path)
+    draws = load_draws(data_paths, len(run_dirs))
     if trained:
         check_files(trained, run_dirs, ["snapshots/*.keras", "run.json"])
     ready()
     written, members, start = {}, 0, time.perf_counter()
-    for run_dir in map(Path, run_dirs):
+    for run_dir, data in zip(map(Path, run_dirs), draws, strict=True):
         meta = read_json(run_dir / "run.json")
         epochs = meta["snapshot_epochs"]
         predict, weights = loader.load(snapshot_files(run_dir, len(epochs)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 EPS = np.finfo(np.float64).eps  # probabilities are clipped to [EPS, 1 - EPS], as log_loss does
+T_MIN, T_MAX = 0.01, 100.0  # the temperatures searched by snapens.evaluate.calibration
 
 
 def check(y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -201,6 +201,25 @@ def sweep_problems(config: dict[str, Any], schema: dict[str, Any] | None = None)
     return problems
 
 
+def dataset_method_problems(name: str, ds: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """``datasets.{name}.methods``: known methods, with the baselines of any
+    base it runs."""
+    chosen = ds.get("methods")
+    if chosen is None:
+        return []
+    key = f"datasets.{name}.methods"
+    problems = [
+        f"{key}: {m!r} is not a method (methods: {', '.join(config['methods'])})"
+        for m in chosen
+        if m not in config["methods"]
+    ]
+    for base, spec in (config.get("baselines") or {}).items():
+        missing = [other for other in spec.values() if base in chosen and other not in chosen]
+        if missing:
+            problems.append(f"{key}: runs {base!r} without its baselines {', '.join(map(repr, missing))}")
+    return problems
+
+
 def baseline_problems(config: dict[str, Any]) -> list[str]:
     """Each ``baselines`` entry: a swept method with single models (a
     one-member grid point), an ``equal_cost`` method of independent members
@@ -254,6 +273,7 @@ def config_problems(config: dict[str, Any], schema: dict[str, Any] | None = None
     problems = []
     for name, ds in config["datasets"].items():
         problems += kinds.problems(name, ds)
+        problems += dataset_method_problems(name, ds, config)
     for name, method in config["methods"].items():
         problems += validation_problems(name, method.get("validation_fraction", 0), config["datasets"])
         for epochs, key in epoch_budgets(config).items():

@@ -423,6 +423,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     in parentheses; grid points not compared left blank."""
     from snapens.analyse.summary import verdict
     from snapens.analyse.tables import SHORT, column
+    from snapens.train.schedules import ANNEALED
 
     fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4, by_comparison=True)
     for row, (base, g, x, others, comparison) in enumerate(parts):
@@ -434,10 +435,12 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
         )
         for ax, (name, m) in zip(axes[row], shown.items()):
             diff = np.full((len(keys), len(xs)), np.nan)
-            marks = {}
+            marks, unannealed = {}, []
             for _, r in g.iterrows():
                 i = keys.index(tuple(r[o] for o in others)) if others else 0
                 j = xs.index(r[x])
+                if r.get("annealed") == "no":
+                    unannealed.append((i, j))
                 marks[i, j] = verdict(r, name, comparison)
                 if marks[i, j] == "not tested":
                     del marks[i, j]
@@ -466,6 +469,8 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                     fontsize="x-small",
                     color="white" if dark else "black",
                 )
+            for i, j in unannealed:  # a corner mark: the last snapshot was not annealed
+                ax.plot(j - 0.38, i + 0.3, marker="v", ms=4, color="black", mec="white", mew=0.5)
             ax.set_xticks(range(len(xs)), [sweeps.value_label(v) for v in xs])
             ax.set_yticks(range(len(keys)), [sweeps.label(others, k) for k in keys])
             ax.set_xlabel(_axis_name(x))
@@ -474,7 +479,8 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     fig.suptitle(
         f"{dataset}: where does the snapshot ensemble beat each baseline? Ensemble minus baseline, "
         f"mean over repeats;\nhatched: no verdict after Holm's adjustment over the grid "
-        f"({int(round(confidence * 100))}% family-wise); blue favours the ensemble"
+        f"({int(round(confidence * 100))}% family-wise); blue favours the ensemble;\na corner "
+        f"triangle: the last snapshot was taken above {ANNEALED:.0%} of the peak rate (not annealed)"
     )
     fig.tight_layout()
     return fig

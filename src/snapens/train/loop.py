@@ -78,12 +78,13 @@ def save_model(model, path: str | Path) -> Path:
     return Path(path)
 
 
-def make_lane_loop(model, optimizer, variables, X, Y, batch_size: int):
+def make_lane_loop(model, optimizer, variables, X, Y, batch_size: int, own_data: bool = False):
     """A function training a lane on the given epoch orders (``(epochs, LANE,
     n)``), one row per epoch: the learning rate at the epoch's first iteration,
     and per model its mean training loss and training accuracy, as
-    ``model.fit`` reports them."""
-    n = int(X.shape[0])
+    ``model.fit`` reports them. ``own_data``: ``X`` and ``Y`` hold one
+    training set per lane position (``(LANE, n, ...)``), else one for all."""
+    n = int(X.shape[1] if own_data else X.shape[0])
     n_full, rest = divmod(n, batch_size)
 
     def forward(weights_and_rows):
@@ -91,7 +92,10 @@ def make_lane_loop(model, optimizer, variables, X, Y, batch_size: int):
         return model.stateless_call(list(weights), [], rows, training=True)[0]
 
     def step(idx):  # idx: (LANE, rows of this batch)
-        xb, yb = tf.gather(X, idx), tf.gather(Y, idx)
+        if own_data:  # each position's rows of its own data: the same values a shared X would give
+            xb, yb = tf.gather(X, idx, batch_dims=1), tf.gather(Y, idx, batch_dims=1)
+        else:
+            xb, yb = tf.gather(X, idx), tf.gather(Y, idx)
         with tf.GradientTape() as tape:
             probs = tf.vectorized_map(forward, ([v.value() for v in variables], xb))
             per_model = tf.reduce_mean(keras.losses.categorical_crossentropy(yb, probs), axis=1)
@@ -106,15 +110,19 @@ def make_lane_loop(model, optimizer, variables, X, Y, batch_size: int):
 
         def epoch(e, lrs, losses, accs):
             lrs = lrs.write(e, tf.cast(optimizer.learning_rate, tf.float32))
+            # the epoch's orders first, then the batch: under XLA (TensorFlow
+            # 2.21) `orders[e, :, start:]` with a dynamic `e` returns the
+            # epoch's first rows instead (tests/unit/test_training.py)
+            this = orders[e]
 
             def batch(b, total, hits):
-                batch_loss, batch_hits = step(orders[e, :, b * batch_size : (b + 1) * batch_size])
+                batch_loss, batch_hits = step(this[:, b * batch_size : (b + 1) * batch_size])
                 return b + 1, total + batch_loss, hits + batch_hits
 
             start = (tf.constant(0), tf.zeros([width]), tf.zeros([width]))
             _, total, hits = tf.while_loop(lambda b, *_: b < n_full, batch, start)
             if rest:
-                batch_loss, batch_hits = step(orders[e, :, n_full * batch_size :])
+                batch_loss, batch_hits = step(this[:, n_full * batch_size :])
                 total, hits = total + batch_loss, hits + batch_hits
             return e + 1, lrs, losses.write(e, total / n), accs.write(e, hits / n)
 
@@ -133,9 +141,23 @@ class Trainer:
     and the optimizer's initial state, so a model's numbers depend on its seed
     and slot only, not on what ran before it (tested), while tracing and XLA
     compilation are paid once per job.
+
+    ``draws`` (one ``(X, y)`` per run index, all of the shape of ``X_train``
+    and ``y_train``): each run trains on its own data, loaded into its lane
+    position (a dataset redrawn per repeat); otherwise every run trains on
+    ``X_train``, ``y_train``.
     """
 
-    def __init__(self, spec: RunSpec, X_train, y_train, n_classes: int, jit_compile=True, lane: int = LANE):
+    def __init__(
+        self,
+        spec: RunSpec,
+        X_train,
+        y_train,
+        n_classes: int,
+        jit_compile=True,
+        lane: int = LANE,
+        draws: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    ):
         self.spec = spec
         self.lane = lane
         self.n_features, self.n_classes = X_train.shape[1], n_classes
@@ -154,9 +176,20 @@ class Trainer:
         )
         self.optimizer.build(self.variables)
         self._optimizer_start = [v.numpy() for v in self.optimizer.variables]
-        X = tf.constant(X_train, dtype=tf.float32)
-        Y = tf.one_hot(tf.constant(y_train), n_classes)
-        loop = make_lane_loop(self.model, self.optimizer, self.variables, X, Y, spec.batch_size)
+        self.draws = None if draws is None else list(draws)
+        if self.draws is None:
+            X = tf.constant(X_train, dtype=tf.float32)
+            Y = tf.one_hot(tf.constant(y_train), n_classes)
+        else:
+            for X_d, y_d in self.draws:
+                if np.shape(X_d) != np.shape(X_train) or np.shape(y_d) != np.shape(y_train):
+                    raise ValueError(f"a draw of shape {np.shape(X_d)}, expected {np.shape(X_train)}")
+            X = tf.Variable(tf.zeros((lane, *np.shape(X_train)), tf.float32), trainable=False)
+            Y = tf.Variable(tf.zeros((lane, len(y_train), n_classes), tf.float32), trainable=False)
+        self.X, self.Y = X, Y
+        loop = make_lane_loop(
+            self.model, self.optimizer, self.variables, X, Y, spec.batch_size, own_data=self.draws is not None
+        )
         # the loops are written as tf.while_loop: no AutoGraph conversion to
         # pay at tracing (~0.4 s per job in graph mode, ~1 s with XLA)
         self.loop = tf.function(loop, jit_compile=jit_compile, reduce_retracing=True, autograph=False)
@@ -183,6 +216,14 @@ class Trainer:
             var.assign(value)
         for var, value in zip(self.optimizer.variables, self._optimizer_start):
             var.assign(value)
+        if self.draws is not None:  # each position's own training set (idle ones: zeros)
+            X = np.zeros(self.X.shape, np.float32)
+            Y = np.zeros(self.Y.shape, np.float32)
+            for pos, m in lane.items():
+                X_d, y_d = self.draws[m.run]
+                X[pos], Y[pos] = X_d, np.eye(self.n_classes, dtype=np.float32)[y_d]
+            self.X.assign(X)
+            self.Y.assign(Y)
         return orders
 
     def train(

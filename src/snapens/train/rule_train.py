@@ -14,11 +14,11 @@ from snapens.core.logs import TRAINED, log, ready
 from snapens.core.manifests import write_manifest
 from snapens.core.provenance import machine, versions
 from snapens.core.settings import config_hash, member_epochs
-from snapens.data.dataset import fit_split, load_dataset
+from snapens.data.dataset import fit_split, load_draws
 
 
 def train(
-    data_path: str | Path,
+    data_paths,
     run_dirs: Sequence[str | Path],
     seeds: Sequence[int],
     run_config: dict[str, Any],
@@ -31,7 +31,9 @@ def train(
     ``run_config`` holds ``dataset``, ``method``, ``method_config``, ``training``
     and ``model`` (the resolved config of these runs, recorded in ``run.json``).
     A run's earlier snapshots are removed first (a run with fewer members
-    leaves none behind).
+    leaves none behind). ``data_paths``: the dataset's file, or one draw per
+    seed (:func:`snapens.data.dataset.load_draws`), each run then training on
+    its own.
     """
     from snapens.core import runtime
 
@@ -41,7 +43,8 @@ def train(
     from snapens.train.loop import RunSpec, Trainer, train_runs
     from snapens.train.snapshots import clear_snapshots, snapshot_name
 
-    data = load_dataset(data_path)
+    draws = load_draws(data_paths, len(seeds))
+    data = draws[0]
     method, tr = run_config["method_config"], run_config["training"]
     independent = method.get("ensemble", "snapshots") == "independent"
     spec = RunSpec(
@@ -52,9 +55,18 @@ def train(
         momentum=tr["momentum"],
         hidden_units=run_config["model"]["hidden_units"],
     )
-    fit_idx, val_idx = fit_split(data.y_train, method.get("validation_fraction", 0))
+    splits = [fit_split(d.y_train, method.get("validation_fraction", 0)) for d in draws]
+    fit_idx = splits[0][0]
+    own = None  # each run's training rows, when every seed has its own draw
+    if any(d is not data for d in draws):
+        own = [(d.X_train[f], d.y_train[f]) for d, (f, _) in zip(draws, splits, strict=True)]
     trainer = Trainer(
-        spec, data.X_train[fit_idx], data.y_train[fit_idx], data.n_classes, tr.get("jit_compile", False)
+        spec,
+        data.X_train[fit_idx],
+        data.y_train[fit_idx],
+        data.n_classes,
+        tr.get("jit_compile", False),
+        draws=own,
     )
     writer = ArchiveWriter(trainer.model)  # the first snapshot through model.save, the others from it
     label = f"{run_config['dataset']}/{run_config['method']}"
@@ -83,8 +95,8 @@ def train(
                 "snapshot_epochs": result.snapshot_epochs,
                 "train_rows": len(fit_idx),
                 "steps_per_epoch": trainer.budget.steps_per_epoch,
-                "validation_rows": val_idx.tolist(),
-                "test_rows": len(data.y_test),
+                "validation_rows": splits[run][1].tolist(),
+                "test_rows": len(draws[run].y_test),
                 "train_seconds": round(result.train_seconds, 4),
                 "wall_seconds": round(time.perf_counter() - t0, 4),
                 "started": started.isoformat(),

@@ -114,6 +114,25 @@ def snapshot_epochs(name: str, epochs: int, members: int) -> list[int]:
     return [math.ceil((i + 1) * epochs / members) - 1 for i in range(members)]
 
 
+ANNEALED = 0.1  # a snapshot taken above this fraction of the peak rate is flagged as not annealed
+
+
+def peak_rate(params: dict[str, Any]) -> float:
+    """A schedule's largest rate: ``lr_max``, or ``lr`` for the others."""
+    return float(params.get("lr_max", params.get("lr")))
+
+
+def last_snapshot_fraction(params: dict[str, Any], budget: Budget) -> float:
+    """The rate of the last iteration before the last snapshot, as a fraction
+    of the peak (:func:`peak_rate`): how far the last cycle annealed. The
+    per-epoch cosine with 2-epoch cycles ends at 0.5; the per-iteration one at
+    ``(1 + cos(pi (P - 1) / P)) / 2`` for cycles of ``P`` iterations."""
+    last = snapshot_epochs(params["name"], budget.epochs, budget.members)[-1]
+    step = (last + 1) * budget.steps_per_epoch - 1
+    rate = _FORMULAS[params["name"]](np.array([step]), params, budget)[0]
+    return float(rate / peak_rate(params))
+
+
 def keras_schedule(params: dict[str, Any], budget: Budget):
     """The schedule as a Keras ``LearningRateSchedule`` over optimizer iterations."""
     import keras
