@@ -233,16 +233,29 @@ BAD = [
         "mnist1d with n_train",
         "datasets.mnist1d",
         {"kind": "mnist1d", "n_train": 100},
-        "datasets.mnist1d.n_train = 100: unknown key (expected one of: kind, model, training)",
+        "datasets.mnist1d.n_train = 100: unknown key (expected one of: kind, redraw, methods, model, training, "
+        "random_state)",
     ),
     (
         "a key of another kind",
         "datasets.blobs.noise",
         0.2,
-        "datasets.blobs.noise = 0.2: unknown key (expected one of: kind, model, training, n_samples, n_train, "
-        "random_state, centers, n_features, cluster_std)",
+        "datasets.blobs.noise = 0.2: unknown key (expected one of: kind, redraw, methods, model, training, "
+        "n_samples, n_train, random_state, centers, n_features, cluster_std)",
     ),
     ("empty results root", "results", "", "results = '': '' should be non-empty"),
+    (
+        "a file's data redrawn",
+        "datasets.digits",
+        {"kind": "digits", "n_train": 500, "random_state": 2, "redraw": True},
+        "datasets.digits.redraw = true: kind 'digits' is not generated, so it has nothing to redraw per repeat",
+    ),
+    (
+        "a dataset running an unknown method",
+        "datasets.blobs.methods",
+        ["snapshot", "snapshots"],
+        "datasets.blobs.methods: 'snapshots' is not a method",
+    ),
     # -- a dataset's own training settings and sweeps: every grid point is checked like a method
     (
         "a dataset's epochs not divided by the cycles",

@@ -342,3 +342,43 @@ def test_boundary_temperature_fits_are_counted_per_model_and_named_in_the_summar
     assert "final" not in text and "swa_tail" not in text
     clean = {**row, **{f"{k}_boundary_fits": 0 for k in ("member", "ensemble", "swa")}}
     assert "found its optimum inside [0.01, 100]" in boundary_sentences(pd.DataFrame([clean]))[0]
+
+
+def test_a_redrawn_dataset_is_set_beside_its_fixed_twin():
+    from snapens.analyse.summary import draw_section, draw_sentences, twins
+
+    fixed = {**BLOBS}
+    specs = {"blobs": fixed, "again": {**fixed, "random_state": 9, "redraw": True, "methods": ["s"]}}
+    specs["other"] = {**fixed, "cluster_std": 1.0, "redraw": True}
+    assert twins(specs) == {"again": "blobs"}  # another generator has no twin
+    summary = pd.DataFrame({"dataset": ["blobs", "blobs", "again"], "method": ["s", "t", "s"]})
+    rows = []
+    for dataset, metric, verdict in [
+        ("blobs", "nll", "better"),
+        ("again", "nll", "better"),
+        ("blobs", "accuracy", "better"),
+        ("again", "accuracy", "unclear"),
+        ("blobs", "nll_calibrated", "worse"),
+        ("again", "nll_calibrated", "worse"),
+    ]:
+        rows.append(
+            dict(
+                dataset=dataset,
+                metric=metric,
+                a_method="s",
+                a_model="ensemble",
+                b_method="s",
+                b_model="final",
+                comparison="final",
+                mean_diff=0.01,
+                ci_low=0.0,
+                ci_high=0.02,
+                verdict=verdict,
+                p_holm=0.01,
+            )
+        )
+    paired = pd.DataFrame(rows)
+    text = draw_sentences(summary, paired, {"again": "blobs"})[0]
+    assert "hold at 2 of 3 method x metric pairs" in text and "s accuracy: better vs unclear" in text
+    table = "\n".join(draw_section(summary, paired, {"again": "blobs"}, 95))
+    assert "| s | NLL | 0.0100 [0.0000, 0.0200] | better |" in table and "| t |" not in table

@@ -134,7 +134,7 @@ def test_snapshots_load_alone_and_reproduce_members_csv(study, tf_runtime):
     for _, _, run in run_dirs(study):
         table = pd.read_csv(run / "members.csv")
         with np.load(run / "probabilities.npz") as npz:
-            stored = npz["probs"]
+            stored, stored_log = npz["probs"], npz["log_probs"]
             swa = {m: npz[f"{m}_probs"] for m in ("swa", "swa_tail") if f"{m}_probs" in npz.files}
         weights = []
         for i, row in table.iterrows():
@@ -143,7 +143,11 @@ def test_snapshots_load_alone_and_reproduce_members_csv(study, tf_runtime):
             np.testing.assert_allclose(stored[i], probs, rtol=1e-5, atol=1e-6)
             assert metrics.accuracy(y, probs) == row["accuracy"]
             assert metrics.nll(y, probs) == pytest.approx(row["nll"], rel=1e-5)
-            for name, value in metrics.evaluate(y, stored[i]).items():
+            # the float64 log-probabilities are those of Keras's probabilities,
+            # and the NLL is their true-class mean, unclipped
+            np.testing.assert_allclose(np.exp(stored_log[i]), probs, rtol=1e-5, atol=1e-6)
+            assert -stored_log[i][np.arange(len(y)), y].mean() == pytest.approx(row["nll"], rel=1e-12)
+            for name, value in metrics.evaluate(y, log_probs=stored_log[i]).items():
                 assert value == pytest.approx(row[name], rel=1e-9, abs=1e-12), name
             weights.append(model.get_weights())
         averaged = pd.read_csv(run / "averaged.csv")
@@ -169,7 +173,8 @@ def test_ensemble_k1_is_last_member_and_kM_is_average(study):
         for col in metrics.METRICS:
             assert e[col].iloc[0] == m[col].iloc[-1]
         with np.load(run / "probabilities.npz") as npz:
-            full = metrics.evaluate(y, npz["probs"].astype(np.float64).mean(axis=0))
+            # the log of the mean probability, by exponentiating (the study stays in the log domain)
+            full = metrics.evaluate(y, log_probs=np.log(np.exp(npz["log_probs"]).mean(axis=0)))
         for col in metrics.METRICS:
             assert e[col].iloc[-1] == pytest.approx(full[col], rel=1e-9)
 

@@ -226,7 +226,11 @@ def independent_reference():
     """The first method with independently trained members: the reference curve
     of the deep ensemble equivalent (the same for every dataset)."""
     refs = {
-        d: [m for m in DATASET_METHODS[d] if METHOD_SPECS[m]["ensemble"] == "independent"]
+        d: [
+            m
+            for m in DATASET_METHODS[d]
+            if METHOD_SPECS[m]["ensemble"] == "independent"
+        ]
         for d in DATASETS
     }
     return {d: found[0] for d, found in refs.items() if found}

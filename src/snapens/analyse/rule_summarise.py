@@ -115,11 +115,13 @@ def summarise(
     digest = config_hash(study) if study is not None else None
     if study is not None and "study" in outputs:
         write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])
+    draws = reporting.twins((study or {}).get("datasets", {}))
     write_text(
-        reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest, sweep, limits),
+        reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest, sweep, limits, draws),
         outputs["markdown"],
     )
     write_text(
-        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits), outputs["headline"]
+        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits, draws),
+        outputs["headline"],
     )
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

@@ -79,6 +79,88 @@ def _metric_section(sdf, paired_df, dataset, name, m) -> list[str]:
     return [*lines, ""]
 
 
+def twins(datasets: dict[str, dict]) -> dict[str, str]:
+    """Each ``redraw: true`` dataset and the fixed dataset of the same
+    generator (the same keys but ``redraw``, ``methods`` and the seed)."""
+
+    def generator(spec):
+        return {k: v for k, v in spec.items() if k not in ("redraw", "methods", "random_state")}
+
+    out = {}
+    for name, spec in datasets.items():
+        if spec.get("redraw"):
+            fixed = [
+                f
+                for f, other in datasets.items()
+                if not other.get("redraw") and generator(other) == generator(spec)
+            ]
+            if fixed:
+                out[name] = fixed[0]
+    return out
+
+
+def _draw_verdicts(summary, paired_df, redrawn: str, fixed: str):
+    """Per method run on both and headline metric: the ensemble-minus-final
+    pair of the fixed and of the redrawn dataset."""
+    methods = [
+        m
+        for m in summary[summary.dataset == fixed].method
+        if m in set(summary[summary.dataset == redrawn].method)
+    ]
+    for method in methods:
+        for name, m in headline_metrics().items():
+            yield (
+                method,
+                name,
+                m,
+                pair(paired_df, fixed, name, method),
+                pair(paired_df, redrawn, name, method),
+            )
+
+
+def draw_section(summary, paired_df, pairs: dict[str, str], pct: int) -> list[str]:
+    """``summary.md``: the fixed data and the data redrawn per repeat side by
+    side, ensemble minus final model per method and headline metric."""
+    lines = []
+    for redrawn, fixed in pairs.items():
+        lines += [
+            f"## {fixed} (one draw) against {redrawn} (a new draw per repeat)",
+            "",
+            f"Ensemble minus final model, mean [{pct}% CI], Holm-adjusted verdict. The fixed data vary "
+            "the seed only; the redrawn ones the seed and the data, so their intervals cover both.",
+            "",
+            f"| method | metric | {fixed} | verdict | {redrawn} | verdict |",
+            "|---|---|---|---|---|---|",
+        ]
+        for method, _, m, a, b in _draw_verdicts(summary, paired_df, redrawn, fixed):
+            lines.append(
+                f"| {method} | {m.label} | {fmt_ci(a.mean_diff, a.ci_low, a.ci_high, digits=m.digits + 1)} "
+                f"| {a.verdict} | {fmt_ci(b.mean_diff, b.ci_low, b.ci_high, digits=m.digits + 1)} | {b.verdict} |"
+            )
+        lines.append("")
+    return lines
+
+
+def draw_sentences(summary, paired_df, pairs: dict[str, str]) -> list[str]:
+    """Whether the ensemble-minus-final verdicts survive a new draw of the data."""
+    out = []
+    for redrawn, fixed in pairs.items():
+        rows = list(_draw_verdicts(summary, paired_df, redrawn, fixed))
+        if not rows:
+            continue
+        differ = [
+            f"{method} {m.label}: {a.verdict} vs {b.verdict}"
+            for method, _, m, a, b in rows
+            if a.verdict != b.verdict
+        ]
+        out.append(
+            f"Redrawn per repeat ({redrawn}), the ensemble-minus-final verdicts of {fixed} hold at "
+            f"{len(rows) - len(differ)} of {len(rows)} method x metric pairs"
+            + (f"; they differ at {'; '.join(differ)}." if differ else ".")
+        )
+    return out
+
+
 def _versus_section(sdf, paired_df, dataset, model) -> list[str]:
     """Rows comparing ``model`` with what it is measured against, for the methods that have it."""
     against = EXTRA_MODELS[model]
@@ -455,8 +537,10 @@ def summary_markdown(
     config_hash: str | None = None,
     sweep: pd.DataFrame | None = None,
     limits: pd.DataFrame | None = None,
+    draws: dict[str, str] | None = None,
 ) -> str:
-    """A readable account of the headline comparison: final model vs full ensemble."""
+    """A readable account of the headline comparison: final model vs full
+    ensemble; ``draws`` maps a redrawn dataset to its fixed twin (:func:`twins`)."""
     pct = int(round(confidence * 100))
     lines = [
         f"# {title}",
@@ -494,6 +578,7 @@ def summary_markdown(
             lines += _dee_section(dee[dee.dataset == dataset], pct)
         if sweep is not None and len(sweep):
             lines += _sweep_section(sweep, dataset, pct, limits)
+    lines += draw_section(summary, paired_df, draws or {}, pct)
     return "\n".join(lines)
 
 
@@ -596,12 +681,15 @@ def headline_rst(
     config_hash: str | None = None,
     sweep: pd.DataFrame | None = None,
     limits: pd.DataFrame | None = None,
+    draws: dict[str, str] | None = None,
 ) -> str:
     """The headline answer as reStructuredText (the report's front page includes it):
-    final model vs full ensemble on the headline metrics, per dataset and method."""
+    final model vs full ensemble on the headline metrics, per dataset and method;
+    then whether the verdicts survive a new draw of the data (``draws``)."""
     pct = int(round(confidence * 100))
     shown = headline_metrics()
     out = [line.replace("`", "``") for line in provenance_line(config_hash)]
+    out += [line for text in draw_sentences(summary, paired_df, draws or {}) for line in (text, "")]
     for dataset, sdf in summary.groupby("dataset", sort=False):
         swept = [] if sweep is None or not len(sweep) else sweep_sentences(sweep, dataset)
         out += [
