@@ -47,7 +47,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import log_softmax, softmax
 
-from snapens.evaluate.scores import EPS, T_MAX, T_MIN, check, ece  # EPS: the floor of p before the log
+from snapens.evaluate.scores import T_MAX, T_MIN, check, ece, log_of
 
 FOLDS = ("even", "odd")  # the halves of the test rows, by position
 
@@ -57,9 +57,7 @@ def folds(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(0, n, 2), np.arange(1, n, 2)
 
 
-def log_probs(probs) -> np.ndarray:
-    """``log p`` in float64, with ``p`` clipped below at float64 eps."""
-    return np.log(np.maximum(np.asarray(probs, dtype=np.float64), EPS))
+log_probs = log_of  # ``log p`` in float64, ``p`` clipped below at float64 eps
 
 
 def scale(probs, T: float) -> np.ndarray:
