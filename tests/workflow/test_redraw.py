@@ -39,7 +39,10 @@ def test_each_seed_has_its_own_draw_shared_by_every_method(redrawn_study):
     from snapens.data.kinds import make_dataset
 
     spec = redraw_config()["datasets"]["redrawn"]
-    draws = {seed: load_dataset(redrawn_study / "data" / "redrawn" / f"seed-{seed}.npz") for seed in (7, 8)}
+    draws = {
+        seed: load_dataset(redrawn_study / "data" / "redrawn" / "seeds-7-8" / f"seed-{seed}.npz")
+        for seed in (7, 8)
+    }
     for seed, data in draws.items():  # the generator with random_state = seed, nothing else
         again = make_dataset({k: v for k, v in spec.items() if k != "redraw"} | {"random_state": seed})
         assert np.array_equal(data.X_train, again.X_train) and np.array_equal(data.y_test, again.y_test)
@@ -68,7 +71,7 @@ def test_the_redrawn_limit_is_the_mean_of_each_draws_limit(redrawn_study):
     assert limits.loc["redrawn", "draws"] == 2 and limits.loc["blobs", "draws"] == 1
     each = []
     for seed in (7, 8):
-        data = load_dataset(redrawn_study / "data" / "redrawn" / f"seed-{seed}.npz")
+        data = load_dataset(redrawn_study / "data" / "redrawn" / "seeds-7-8" / f"seed-{seed}.npz")
         each.append(limits_table({"d": spec}, {"d": [(draw_spec(spec, seed), data.X_test, data.y_test)]}))
     assert limits.loc["redrawn", "accuracy"] == pytest.approx((each[0].accuracy[0] + each[1].accuracy[0]) / 2)
     runs = pd.read_csv(redrawn_study / "tables" / "runs.csv")

@@ -64,7 +64,6 @@ TRAIN_ROWS = {d: kinds.training_rows(config["datasets"][d]) for d in DATASETS}
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    seed=r"\d+",
     method="|".join(map(re.escape, METHODS)),
     chunk=chunks.WILDCARD,
 
@@ -104,21 +103,23 @@ def chunk_seeds(wildcards):
     return CHUNKS[wildcards.chunk]
 
 
-def data_files(dataset, seeds=None):
+def data_files(dataset, chunk_names=None):
     """The data a job reads: a dataset's one file, or, for a `redraw: true`
-    dataset, the draws of `seeds` (every seed of the study when None)."""
+    dataset, the draw directories of `chunk_names` (every chunk when None)."""
     if not kinds.redrawn(config["datasets"][dataset]):
         return LAYOUT.data_files(dataset)
-    return LAYOUT.data_files(dataset, SEEDS if seeds is None else seeds)
+    return LAYOUT.data_files(
+        dataset, list(CHUNKS) if chunk_names is None else chunk_names
+    )
 
 
 def chunk_data(wildcards):
     """The data of a chunk's runs (snapens.data.dataset.load_draws reads them)."""
-    return data_files(wildcards.dataset, chunk_seeds(wildcards))
+    return data_files(wildcards.dataset, [wildcards.chunk])
 
 
 def first_seed_data(wildcards):
-    return data_files(wildcards.dataset, SEEDS[:1])
+    return data_files(wildcards.dataset, [chunks.chunk_of(SEEDS[0], CHUNKS)])
 
 
 def dataset_sources(wildcards):

@@ -24,16 +24,17 @@ rule make_dataset:
 
 
 # A `redraw: true` dataset: each repeat's own draw, the generator seeded with
-# the repeat's seed; every method of that seed reads the same file.
+# the repeat's seed, one job per chunk of seeds; every method of a seed reads
+# the same file.
 rule draw_dataset:
     input:
         code=code("draw_dataset.py"),
     output:
-        LAYOUT.draw,
+        directory(LAYOUT.draws),
     log:
-        log_file("draw_dataset", "{dataset}/seed-{seed}"),
+        log_file("draw_dataset", "{dataset}/{chunk}"),
     benchmark:
-        benchmark_file("draw_dataset", "{dataset}/seed-{seed}")
+        benchmark_file("draw_dataset", "{dataset}/{chunk}")
     localrule: True
     conda:
         "../../environment.yml"
@@ -42,5 +43,6 @@ rule draw_dataset:
         runtime=5,
     params:
         spec=lambda wildcards: config["datasets"][wildcards.dataset],
+        seeds=chunk_seeds,
     script:
         "../scripts/draw_dataset.py"

@@ -1,5 +1,5 @@
 from snapens.core.logs import job_log
-from snapens.data.rule_make_dataset import make_dataset
+from snapens.data.rule_make_dataset import draw_datasets
 
 with job_log(snakemake):
-    make_dataset(snakemake.params.spec, snakemake.output[0], seed=int(snakemake.wildcards.seed))
+    draw_datasets(snakemake.params.spec, snakemake.output[0], snakemake.params.seeds)

@@ -13,22 +13,28 @@ from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files
 from snapens.core.paths import listed
 from snapens.core.settings import config_hash, seeds
-from snapens.data.dataset import load_dataset, npz_arrays
+from snapens.data.dataset import load_dataset, load_draws, npz_arrays
 from snapens.data.kinds import draw_spec
 from snapens.evaluate.runfiles import read_run_tables, table_columns
+
+
+def first_file(paths: Sequence[str | Path]) -> Path:
+    """A dataset's file, or the first draw in its first draw directory (every
+    draw has as many test rows)."""
+    path = Path(paths[0])
+    return min(path.glob("seed-*.npz")) if path.is_dir() else path
 
 
 def test_draws(spec, paths: Sequence[str | Path], study) -> list[tuple[dict, object, object]]:
     """``(spec, X_test, y_test)`` of each draw of a dataset: its one file, or,
     redrawn per repeat, the file of each seed with that seed's spec."""
-    if spec is None or len(paths) == 1:
+    if spec is None or not spec.get("redraw"):
         data = load_dataset(paths[0])
         return [(spec, data.X_test, data.y_test)]
-    out = []
-    for seed, path in zip(seeds(study), paths, strict=True):
-        data = load_dataset(path)
-        out.append((draw_spec(spec, seed), data.X_test, data.y_test))
-    return out
+    drawn = seeds(study)
+    return [
+        (draw_spec(spec, s), d.X_test, d.y_test) for s, d in zip(drawn, load_draws(paths, drawn), strict=True)
+    ]
 
 
 def summarise(
@@ -71,7 +77,7 @@ def summarise(
     ready()
     confidence = evaluation["confidence"]
     files = {dataset: listed(paths) for dataset, paths in data.items()}
-    rows = {dataset: npz_arrays(paths[0])["y_test"] for dataset, paths in files.items()}
+    rows = {dataset: npz_arrays(first_file(paths))["y_test"] for dataset, paths in files.items()}
 
     def members(method):
         return methods[method]["members"] if methods else None

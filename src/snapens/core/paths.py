@@ -47,15 +47,17 @@ class Layout:
         return self._at("data/{dataset}.npz")
 
     @property
-    def draw(self) -> str:
-        """The same arrays for one repeat's draw of a ``redraw: true`` dataset."""
-        return self._at("data/{dataset}/seed-{seed}.npz")
+    def draws(self) -> str:
+        """The draws of a chunk's seeds of a ``redraw: true`` dataset: a
+        directory of ``seed-{seed}.npz`` (:func:`draw_file`), each the arrays of
+        :attr:`data`."""
+        return self._at("data/{dataset}/{chunk}")
 
-    def data_files(self, dataset: str, seeds: Sequence[int] | None = None) -> list[str]:
-        """A dataset's file (``seeds`` None), or the draws of ``seeds``."""
-        if seeds is None:
+    def data_files(self, dataset: str, chunks: Sequence[str] | None = None) -> list[str]:
+        """A dataset's file (``chunks`` None), or the draw directories of ``chunks``."""
+        if chunks is None:
             return [self.data.format(dataset=dataset)]
-        return [self.draw.format(dataset=dataset, seed=int(s)) for s in seeds]
+        return [self.draws.format(dataset=dataset, chunk=c) for c in chunks]
 
     @property
     def run(self) -> str:
@@ -102,6 +104,16 @@ class Layout:
 def listed(files: str | Sequence[str]) -> list[str]:
     """A named input of a rule as a list: Snakemake gives one file as a plain string."""
     return [files] if isinstance(files, str) else list(files)
+
+
+def draw_file(directory: str | Path, seed: int) -> Path:
+    """Repeat ``seed``'s draw in a draw directory (:attr:`Layout.draws`)."""
+    return Path(directory) / f"seed-{int(seed)}.npz"
+
+
+def seed_of(run_dir: str | Path) -> int:
+    """The seed of a run directory (``.../seed-{seed}``)."""
+    return int(Path(run_dir).name.removeprefix("seed-"))
 
 
 def run_dirs(manifest: str | Path, seeds: Sequence[int]) -> list[Path]:

@@ -124,16 +124,22 @@ def load_dataset(path: str | Path) -> Dataset:
     return data
 
 
-def load_draws(paths: str | Path | Sequence[str | Path], runs: int) -> list[Dataset]:
-    """The data of each of a job's ``runs``: one file read once for them all
-    (a fixed dataset), or one file per run, in the runs' order (the draws of a
-    ``redraw: true`` dataset, one per seed)."""
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    if len(paths) == 1:
-        return [load_dataset(paths[0])] * runs
-    if len(paths) != runs:
-        raise ValueError(f"{len(paths)} data files for {runs} runs")
-    return [load_dataset(p) for p in paths]
+def load_draws(paths: str | Path | Sequence[str | Path], seeds: Sequence[int]) -> list[Dataset]:
+    """The data of each seed's run: a dataset's one file, read once for them
+    all, or (a ``redraw: true`` dataset) each seed's draw, found in the draw
+    directories ``paths`` (:func:`snapens.core.paths.draw_file`)."""
+    from snapens.core.paths import draw_file
+
+    paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    if len(paths) == 1 and not paths[0].is_dir():
+        return [load_dataset(paths[0])] * len(seeds)
+    out = []
+    for seed in seeds:
+        found = [draw_file(p, seed) for p in paths if draw_file(p, seed).exists()]
+        if not found:
+            raise ValueError(f"no draw of seed {seed} in {', '.join(map(str, paths))}")
+        out.append(load_dataset(found[0]))
+    return out
 
 
 def npz_arrays(path: str | Path) -> dict[str, int]:

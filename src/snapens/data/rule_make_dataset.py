@@ -10,6 +10,15 @@ from snapens.data.dataset import save_dataset
 from snapens.data.kinds import make_dataset as build
 
 
+def draw_datasets(spec: dict[str, Any], out: str | Path, seeds) -> None:
+    """The draws of ``seeds`` of a ``redraw: true`` dataset, one file each in
+    the directory ``out`` (:func:`snapens.core.paths.draw_file`)."""
+    from snapens.core.paths import draw_file
+
+    for seed in seeds:
+        make_dataset(spec, draw_file(out, seed), seed=seed)
+
+
 def make_dataset(
     spec: dict[str, Any], out: str | Path, source: str | Path | None = None, seed: int | None = None
 ) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 from snapens.core.io import read_json, write_csv
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files, write_manifest
+from snapens.core.paths import seed_of
 from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, load_log_probabilities, validation_arrays
 
@@ -38,11 +39,11 @@ def aggregate(
     run's validation rows; empty for runs trained without a validation split);
     then the job's ``manifest``. Each ``probabilities.npz`` is first checked
     against the evaluation jobs' manifests (``evaluated``). ``data_paths``:
-    the dataset's file, or one draw per run."""
+    the dataset's file, or its draw directories."""
     from snapens.evaluate.ensembling import diversity_table, fit_weights, last_k_table, weighted_log_average
     from snapens.evaluate.metrics import evaluate as metrics_of
 
-    labels = [d.y_test for d in load_draws(data_paths, len(run_dirs))]
+    labels = [d.y_test for d in load_draws(data_paths, [seed_of(d) for d in run_dirs])]
     if evaluated:
         check_files(evaluated, run_dirs, ["probabilities.npz"])
     ready()

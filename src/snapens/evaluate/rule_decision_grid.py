@@ -13,7 +13,7 @@ from snapens.core.io import read_json, write_npz
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files
 from snapens.core.paths import listed
-from snapens.data.dataset import load_dataset
+from snapens.data.dataset import load_draws
 
 
 def grid_axes(X: np.ndarray, resolution: int) -> list[np.ndarray]:
@@ -45,7 +45,7 @@ def decision_grid(
     runtime.limit_numpy_threads(threads)
     loader = SnapshotLoader(threads)
 
-    data = load_dataset(listed(data_path)[0])  # a redrawn dataset: the draw of repeat `seed`
+    data = load_draws(listed(data_path), [seed])[0]  # a redrawn dataset: the draw of repeat `seed`
     if trained:
         check_files(trained, list(runs.values()), ["snapshots/*.keras", "run.json"])
     ready()

@@ -12,6 +12,7 @@ import pandas as pd
 from snapens.core.io import read_json, write_csv
 from snapens.core.logs import EVALUATED, log, ready
 from snapens.core.manifests import check_files, write_manifest
+from snapens.core.paths import seed_of
 from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, save_probabilities
 
@@ -29,7 +30,7 @@ def evaluate(
     of a snapshot run, of every snapshot and of its tail; empty for
     independently trained members, whose weights cannot be averaged); then the job's ``manifest``. The snapshots and
     ``run.json`` are first checked against the training jobs' manifests
-    (``trained``). ``data_paths``: the dataset's file, or one draw per run
+    (``trained``). ``data_paths``: the dataset's file, or its draw directories
     (:func:`snapens.data.dataset.load_draws`)."""
     from snapens.core import runtime
     from snapens.evaluate.ensembling import average_weights, member_table, tail_members
@@ -40,7 +41,7 @@ def evaluate(
     runtime.limit_numpy_threads(threads)
     loader = SnapshotLoader(threads)
 
-    draws = load_draws(data_paths, len(run_dirs))
+    draws = load_draws(data_paths, [seed_of(d) for d in run_dirs])
     if trained:
         check_files(trained, run_dirs, ["snapshots/*.keras", "run.json"])
     ready()

@@ -31,9 +31,9 @@ def train(
     ``run_config`` holds ``dataset``, ``method``, ``method_config``, ``training``
     and ``model`` (the resolved config of these runs, recorded in ``run.json``).
     A run's earlier snapshots are removed first (a run with fewer members
-    leaves none behind). ``data_paths``: the dataset's file, or one draw per
-    seed (:func:`snapens.data.dataset.load_draws`), each run then training on
-    its own.
+    leaves none behind). ``data_paths``: the dataset's file, or its draw
+    directories (:func:`snapens.data.dataset.load_draws`), each run then
+    training on its seed's draw.
     """
     from snapens.core import runtime
 
@@ -43,7 +43,7 @@ def train(
     from snapens.train.loop import RunSpec, Trainer, train_runs
     from snapens.train.snapshots import clear_snapshots, snapshot_name
 
-    draws = load_draws(data_paths, len(seeds))
+    draws = load_draws(data_paths, seeds)
     data = draws[0]
     method, tr = run_config["method_config"], run_config["training"]
     independent = method.get("ensemble", "snapshots") == "independent"
