@@ -123,3 +123,25 @@ def test_log_mix_recovers_mixtures_too_far_apart_to_share_an_exponent():
     out = log_mix(np.array([[0.5, 0.5], [0.0, 1.0]]), lp)
     assert out[0, 0] == pytest.approx(-1.0 + math.log(0.5), rel=1e-15)
     assert out[1, 0] == -2000.0
+
+
+def test_a_diverged_model_predicts_its_rows_uniformly_and_they_are_counted():
+    from snapens.evaluate.rule_evaluate import finite_outputs
+    from snapens.evaluate.scores import uniform_where_nonfinite
+
+    lp = np.array([[np.nan, 0.0, -1.0], [-0.1, -2.5, -3.0], [np.inf, -1.0, -1.0], [-np.inf] * 3])
+    clean, bad = uniform_where_nonfinite(lp)
+    assert bad.tolist() == [True, False, True, True]
+    np.testing.assert_array_equal(clean[1], lp[1])
+    assert np.all(clean[[0, 2, 3]] == -math.log(3))
+    # weights that diverged in training (NaN) give every row 1/3, log 3 nats each
+    predict = DensePredictor([("relu", True), ("softmax", True)])
+    weights = [
+        np.full((2, 4), np.nan, np.float32),
+        np.zeros(4, np.float32),
+        np.ones((4, 3), np.float32),
+        np.zeros(3, np.float32),
+    ]
+    with np.errstate(invalid="ignore"):
+        p, lp, n = finite_outputs(predict, weights, np.ones((5, 2), np.float32))
+    assert n == 5 and p.dtype == np.float32 and np.all(p == np.float32(1 / 3)) and np.all(lp == -math.log(3))

@@ -12,6 +12,7 @@ import pandas as pd
 from snapens.analyse.tables import BOUNDARY, COMPARISONS, DEE_METRICS, EXTRA_MODELS, column, pair
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, T_MAX, T_MIN, VOTE
+from snapens.evaluate.scores import NONFINITE
 
 EXTRA_TITLES = {
     "swa": ("All-snapshot weight average vs final model", "all-snapshot average", None),
@@ -571,7 +572,7 @@ def summary_markdown(
             ],
             "",
         ]
-        lines += boundary_sentences(sdf)
+        lines += boundary_sentences(sdf) + nonfinite_sentences(sdf)
         for model in EXTRA_MODELS:
             lines += _versus_section(sdf, paired_df, dataset, model)
         if dee is not None:
@@ -580,6 +581,22 @@ def summary_markdown(
             lines += _sweep_section(sweep, dataset, pct, limits)
     lines += draw_section(summary, paired_df, draws or {}, pct)
     return "\n".join(lines)
+
+
+def nonfinite_sentences(sdf: pd.DataFrame) -> list[str]:
+    """Which methods had models whose outputs were not finite (training
+    diverged), their rows predicted uniformly (``nonfinite_rows``)."""
+    if NONFINITE not in sdf:
+        return []
+    hit = sdf[sdf[NONFINITE].fillna(0) > 0]
+    if not len(hit):
+        return []
+    listed = "; ".join(f"{r['method']}: {int(r[NONFINITE])} rows" for _, r in hit.iterrows())
+    return [
+        "Models whose training diverged (non-finite outputs) predict those test rows uniformly, "
+        f"costing log C each; rows so predicted, over all repeats and models: {listed}.",
+        "",
+    ]
 
 
 def boundary_sentences(sdf: pd.DataFrame) -> list[str]:

@@ -50,6 +50,7 @@ from snapens.evaluate.metrics import (
     metric,
     subset_columns,
 )
+from snapens.evaluate.scores import NONFINITE
 from snapens.train.schedules import ANNEALED
 
 DIVERSITY = ("disagreement", "correlation")
@@ -98,7 +99,21 @@ def run_row(dataset, method, seed, tables: dict[str, pd.DataFrame], test_rows: i
     for model, r in (("final", final), ("ensemble", full)):
         row.update({f"{model}_{c}": float(r[c]) for m in METRICS for c in fold_columns(m)})
     row.update({f"{model}_{BOUNDARY}": n for model, n in boundary_fits(tables).items()})
+    row[NONFINITE] = nonfinite_rows(tables)
     return row
+
+
+def nonfinite_rows(tables: dict[str, pd.DataFrame]) -> int:
+    """Test rows that a run's members and weight averages predicted uniformly
+    because their outputs were not finite (diverged training; column
+    ``nonfinite_rows`` of ``members.csv`` and ``averaged.csv``)."""
+    return int(
+        sum(
+            t[NONFINITE].sum()
+            for name in ("members", "averaged")
+            if len(t := tables.get(name, pd.DataFrame())) and NONFINITE in t
+        )
+    )
 
 
 BOUNDARY = "boundary_fits"  # temperatures fitted at a bound of the search (per model)
@@ -154,6 +169,7 @@ def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
         for model in ("member", "final", "ensemble", *EXTRA_MODELS):
             fits = g.get(f"{model}_{BOUNDARY}", pd.Series(dtype=float))
             row[f"{model}_{BOUNDARY}"] = int(fits.sum()) if fits.notna().any() else math.nan
+        row[NONFINITE] = int(g.get(NONFINITE, pd.Series(0, index=g.index)).sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -776,6 +792,7 @@ def sweep_table(
         row["annealed"] = "" if math.isnan(fraction) else ("yes" if fraction <= ANNEALED else "no")
         for model in ("final", "ensemble"):
             row[f"{model}_{BOUNDARY}"] = s.get(f"{model}_{BOUNDARY}", math.nan)
+        row[NONFINITE] = s.get(NONFINITE, 0)
         mine = paired_df[(paired_df.dataset == s.dataset) & (paired_df.a_method == s.method)]
         for name in METRICS:
             for model in ("final", "ensemble"):

@@ -15,6 +15,17 @@ from snapens.core.manifests import check_files, write_manifest
 from snapens.core.paths import seed_of
 from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, save_probabilities
+from snapens.evaluate.scores import NONFINITE, uniform_where_nonfinite
+
+
+def finite_outputs(predict, weights, X) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(probabilities, log-probabilities, rows replaced)`` of a model: the
+    rows its weights give no finite output for (training diverged) predicted
+    uniformly (:func:`snapens.evaluate.scores.uniform_where_nonfinite`)."""
+    p, lp = predict.both(weights, X)
+    lp, bad = uniform_where_nonfinite(lp)
+    p = np.where(bad[:, None], np.float32(1 / p.shape[1]), p).astype(np.float32)
+    return p, lp, int(bad.sum())
 
 
 def evaluate(
@@ -50,21 +61,26 @@ def evaluate(
         meta = read_json(run_dir / "run.json")
         epochs = meta["snapshot_epochs"]
         predict, weights = loader.load(snapshot_files(run_dir, len(epochs)))
-        probs, log_probs = (np.stack(a) for a in zip(*(predict.both(w, data.X_test) for w in weights)))
+
+        probs, log_probs, nonfinite = (
+            np.stack(a) for a in zip(*(finite_outputs(predict, w, data.X_test) for w in weights))
+        )
         arrays = {"probs": probs, "log_probs": log_probs, "epochs": np.asarray(epochs), "y_test": data.y_test}
         val = np.asarray(meta.get("validation_rows", []), dtype=np.int64)
         if len(val):  # held-out training rows, for fitting member weights only
-            arrays["val_probs"] = np.stack([predict(w, data.X_train[val]) for w in weights])
+            arrays["val_probs"] = np.stack(
+                [finite_outputs(predict, w, data.X_train[val])[0] for w in weights]
+            )
             arrays["y_val"] = data.y_train[val]
-        averaged = empty_table("averaged")
+        averaged, nonfinite_of = empty_table("averaged"), {}
         if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
             # every snapshot, and the tail that SWA averages (tail_members)
             for model, averaged_members in (
                 ("swa", weights),
                 ("swa_tail", weights[-tail_members(len(weights)) :]),
             ):
-                p, lp = predict.both(average_weights(averaged_members), data.X_test)
-                arrays[f"{model}_probs"], arrays[f"{model}_log_probs"] = p, lp
+                p, lp, bad = finite_outputs(predict, average_weights(averaged_members), data.X_test)
+                arrays[f"{model}_probs"], arrays[f"{model}_log_probs"], nonfinite_of[model] = p, lp, bad
             averaged = pd.DataFrame(
                 [
                     {
@@ -72,12 +88,23 @@ def evaluate(
                         **metrics_of(
                             data.y_test, evaluation=evaluation, log_probs=arrays[f"{model}_log_probs"]
                         ),
+                        NONFINITE: nonfinite_of[model],
                     }
                     for model in ("swa", "swa_tail")
                 ]
             )
         save_probabilities(run_dir / "probabilities.npz", **arrays)
         table = member_table(log_probs, data.y_test, epochs, evaluation)
+        table[NONFINITE] = nonfinite
+        if nonfinite.any() or any(nonfinite_of.values()):
+            log.warning(
+                "%s: %d member(s) and %d weight average(s) gave non-finite outputs (diverged); "
+                "their %d rows are predicted uniformly",
+                run_dir,
+                int((nonfinite > 0).sum()),
+                sum(1 for v in nonfinite_of.values() if v),
+                int(nonfinite.sum()) + sum(nonfinite_of.values()),
+            )
         write_csv(table, run_dir / "members.csv")
         write_csv(averaged, run_dir / "averaged.csv")
         written[run_dir] = ["probabilities.npz", "members.csv", "averaged.csv"]

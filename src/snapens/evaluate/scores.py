@@ -56,6 +56,22 @@ def check_log(y: np.ndarray, log_probs: np.ndarray) -> tuple[np.ndarray, np.ndar
     return y, lp - norm
 
 
+NONFINITE = "nonfinite_rows"  # per-run column: rows a diverged model predicted uniformly
+
+
+def uniform_where_nonfinite(log_probs) -> tuple[np.ndarray, np.ndarray]:
+    """A model's float64 log-probabilities with every row that is not finite
+    (NaN or +inf anywhere, or no class above -inf: what weights that diverged
+    in training give) replaced by the uniform distribution ``-log C``, and the
+    mask of those rows. A diverged model so predicts nothing, and costs
+    ``log C`` per row, instead of stopping the study; the tables count the rows
+    (``nonfinite_rows``)."""
+    lp = np.array(log_probs, dtype=np.float64)
+    bad = np.isnan(lp).any(axis=-1) | (lp == np.inf).any(axis=-1) | (lp == -np.inf).all(axis=-1)
+    lp[bad] = -np.log(lp.shape[-1])
+    return lp, bad
+
+
 def log_of(probs) -> np.ndarray:
     """Float64 log-probabilities of a probability matrix, ``p`` floored at
     ``EPS`` (the floor of :func:`nll`): what probabilities alone can give."""
