@@ -111,9 +111,11 @@ def draw_file(directory: str | Path, seed: int) -> Path:
     return Path(directory) / f"seed-{int(seed)}.npz"
 
 
-def seed_of(run_dir: str | Path) -> int:
-    """The seed of a run directory (``.../seed-{seed}``)."""
-    return int(Path(run_dir).name.removeprefix("seed-"))
+def seed_of(run_dir: str | Path) -> int | None:
+    """The seed of a run directory (``.../seed-{seed}``; ``None`` for a
+    directory not named so, which only a fixed dataset's runs may be)."""
+    name = Path(run_dir).name
+    return int(name[5:]) if name.startswith("seed-") and name[5:].isdigit() else None
 
 
 def run_dirs(manifest: str | Path, seeds: Sequence[int]) -> list[Path]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.evaluate.metrics import FOLDS, SUBSET_NLL, VOTE, evaluate, fold_rows, subset_columns
+from snapens.evaluate.scores import NONFINITE
 
 
 def average(probs: np.ndarray) -> np.ndarray:
@@ -71,15 +72,21 @@ def majority_vote(probs: np.ndarray) -> np.ndarray:
     return np.where(tied, probs.sum(axis=0), -np.inf).argmax(axis=1)
 
 
-def member_table(log_probs: np.ndarray, y: np.ndarray, epochs, evaluation=None) -> pd.DataFrame:
-    """One row per member: ``member`` (1 = oldest), ``epoch`` and every metric
+def member_table(
+    log_probs: np.ndarray, y: np.ndarray, epochs, evaluation=None, nonfinite=None
+) -> pd.DataFrame:
+    """One row per member: ``member`` (1 = oldest), ``epoch``, every metric
     of its log-probabilities (``evaluation``: the config's ``evaluation``
-    section, e.g. ``ece_bins``)."""
+    section, e.g. ``ece_bins``) and ``nonfinite_rows``, the rows it predicted
+    uniformly because its outputs were not finite (``nonfinite``, per member;
+    none by default)."""
     rows = [
         {"member": i + 1, "epoch": int(epoch), **evaluate(y, evaluation=evaluation, log_probs=lp)}
         for i, (lp, epoch) in enumerate(zip(log_probs, epochs, strict=True))
     ]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table[NONFINITE] = np.zeros(len(rows), dtype=np.int64) if nonfinite is None else np.asarray(nonfinite)
+    return table
 
 
 SUBSETS = 512  # k-member subsets averaged per k (all of them when there are no more)

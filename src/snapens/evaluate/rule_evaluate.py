@@ -94,8 +94,7 @@ def evaluate(
                 ]
             )
         save_probabilities(run_dir / "probabilities.npz", **arrays)
-        table = member_table(log_probs, data.y_test, epochs, evaluation)
-        table[NONFINITE] = nonfinite
+        table = member_table(log_probs, data.y_test, epochs, evaluation, nonfinite)
         if nonfinite.any() or any(nonfinite_of.values()):
             log.warning(
                 "%s: %d member(s) and %d weight average(s) gave non-finite outputs (diverged); "
