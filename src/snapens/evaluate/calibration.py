@@ -45,9 +45,9 @@ import math
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import log_softmax, softmax
+from scipy.special import softmax
 
-from snapens.evaluate.scores import T_MAX, T_MIN, check, ece, log_of
+from snapens.evaluate.scores import T_MAX, T_MIN, check, ece, log_of, log_softmax
 
 FOLDS = ("even", "odd")  # the halves of the test rows, by position
 
@@ -145,7 +145,7 @@ def temperature_scaled_log(y, z, ece_bins: int = 15) -> dict[str, float]:
     for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
         r = rows[fold]
         for suffix, T in (("", fitted[other]), ("_insample", fitted[fold])):
-            lq = log_softmax(z[r] / T, axis=1)
+            lq = log_softmax(z[r] / T)
             out[f"nll_calibrated_{fold}{suffix}"] = float(-np.mean(lq[np.arange(len(r)), y[r]]))
             out[f"ece_calibrated_{fold}{suffix}"] = ece(y[r], np.exp(lq), ece_bins=ece_bins)
     return {

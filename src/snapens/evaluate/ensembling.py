@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.evaluate.metrics import FOLDS, SUBSET_NLL, VOTE, evaluate, fold_rows, subset_columns
-from snapens.evaluate.scores import NONFINITE
+from snapens.evaluate.scores import NONFINITE, logsumexp
 
 
 def average(probs: np.ndarray) -> np.ndarray:
@@ -29,8 +29,6 @@ def average(probs: np.ndarray) -> np.ndarray:
 def log_average(log_probs: np.ndarray) -> np.ndarray:
     """Log of the equal-weight average of the members' probabilities, from
     their log-probabilities (float64, no underflow)."""
-    from scipy.special import logsumexp
-
     lp = np.asarray(log_probs, dtype=np.float64)
     return logsumexp(lp, axis=0) - math.log(len(lp))
 
@@ -42,8 +40,6 @@ def log_mix(weights: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
     the members' maximum; an entry whose sum underflows (its mixture lacks
     every member within ~700 nats of the maximum) is recomputed with a
     logsumexp over its own members."""
-    from scipy.special import logsumexp
-
     w, lp = np.asarray(weights, dtype=np.float64), np.asarray(log_probs, dtype=np.float64)
     top = lp.max(axis=0)
     flat = np.exp(lp - top).reshape(len(lp), -1)
@@ -66,10 +62,32 @@ def majority_vote(probs: np.ndarray) -> np.ndarray:
     classes (then to the lowest class index).
     """
     probs = np.asarray(probs, dtype=np.float64)
-    n_classes = probs.shape[2]
-    votes = np.eye(n_classes)[probs.argmax(axis=2)].sum(axis=0)  # (samples, classes)
+    votes = np.eye(probs.shape[2])[probs.argmax(axis=2)].sum(axis=0)  # (samples, classes)
+    return _vote(votes, probs.sum(axis=0))
+
+
+def _vote(votes: np.ndarray, summed: np.ndarray) -> np.ndarray:
+    """The majority label from ``(samples, classes)`` vote counts, ties to the
+    highest summed probability (:func:`majority_vote`)."""
     tied = votes == votes.max(axis=1, keepdims=True)
-    return np.where(tied, probs.sum(axis=0), -np.inf).argmax(axis=1)
+    return np.where(tied, summed, -np.inf).argmax(axis=1)
+
+
+def last_k(log_probs: np.ndarray):
+    """For ``k = 1..M``: ``(k, log-probabilities of the average of the last
+    k members, their majority vote)``, each ensemble grown from the previous
+    one by its next-older member (O(M) for all k, not O(M^2)). The log of the
+    sum is accumulated with ``logaddexp``; it equals :func:`log_average` and
+    :func:`majority_vote` of ``log_probs[-k:]`` to rounding."""
+    lp = np.asarray(log_probs, dtype=np.float64)
+    probs = np.exp(lp)
+    onehot = np.eye(lp.shape[2])[probs.argmax(axis=2)]  # (members, samples, classes)
+    total, votes, summed = np.full(lp.shape[1:], -np.inf), np.zeros(lp.shape[1:]), np.zeros(lp.shape[1:])
+    for k in range(1, len(lp) + 1):
+        total = np.logaddexp(total, lp[-k])
+        votes += onehot[-k]
+        summed += probs[-k]
+        yield k, total - math.log(k), _vote(votes, summed)
 
 
 def member_table(
@@ -174,10 +192,9 @@ def last_k_table(
     (:func:`subset_calibrated_nll`); NaN otherwise."""
     rows = []
     lp = np.asarray(log_probs, dtype=np.float64)
-    probs = np.exp(lp)
-    for k in range(1, len(lp) + 1):
-        row = {"k": k, **evaluate(y, evaluation=evaluation, log_probs=log_average(lp[-k:]))}
-        row[VOTE.name] = float(np.mean(majority_vote(probs[-k:]) == y))
+    for k, averaged, voted in last_k(lp):
+        row = {"k": k, **evaluate(y, evaluation=evaluation, log_probs=averaged)}
+        row[VOTE.name] = float(np.mean(voted == y))
         if not subset_curves:
             row |= dict.fromkeys(subset_columns(), math.nan)
         elif k == len(lp):  # the one subset is the full ensemble, whose values are the row's own
