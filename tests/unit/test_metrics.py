@@ -240,3 +240,42 @@ def test_run_tables_have_the_columns_the_study_reads(case):
     assert tuple(ensembling.last_k_table(np.log(probs), y).columns) == columns["ensemble"]
     assert list(empty_table("averaged").columns) == ["model", *evaluated, "nonfinite_rows"]
     assert list(empty_table("weighted").columns) == ["model", *evaluated, "weights"]
+
+
+def test_logsumexp_matches_hand_values_without_overflow():
+    from snapens.evaluate.scores import logsumexp
+
+    # log(e^0 + e^0) = log 2; log(e^1000 + e^1000) = 1000 + log 2 (exp(1000) overflows)
+    a = np.array([[0.0, 0.0], [1000.0, 1000.0], [-np.inf, -np.inf], [-2000.0, -np.inf]])
+    out = logsumexp(a, axis=1)
+    assert out[0] == pytest.approx(np.log(2.0), abs=1e-15)
+    assert out[1] == pytest.approx(1000 + np.log(2.0), rel=1e-15)
+    assert out[2] == -np.inf  # no term: probability 0, not NaN
+    assert out[3] == -2000.0
+    assert logsumexp(a, axis=1, keepdims=True).shape == (4, 1)
+
+
+def test_log_softmax_of_a_hand_computed_row():
+    from snapens.evaluate.scores import log_softmax
+
+    # softmax([log 1, log 3]) = [1/4, 3/4], whatever the common shift (a shift
+    # of 800 keeps ~1e-13 of log 3: the spacing of floats near 800)
+    z = np.log(np.array([[1.0, 3.0], [1.0, 3.0]])) + np.array([[0.0], [800.0]])
+    np.testing.assert_allclose(log_softmax(z), np.log([[0.25, 0.75], [0.25, 0.75]]), rtol=0, atol=1e-12)
+
+
+def test_last_k_grows_each_ensemble_by_its_next_older_member():
+    # three members of one row, probabilities chosen so each average is exact:
+    # last 1 = [0.2, 0.8]; last 2 = ([0.6, 0.4] + [0.2, 0.8]) / 2 = [0.4, 0.6];
+    # last 3 = ([1.0, 0.0] + [0.6, 0.4] + [0.2, 0.8]) / 3 = [0.6, 0.4]
+    probs = np.array([[[1.0, 0.0]], [[0.6, 0.4]], [[0.2, 0.8]]])
+    with np.errstate(divide="ignore"):
+        lp = np.log(probs)
+    got = list(ensembling.last_k(lp))
+    assert [k for k, _, _ in got] == [1, 2, 3]
+    expected = [[0.2, 0.8], [0.4, 0.6], [0.6, 0.4]]
+    for (_, averaged, _), want in zip(got, expected, strict=True):
+        np.testing.assert_allclose(np.exp(averaged[0]), want, rtol=1e-12)
+    # votes: last 1 -> class 1; last 2 -> classes 0 and 1 tie, summed 0.8 < 1.2 -> 1;
+    # last 3 -> two votes for 0
+    assert [int(v[0]) for _, _, v in got] == [1, 1, 0]
