@@ -223,3 +223,12 @@ def test_calibrated_nll_recomputes_from_the_stored_probabilities(sweep_study):
         )
     full = probs.astype(np.float64).mean(axis=0)
     assert ensemble["nll_calibrated"].iloc[-1] == pytest.approx(_calibrated_nll_by_hand(full, y), abs=1e-7)
+
+
+def test_nll_floor_rebuilds_the_published_verdicts(sweep_study, capsys):
+    # the tool first checks that runs.csv reproduces paired_tests.csv's verdicts
+    from tools import nll_floor
+
+    nll_floor.main([str(sweep_study)])
+    out = capsys.readouterr().out
+    assert "Paired NLL verdicts, exact against floored:" in out
