@@ -334,3 +334,26 @@ def test_few_repeats_of_equal_differences_are_conservative():
     # and a mean off 88.75: |t*| infinite, at least the observed |t|
     assert res["p_value"] >= (3 / 4) ** 4 + (1 / 4) ** 4 - 0.02
     assert (res["ci_low"], res["ci_high"]) == (-np.inf, np.inf)
+
+
+def test_an_nll_of_1e32_nats_is_compared_without_wrapping_int64():
+    # a model whose weights grew huge without overflowing: its exact NLL is
+    # 2e32 nats, which 1e9 units per nat would wrap around int64. The
+    # comparison must see what the numbers say: a mean difference of about
+    # 2e32 / 4 = 5e31 (a worse), and the other three repeats tied.
+    a = np.array([2e32, 0.5, 0.6, 0.7])
+    b = np.array([0.4, 0.5, 0.6, 0.7])
+    res = tables.compare("nll", a, b, np.full(4, 1000), 0.95, resamples=2000)
+    assert res["mean_diff"] == pytest.approx(5e31, rel=1e-12)
+    assert res["mean_diff"] > 0
+    assert (res["wins"], res["ties"], res["losses"]) == (0, 3, 1)
+    # ordinary values keep the 1e-9 grid
+    from snapens.evaluate.metrics import DECIMALS, decimals_for
+
+    assert decimals_for(b, b) == DECIMALS
+    assert decimals_for(a, b) < 0
+
+
+def test_units_refuse_what_they_cannot_hold():
+    with pytest.raises(ValueError, match="cannot be compared exactly"):
+        METRICS["nll"].units(np.array([2e32]))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from snapens.evaluate.metrics import FOLDS, metric, selection_column
+from snapens.evaluate.metrics import FOLDS, decimals_for, metric, selection_column
 
 OTHER = {"even": "odd", "odd": "even"}
 PROTOCOL = "cross-fit: chosen on the even test rows, measured on the odd, and the other way; mean of the two"
@@ -81,15 +81,18 @@ def fold_units(name: str, a: dict[str, np.ndarray], b: dict[str, np.ndarray], ro
     ``a`` and ``b`` map a fold to per-repeat values measured on it. A count
     metric on folds of equal size gives counts of test rows (the two folds'
     count differences summed, scale ``rows``); otherwise each fold's
-    difference is put on the 1e-9 grid and the two summed (scale ``2e9``).
+    difference is put on the 1e-9 grid (coarser for values too large for it,
+    :func:`snapens.evaluate.metrics.decimals_for`) and the two summed (scale
+    ``2e9``).
     """
     m, sizes = metric(name), fold_sizes(rows)
     if m.count and sizes["even"] == sizes["odd"]:
         units = sum(m.units(a[f], sizes[f]) - m.units(b[f], sizes[f]) for f in FOLDS)
         return units, float(rows)
     grid = metric("nll")  # any continuous metric: values on the 1e-9 grid
-    units = sum(grid.units(a[f]) - grid.units(b[f]) for f in FOLDS)
-    return units, 2e9
+    d = decimals_for(*a.values(), *b.values())
+    units = sum(grid.units(a[f], decimals=d) - grid.units(b[f], decimals=d) for f in FOLDS)
+    return units, 2 * 10.0**d
 
 
 def chosen_text(fit: CrossFit, label=lambda c: c) -> str:

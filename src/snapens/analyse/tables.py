@@ -46,6 +46,7 @@ from snapens.evaluate.metrics import (
     T_MIN,
     TEMPERATURES,
     VOTE,
+    decimals_for,
     fold_columns,
     metric,
     subset_columns,
@@ -302,11 +303,11 @@ def _finite(a, b, rows):
     return a[keep], b[keep], rows[keep]
 
 
-def _scale(m, rows) -> float:
+def _scale(m, rows, decimals: int = DECIMALS) -> float:
     """Units per unit of metric ``m``: test rows for a count metric (one
-    number for every repeat), else :data:`DECIMALS` decimal places."""
+    number for every repeat), else ``decimals`` decimal places."""
     if not m.count:
-        return float(10**DECIMALS)
+        return 10.0**decimals
     sizes = np.unique(np.asarray(rows))
     if len(sizes) > 1:
         raise ValueError(f"{m.name}: repeats with different numbers of test rows ({sizes.tolist()})")
@@ -320,9 +321,9 @@ def compare(name: str, a, b, rows, confidence: float, resamples: int = RESAMPLES
     how many pairs were compared."""
     m = metric(name)
     a, b, rows = _finite(a, b, rows)
-    return paired(
-        a, b, m.higher_is_better, confidence, (m.units(a, rows), m.units(b, rows)), _scale(m, rows), resamples
-    )
+    d = decimals_for(a, b)
+    exact = (m.units(a, rows, d), m.units(b, rows, d))
+    return paired(a, b, m.higher_is_better, confidence, exact, _scale(m, rows, d), resamples)
 
 
 def paired_table(

@@ -43,6 +43,20 @@ from snapens.evaluate.scores import (  # noqa: F401 (EPS, nll, T_MIN, T_MAX: re-
 )
 
 DECIMALS = 9  # continuous metrics are compared on a grid of 10**-DECIMALS
+EXACT = 2**53  # sums of units below this are exact in int64 and in float64
+
+
+def decimals_for(*arrays, terms: int = 4) -> int:
+    """The decimal places at which continuous values are compared:
+    :data:`DECIMALS`, or fewer when the values are so large that ``terms``
+    times a repeat sum of them would leave :data:`EXACT` (a model whose
+    weights grew without overflowing has an exact NLL of 1e30 nats and more,
+    which 10**9 units per nat would wrap around int64)."""
+    finite = [a[np.isfinite(a)] for a in (np.asarray(x, dtype=np.float64) for x in arrays)]
+    largest = max((float(np.max(np.abs(a))) * len(a) for a in finite if a.size), default=0.0)
+    if largest == 0:
+        return DECIMALS
+    return min(DECIMALS, int(np.floor(np.log10(EXACT / (terms * largest)))))
 
 
 @dataclass(frozen=True)
@@ -78,9 +92,10 @@ class Metric:
     def direction(self) -> str:
         return "higher is better" if self.higher_is_better else "lower is better"
 
-    def units(self, values, rows=None) -> np.ndarray:
+    def units(self, values, rows=None, decimals: int = DECIMALS) -> np.ndarray:
         """``values`` as exact integers: counts of test rows (``count``, with
-        ``rows`` test rows per value) or multiples of ``10**-DECIMALS``."""
+        ``rows`` test rows per value) or multiples of ``10**-decimals``
+        (:func:`decimals_for` values too large for the default)."""
         v = np.asarray(values, dtype=np.float64)
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{self.name}: NaN or infinite values cannot be compared exactly")
@@ -94,7 +109,13 @@ class Metric:
                 sizes = ", ".join(str(int(r)) for r in np.unique(rows))
                 raise ValueError(f"{self.name}: values are not fractions of {sizes} test rows")
             return counts.astype(np.int64)
-        return np.round(v * 10**DECIMALS).astype(np.int64)
+        units = np.round(v * 10.0**decimals)
+        if np.any(np.abs(units) >= EXACT):
+            raise ValueError(
+                f"{self.name}: values up to {np.max(np.abs(v)):.3g} cannot be compared exactly "
+                f"at 1e-{decimals} (see decimals_for)"
+            )
+        return units.astype(np.int64)
 
 
 METRICS: dict[str, Metric] = {}
