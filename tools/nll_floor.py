@@ -21,6 +21,7 @@ it is, so any difference is the floor's.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.analyse import tables
-from snapens.core.sweeps import grid_points
+from snapens.core.sweeps import grid_points, point_name
 from snapens.evaluate.metrics import evaluate, fold_columns
 
 NLL_METRICS = ("nll", "nll_calibrated")
@@ -97,6 +98,22 @@ def verdict_changes(exact: pd.DataFrame, floored: pd.DataFrame) -> pd.DataFrame:
     ), both[both.changed]
 
 
+def study_points(sweeps: dict | None, methods) -> dict[str, dict]:
+    """The grid points of ``sweeps`` named as the study's runs are:
+    ``study.json`` keeps the config with its keys sorted, so a point's name
+    is matched against ``methods`` in every order of its keys."""
+    names = set(methods)
+    out = {}
+    for point in grid_points(sweeps).values():
+        base, values = point["method"], {k: v for k, v in point.items() if k != "method"}
+        for order in itertools.permutations(values):
+            name = point_name(base, {k: values[k] for k in order})
+            if name in names:
+                out[name] = point
+                break
+    return out
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root", type=Path, help="a finished study's results directory (e.g. results/sweep)")
@@ -106,7 +123,7 @@ def main(argv=None) -> None:
     evaluation = config["evaluation"]
     runs = pd.read_csv(args.root / "tables" / "runs.csv")
     floored = floored_runs(args.root, runs, evaluation)
-    points = grid_points(config.get("sweeps"))
+    points = study_points(config.get("sweeps"), runs["method"].unique())
     plans = [tables.Baselines(base, **spec) for base, spec in (config.get("baselines") or {}).items()]
     resamples = evaluation.get("bootstrap", tables.RESAMPLES)
     confidence = evaluation["confidence"]

@@ -51,3 +51,12 @@ def test_changed_runs_and_verdict_changes_count_only_real_differences():
         {"metric": "nll", "tests": 1, "verdicts_changed": 1}
     ]
     assert len(rows) == 1
+
+
+def test_study_points_are_named_as_the_runs_whatever_the_key_order():
+    # study.json keeps the config with sorted keys: lr_max before members
+    sweeps = {"snapshot": {"lr_max": [0.1], "members": [1, 3]}}
+    methods = ["snapshot/members-1_lr_max-0.1", "snapshot/members-3_lr_max-0.1", "other"]
+    points = nll_floor.study_points(sweeps, methods)
+    assert sorted(points) == methods[:2]
+    assert points["snapshot/members-3_lr_max-0.1"] == {"method": "snapshot", "lr_max": 0.1, "members": 3}
