@@ -129,7 +129,9 @@ def main(argv=None) -> None:
     confidence = evaluation["confidence"]
     exact_paired = tables.paired_table(runs, confidence, resamples, points, plans)
     published = pd.read_csv(args.root / "tables" / "paired_tests.csv", keep_default_na=False)
-    if exact_paired["verdict"].tolist() != published["verdict"].tolist():
+    keys = tables.PAIRED_KEYS
+    same = published[[*keys, "verdict"]].merge(exact_paired[[*keys, "verdict"]], on=keys, how="outer")
+    if len(same) != len(published) or (same["verdict_x"] != same["verdict_y"]).any():
         raise SystemExit(f"{args.root}: runs.csv does not reproduce paired_tests.csv's verdicts")
     floored_paired = tables.paired_table(floored, confidence, resamples, points, plans)
     counts, changed = verdict_changes(exact_paired, floored_paired)
