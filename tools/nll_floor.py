@@ -33,6 +33,7 @@ from snapens.core.sweeps import grid_points, point_name
 from snapens.evaluate.metrics import evaluate, fold_columns
 
 NLL_METRICS = ("nll", "nll_calibrated")
+MODELS = ("final", "ensemble")  # the models whose NLLs are recomputed floored
 
 
 def nll_columns() -> list[str]:
@@ -86,10 +87,12 @@ def changed_runs(exact: pd.DataFrame, floored: pd.DataFrame, tol: float = 1e-6) 
 
 def verdict_changes(exact: pd.DataFrame, floored: pd.DataFrame) -> pd.DataFrame:
     """Per dataset x comparison x metric (NLL metrics): the paired tests, and
-    how many verdicts differ between the exact and the floored runs."""
+    how many verdicts differ between the exact and the floored runs. Only
+    tests between final models and ensembles count: the weight-averaged and
+    weighted models keep their exact values in the floored runs."""
     keys = tables.PAIRED_KEYS
     both = exact.merge(floored, on=keys, suffixes=("", "_floored"))
-    both = both[both.metric.isin(NLL_METRICS)]
+    both = both[both.metric.isin(NLL_METRICS) & both.a_model.isin(MODELS) & both.b_model.isin(MODELS)]
     both["changed"] = both["verdict"] != both["verdict_floored"]
     return (
         both.groupby(["dataset", "comparison", "metric"], sort=True)

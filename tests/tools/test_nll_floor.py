@@ -40,12 +40,17 @@ def test_changed_runs_and_verdict_changes_count_only_real_differences():
     assert changed.to_dict("records") == [
         {"dataset": "d", "method": "m", "model": "final", "runs_changed": 1, "largest_change": 0.5}
     ]
-    keys = {k: "x" for k in nll_floor.tables.PAIRED_KEYS}
+    keys = {k: "x" for k in nll_floor.tables.PAIRED_KEYS} | {"a_model": "ensemble", "b_model": "final"}
     a = pd.DataFrame(
-        [{**keys, "metric": "nll", "verdict": "better"}, {**keys, "metric": "accuracy", "verdict": "better"}]
+        [
+            {**keys, "metric": "nll", "verdict": "better"},
+            {**keys, "metric": "accuracy", "verdict": "better"},
+            {**keys, "a_model": "swa", "metric": "nll", "verdict": "better"},
+        ]
     )
     b = a.copy()
-    b.loc[:, "verdict"] = "unclear"  # both differ, but accuracy is not an NLL metric
+    # all three differ, but accuracy is not an NLL metric and swa keeps its exact values
+    b.loc[:, "verdict"] = "unclear"
     counts, rows = nll_floor.verdict_changes(a, b)
     assert counts[["metric", "tests", "verdicts_changed"]].to_dict("records") == [
         {"metric": "nll", "tests": 1, "verdicts_changed": 1}
