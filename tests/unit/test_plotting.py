@@ -237,3 +237,36 @@ def test_figures_do_not_load_scipy_and_draw_the_same_bytes_as_seaborn_with_it(tm
         results[name] = ((out / "scipy").read_text(), (out / "bytes").read_bytes())
     assert results["without"][0] == "False" and results["with"][0] == "True"
     assert results["without"][1] == results["with"][1]
+
+
+def diversity_table():
+    """Two methods of 2 and 3 members with known pairwise statistics."""
+    rows = []
+    for method, members, base in (("a", 2, 0.1), ("b/members-3", 3, 0.4)):
+        for i in range(1, members + 1):
+            for j in range(1, members + 1):
+                same = i == j
+                rows.append(
+                    {
+                        "dataset": "d",
+                        "method": method,
+                        "i": i,
+                        "j": j,
+                        "disagreement_mean": 0.0 if same else base,
+                        "correlation_mean": 1.0 if same else 0.9 - base,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_diversity_panels_of_a_statistic_share_one_scale_with_its_fixed_end(tmp_path):
+    fig = plotting.diversity("d", diversity_table())
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 4  # 2 methods x 2 statistics
+    limits = sorted({im.get_clim() for im in images})
+    # disagreement from 0 to the largest (0.4); correlation from the smallest (0.5) to 1
+    assert limits == [(0.0, 0.4), (0.5, 1.0)]
+    bars = [ax for ax in fig.axes if not ax.images and ax.collections]
+    assert len(bars) == 2  # one colour bar per statistic, not one per panel
+    assert "b\nmembers-3\ndisagreement" in [ax.get_title() for ax in fig.axes]
+    assert drawn(fig, tmp_path, "first") == drawn(plotting.diversity("d", diversity_table()), tmp_path, "second")

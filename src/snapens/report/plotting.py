@@ -197,43 +197,85 @@ def paired_differences(dataset: str, runs: pd.DataFrame, confidence: float = 0.9
 
 
 DIVERSITY_COLUMNS = 6  # methods per band of the diversity figure
+# each statistic's colour map and the end of its scale that is fixed
+# (disagreement starts at 0; a correlation is at most 1); the other end is the
+# dataset's extreme, so every panel of a statistic shares one scale
+DIVERSITY_SCALES = {"disagreement_mean": ("viridis", 0.0, None), "correlation_mean": ("magma", None, 1.0)}
+
+
+def _shared_scale(values: pd.Series, low: float | None, high: float | None) -> tuple[float, float]:
+    """A colour scale's ends: the fixed end and the data's other extreme."""
+    finite = values.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    lo = low if low is not None else (float(finite.min()) if finite.size else 0.0)
+    hi = high if high is not None else (float(finite.max()) if finite.size else 1.0)
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
 
 
 def diversity(dataset: str, diversity: pd.DataFrame):
-    """Mean pairwise disagreement (top) and softmax correlation (bottom) per method."""
+    """Mean pairwise disagreement (top) and softmax correlation (bottom) per
+    method, every panel of a statistic on one colour scale (one colour bar per
+    statistic, so methods compare by colour)."""
     _style()
     df = diversity[diversity["dataset"] == dataset]
     methods = list(dict.fromkeys(df["method"]))
-    per_row = min(len(methods), DIVERSITY_COLUMNS)  # methods side by side; more wrap below
-    bands = math.ceil(len(methods) / per_row)
-    fig, axes = plt.subplots(2 * bands, per_row, figsize=(3.2 * per_row, 6.2 * bands), squeeze=False)
+    per_row = max(1, min(len(methods), DIVERSITY_COLUMNS))  # methods side by side; more wrap below
+    bands = max(1, math.ceil(len(methods) / per_row))
+    # fixed margins in inches (no tight_layout: its cost grows with the square
+    # of the panels, and a swept study has a hundred methods); the colour bars
+    # sit under the title
+    top, bottom, width = 2.2, 0.6, 3.2 * per_row
+    height = 6.2 * bands + top + bottom
+    fig, axes = plt.subplots(2 * bands, per_row, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(
+        left=0.9 / width,
+        right=1 - 0.2 / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        hspace=0.7,
+        wspace=0.45,
+    )
     for i in range(len(methods), bands * per_row):  # empty places of the last band
         axes[2 * (bands - 1), i % per_row].set_visible(False)
         axes[2 * (bands - 1) + 1, i % per_row].set_visible(False)
+    scales = {
+        stat: (cmap, *_shared_scale(df[stat], lo, hi)) for stat, (cmap, lo, hi) in DIVERSITY_SCALES.items()
+    }
+    images = {}
     for index, method in enumerate(methods):
         band, col = divmod(index, per_row)
         g = df[df["method"] == method]
-        for row, (stat, cmap) in enumerate(
-            (("disagreement_mean", "viridis"), ("correlation_mean", "magma")), start=2 * band
-        ):
+        name = method.replace("/", "\n")  # a grid point's values on their own line: panels stay narrow
+        for row, (stat, (cmap, vmin, vmax)) in enumerate(scales.items(), start=2 * band):
             mat = g.pivot(index="i", columns="j", values=stat)
+            ax = axes[row, col]
             # imshow, not sns.heatmap: seaborn redraws the whole figure for every
             # heatmap it adds, which makes a grid of them quadratic in time
-            ax = axes[row, col]
-            image = ax.imshow(mat.to_numpy(), cmap=cmap, interpolation="nearest")
-            fig.colorbar(image, ax=ax, shrink=0.7)
+            images[stat] = ax.imshow(mat.to_numpy(), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
             ticks = np.arange(0, len(mat), max(1, len(mat) // 10))
             ax.set_xticks(ticks, mat.columns[ticks])
             ax.set_yticks(ticks, mat.index[ticks])
             ax.grid(False)
-            axes[row, col].set_title(
-                f"{method}\n{stat.removesuffix('_mean')}" if row % 2 == 0 else stat.removesuffix("_mean"),
-                fontsize="medium",
+            ax.set_title(
+                f"{name}\n{stat.removesuffix('_mean')}" if row % 2 == 0 else stat.removesuffix("_mean"),
+                fontsize="small",
             )
-            axes[row, col].set_xlabel("member j")
-            axes[row, col].set_ylabel("member i")
-    fig.suptitle(f"{dataset}: how different are the members? (mean over repeats; member 1 = oldest)")
-    fig.tight_layout()
+            ax.set_xlabel("member j")
+            ax.set_ylabel("member i")
+    labels = {
+        "disagreement_mean": "disagreement of members i and j\n(share of test rows)",
+        "correlation_mean": "correlation of members i and j\n(softmax outputs)",
+    }
+    for k, (stat, image) in enumerate(images.items()):
+        cax = fig.add_axes((0.08 + 0.46 * k, 1 - 0.85 / height, 0.38, 0.12 / height))
+        bar = fig.colorbar(image, cax=cax, orientation="horizontal")
+        bar.set_label(labels[stat], fontsize="small")
+        bar.solids.set_rasterized(False)  # vector colour bars: no full-figure raster per bar in the SVG
+    fig.suptitle(
+        f"{dataset}: how different are the members? (mean over repeats; member 1 = oldest)",
+        y=1 - 0.15 / height,
+        va="top",
+    )
     return fig
 
 
