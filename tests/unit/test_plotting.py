@@ -269,4 +269,6 @@ def test_diversity_panels_of_a_statistic_share_one_scale_with_its_fixed_end(tmp_
     bars = [ax for ax in fig.axes if not ax.images and ax.collections]
     assert len(bars) == 2  # one colour bar per statistic, not one per panel
     assert "b\nmembers-3\ndisagreement" in [ax.get_title() for ax in fig.axes]
-    assert drawn(fig, tmp_path, "first") == drawn(plotting.diversity("d", diversity_table()), tmp_path, "second")
+    assert drawn(fig, tmp_path, "first") == drawn(
+        plotting.diversity("d", diversity_table()), tmp_path, "second"
+    )

@@ -22,6 +22,9 @@ rule summarise:
     localrule: True
     conda:
         "../../environment.yml"
+    # reads the runs' tables in this many processes; nothing else is left to
+    # run beside it but the figures that do not need it
+    threads: workflow.cores
     resources:
         mem_mb=cost.tables_mb(len(DATASETS) * len(METHODS) * len(SEEDS)),
         runtime=10,

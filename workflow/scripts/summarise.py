@@ -21,4 +21,5 @@ with job_log(snakemake):
         manifests=listed(snakemake.input.manifests),
         baselines=snakemake.params.baselines,
         last_rates=snakemake.params.last_rates,
+        threads=snakemake.threads,
     )

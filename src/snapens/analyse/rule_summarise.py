@@ -37,6 +37,31 @@ def test_draws(spec, paths: Sequence[str | Path], study) -> list[tuple[dict, obj
     ]
 
 
+def _read_run(args: tuple[str, str, int, str | Path, int | None, int]) -> tuple[dict, dict]:
+    """One run's checked tables and its row of ``runs.csv``."""
+    from snapens.analyse import tables
+
+    dataset, method, seed, run_dir, members, test_rows = args
+    t = read_run_tables(run_dir, members)
+    return t, tables.run_row(dataset, method, seed, t, test_rows)
+
+
+def read_runs(jobs: Sequence[tuple], workers: int = 1) -> list[tuple[dict, dict]]:
+    """:func:`_read_run` of every job, in order; with ``workers`` > 1 in that
+    many processes (a sweep's thousands of small tables: reading them is most
+    of this rule's time, and at the end of a study the other cores are idle)."""
+    if workers <= 1 or len(jobs) < 2 * workers:
+        return [_read_run(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(_read_run, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+
+
 def summarise(
     runs: Sequence[tuple[str, str, int, str | Path]],
     data: dict[str, str | Path | Sequence[str | Path]],
@@ -50,6 +75,7 @@ def summarise(
     manifests: Sequence[str | Path] = (),
     baselines: dict[str, dict[str, str]] | None = None,
     last_rates: dict[str, dict[str, float]] | None = None,
+    threads: int = 1,
 ) -> None:
     """Study tables from every run (``(dataset, method, seed, run_dir)``; ``data``
     maps a dataset to its file, or to its draws, one per seed of the study, for
@@ -67,7 +93,7 @@ def summarise(
     method to the rate at its last snapshot as a fraction of the peak
     (:func:`snapens.train.schedules.last_snapshot_fraction`), for ``sweep.csv``.
     The per-run tables are first checked against the run-level jobs'
-    ``manifests``."""
+    ``manifests``, then read by ``threads`` processes."""
     from snapens.analyse import summary as reporting
     from snapens.analyse import tables
     from snapens.analyse.limits import limits_table
@@ -82,7 +108,8 @@ def summarise(
     def members(method):
         return methods[method]["members"] if methods else None
 
-    records = [(ds, m, seed, read_run_tables(d, members(m))) for ds, m, seed, d in runs]
+    read = read_runs([(ds, m, seed, d, members(m), rows[ds]) for ds, m, seed, d in runs], threads)
+    records = [(ds, m, seed, t) for (ds, m, seed, _), (t, _) in zip(runs, read, strict=True)]
     resamples = evaluation.get("bootstrap", RESAMPLES)
     points = sweeps or {}
     plans = [tables.Baselines(base, **spec) for base, spec in (baselines or {}).items()]
@@ -92,7 +119,7 @@ def summarise(
         if ref is not None and ref.candidates:
             refs = dict.fromkeys(rows, ref)
             break
-    run_df = pd.DataFrame([tables.run_row(ds, m, seed, t, rows[ds]) for ds, m, seed, t in records])
+    run_df = pd.DataFrame([row for _, row in read])
     summary = tables.summary_table(run_df, confidence)
     paired_df = tables.paired_table(run_df, confidence, resamples, points, plans)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
