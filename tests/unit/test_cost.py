@@ -41,7 +41,7 @@ def test_evaluation_requests_and_memory():
     assert cost.memory_mb(300, 15, 7) == 500  # 405 MB, rounded up to 100
     assert cost.memory_mb(300, 15, 0) == 300
     assert cost.figure_mb(31) == 800  # the sweep's 31 methods: 765 MB
-    assert cost.tables_mb(2100) == 800  # 300 + 0.2 * 2100 = 720, rounded up to 100
+    assert cost.tables_mb(2100) == 900  # 450 + 0.2 * 2100 = 870, rounded up to 100
     assert cost.grid_mb(7) == 200 and cost.grid_mb(60) == 600  # 192 and 510 MB, rounded up
 
 

@@ -22,9 +22,11 @@ rule summarise:
     localrule: True
     conda:
         "../../environment.yml"
-    # reads the runs' tables in this many processes; nothing else is left to
-    # run beside it but the figures that do not need it
-    threads: workflow.cores
+    # reads the runs' tables in this many processes (Snakemake scales it down
+    # to --cores); nothing is left to run beside it but the figures that do
+    # not need it. A number, not workflow.cores: that is unset without --cores
+    # (--report, --detailed-summary)
+    threads: 4
     resources:
         mem_mb=cost.tables_mb(len(DATASETS) * len(METHODS) * len(SEEDS)),
         runtime=10,
