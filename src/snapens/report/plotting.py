@@ -202,10 +202,14 @@ def paired_differences(dataset: str, runs: pd.DataFrame, confidence: float = 0.9
 
 
 DIVERSITY_COLUMNS = 6  # methods per band of the diversity figure
-# each statistic's colour map and the end of its scale that is fixed
-# (disagreement starts at 0; a correlation is at most 1); the other end is the
-# dataset's extreme, so every panel of a statistic shares one scale
-DIVERSITY_SCALES = {"disagreement_mean": ("viridis", 0.0, None), "correlation_mean": ("magma", None, 1.0)}
+# each statistic's colour map, the end of its scale that is fixed
+# (disagreement starts at 0; a correlation is at most 1; the other end is the
+# dataset's extreme, so every panel of a statistic shares one scale) and the
+# label of its colour bar
+DIVERSITY_SCALES = {
+    "disagreement_mean": ("viridis", 0.0, None, "disagreement of members i and j\n(share of test rows)"),
+    "correlation_mean": ("magma", None, 1.0, "correlation of members i and j\n(softmax outputs)"),
+}
 
 
 def _shared_scale(values: pd.Series, low: float | None, high: float | None) -> tuple[float, float]:
@@ -244,7 +248,7 @@ def diversity(dataset: str, diversity: pd.DataFrame):
         axes[2 * (bands - 1), i % per_row].set_visible(False)
         axes[2 * (bands - 1) + 1, i % per_row].set_visible(False)
     scales = {
-        stat: (cmap, *_shared_scale(df[stat], lo, hi)) for stat, (cmap, lo, hi) in DIVERSITY_SCALES.items()
+        stat: (cmap, *_shared_scale(df[stat], lo, hi)) for stat, (cmap, lo, hi, _) in DIVERSITY_SCALES.items()
     }
     images = {}
     for index, method in enumerate(methods):
@@ -267,14 +271,10 @@ def diversity(dataset: str, diversity: pd.DataFrame):
             )
             ax.set_xlabel("member j")
             ax.set_ylabel("member i")
-    labels = {
-        "disagreement_mean": "disagreement of members i and j\n(share of test rows)",
-        "correlation_mean": "correlation of members i and j\n(softmax outputs)",
-    }
     for k, (stat, image) in enumerate(images.items()):
         cax = fig.add_axes((0.08 + 0.46 * k, 1 - 0.85 / height, 0.38, 0.12 / height))
         bar = fig.colorbar(image, cax=cax, orientation="horizontal")
-        bar.set_label(labels[stat], fontsize="small")
+        bar.set_label(DIVERSITY_SCALES[stat][3], fontsize="small")
         bar.solids.set_rasterized(False)  # vector colour bars: no full-figure raster per bar in the SVG
     fig.suptitle(
         f"{dataset}: how different are the members? (mean over repeats; member 1 = oldest)",
