@@ -1,6 +1,7 @@
 """Process set-up: packages left out of an import, and TensorFlow imported
 without the optional packages Keras would load."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -43,3 +44,24 @@ def test_configure_leaves_out_the_optional_packages_keras_would_load_and_they_im
     res = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("[] 3.") and "sklearn.model_selection" in res.stdout, res.stdout
+
+
+def _mkl_enabled(env: dict[str, str]) -> str:
+    """``IsMklEnabled()`` of TensorFlow in a child configured by the study."""
+    child = textwrap.dedent("""
+        from snapens.core import runtime
+        runtime.configure(1)
+        from tensorflow.python.util import _pywrap_util_port
+        print(_pywrap_util_port.IsMklEnabled())
+    """)
+    clean = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    res = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, env=clean | env)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip()
+
+
+def test_configure_turns_onednn_on_whatever_the_cpu_unless_the_user_said_otherwise():
+    """TensorFlow turns its oneDNN kernels on by default only on Intel CPUs;
+    the study's jobs have them on everywhere, and an exported 0 still wins."""
+    assert _mkl_enabled({}) == "True"
+    assert _mkl_enabled({"TF_ENABLE_ONEDNN_OPTS": "0"}) == "False"
