@@ -233,14 +233,14 @@ BAD = [
         "mnist1d with n_train",
         "datasets.mnist1d",
         {"kind": "mnist1d", "n_train": 100},
-        "datasets.mnist1d.n_train = 100: unknown key (expected one of: kind, redraw, methods, model, training, "
+        "datasets.mnist1d.n_train = 100: unknown key (expected one of: kind, redraw, repeats, methods, model, training, "
         "random_state)",
     ),
     (
         "a key of another kind",
         "datasets.blobs.noise",
         0.2,
-        "datasets.blobs.noise = 0.2: unknown key (expected one of: kind, redraw, methods, model, training, "
+        "datasets.blobs.noise = 0.2: unknown key (expected one of: kind, redraw, repeats, methods, model, training, "
         "n_samples, n_train, random_state, centers, n_features, cluster_std)",
     ),
     ("empty results root", "results", "", "results = '': '' should be non-empty"),

@@ -171,7 +171,7 @@ def test_a_registered_dataset_kind_is_checked_made_trained_and_drawn(extended, t
     assert res.returncode != 0, out
     assert "datasets.toy.n_train: missing (required)" in out, out
     assert (
-        "datasets.toy.noise = 0.1: unknown key (expected one of: kind, redraw, methods, model, training, n_samples,"
+        "datasets.toy.noise = 0.1: unknown key (expected one of: kind, redraw, repeats, methods, model, training, n_samples,"
         in out
     ), out
 

@@ -1,6 +1,7 @@
 """A dataset redrawn per repeat, end to end: every seed its own draw, the same
 draw for every method of that seed, and the tables' limit the mean of the
-draws' limits."""
+draws' limits; the redrawn dataset has fewer repeats of its own (the first
+of the study's seeds)."""
 
 import json
 
@@ -15,10 +16,12 @@ pytestmark = pytest.mark.slow
 
 def redraw_config() -> dict:
     config = tiny_config()
+    config["study"]["repeats"] = 3  # seeds 7-9 on the fixed blobs, 7-8 redrawn
     fixed = config["datasets"]["blobs"]
     config["datasets"]["redrawn"] = {
         **fixed,
         "redraw": True,
+        "repeats": 2,
         "methods": ["snapshot", "snapshot_weighted", "independent"],
     }
     config["methods"] = {m: config["methods"][m] for m in ("snapshot", "snapshot_weighted", "independent")}
@@ -76,3 +79,13 @@ def test_the_redrawn_limit_is_the_mean_of_each_draws_limit(redrawn_study):
     assert limits.loc["redrawn", "accuracy"] == pytest.approx((each[0].accuracy[0] + each[1].accuracy[0]) / 2)
     runs = pd.read_csv(redrawn_study / "tables" / "runs.csv")
     assert set(runs[runs.dataset == "redrawn"].method) == {"snapshot", "snapshot_weighted", "independent"}
+
+
+def test_a_dataset_runs_its_own_repeats(redrawn_study):
+    runs = pd.read_csv(redrawn_study / "tables" / "runs.csv")
+    seeds = runs.groupby(["dataset", "method"]).seed.apply(lambda s: sorted(s.tolist()))
+    assert all(s == [7, 8] for s in seeds.loc["redrawn"])
+    assert all(s == [7, 8, 9] for s in seeds.loc["blobs"])
+    summary = pd.read_csv(redrawn_study / "tables" / "summary.csv").set_index(["dataset", "method"])
+    assert set(summary.loc["redrawn", "repeats"]) == {2} and set(summary.loc["blobs", "repeats"]) == {3}
+    assert sorted(p.name for p in (redrawn_study / "data" / "redrawn").iterdir()) == ["seeds-7-8"]

@@ -40,6 +40,9 @@ if config["execution"]["one_wakeup_timer"]:
 LAYOUT = Layout(config["results"])
 SEEDS = seeds(config)
 DATASETS = list(config["datasets"])
+# each dataset's seeds: the study's, or the first of them for a dataset with
+# its own, smaller `repeats`
+DATASET_SEEDS = {d: seeds(config, d) for d in DATASETS}
 # every method, with each swept method replaced by its grid points
 # (e.g. snapshot/members-10_lr_max-0.03): from here on a grid point is a method
 METHOD_SPECS = sweeps.expand(config["methods"], config.get("sweeps"))
@@ -56,8 +59,13 @@ DATASET_METHODS = {
     for d in config["datasets"]
 }
 # each dataset x method's seeds in chunks of execution.runs_per_job, one job
-# per chunk and stage (snapens.plan.chunks): {"seeds-1-30": [1, ..., 30], ...}
-CHUNKS = chunks.split(SEEDS, config["execution"]["runs_per_job"])
+# per chunk and stage (snapens.plan.chunks): {"seeds-1-30": [1, ..., 30], ...};
+# CHUNKS holds every dataset's (a chunk's name is its seeds)
+DATASET_CHUNKS = {
+    d: chunks.split(DATASET_SEEDS[d], config["execution"]["runs_per_job"])
+    for d in DATASETS
+}
+CHUNKS = {name: s for d in DATASETS for name, s in DATASET_CHUNKS[d].items()}
 # rows of each dataset's training part (from the config, or a pre-split file)
 TRAIN_ROWS = {d: kinds.training_rows(config["datasets"][d]) for d in DATASETS}
 
@@ -109,7 +117,7 @@ def data_files(dataset, chunk_names=None):
     if not kinds.redrawn(config["datasets"][dataset]):
         return LAYOUT.data_files(dataset)
     return LAYOUT.data_files(
-        dataset, list(CHUNKS) if chunk_names is None else chunk_names
+        dataset, list(DATASET_CHUNKS[dataset]) if chunk_names is None else chunk_names
     )
 
 
@@ -119,7 +127,10 @@ def chunk_data(wildcards):
 
 
 def first_seed_data(wildcards):
-    return data_files(wildcards.dataset, [chunks.chunk_of(SEEDS[0], CHUNKS)])
+    return data_files(
+        wildcards.dataset,
+        [chunks.chunk_of(SEEDS[0], DATASET_CHUNKS[wildcards.dataset])],
+    )
 
 
 def dataset_sources(wildcards):
@@ -215,12 +226,23 @@ def priority(seconds_of):
     return lambda wildcards: round(seconds_of(wildcards))
 
 
+# the data jobs before any run-level job (whose priority is its expected
+# seconds): else the longest trainings wait until every job of the datasets
+# already drawn has run, and finish last
+DATA_PRIORITY = 1_000_000
+
+
 # --- what the jobs read -----------------------------------------------------------
 
 
 def study_runs():
     """(dataset, method, seed) of every run, in config order."""
-    return [(d, m, s) for d in DATASETS for m in DATASET_METHODS[d] for s in SEEDS]
+    return [
+        (d, m, s)
+        for d in DATASETS
+        for m in DATASET_METHODS[d]
+        for s in DATASET_SEEDS[d]
+    ]
 
 
 def independent_reference():
@@ -243,7 +265,7 @@ def all_manifests(stages=STAGES):
         LAYOUT.manifest.format(dataset=d, method=m, chunk=c, stage=stage)
         for d in DATASETS
         for m in DATASET_METHODS[d]
-        for c in CHUNKS
+        for c in DATASET_CHUNKS[d]
         for stage in stages
     ]
 
@@ -251,7 +273,7 @@ def all_manifests(stages=STAGES):
 def first_seed_manifests(wildcards):
     """The training manifests of the chunk holding the first seed, per method
     of the dataset (in METHODS order)."""
-    chunk = chunks.chunk_of(SEEDS[0], CHUNKS)
+    chunk = chunks.chunk_of(SEEDS[0], DATASET_CHUNKS[wildcards.dataset])
     return [
         LAYOUT.manifest.format(
             dataset=wildcards.dataset, method=m, chunk=chunk, stage="train"

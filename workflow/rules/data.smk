@@ -11,6 +11,7 @@ rule make_dataset:
         log_file("make_dataset", "{dataset}"),
     benchmark:
         benchmark_file("make_dataset", "{dataset}")
+    priority: DATA_PRIORITY
     localrule: True
     conda:
         "../../environment.yml"
@@ -35,6 +36,7 @@ rule draw_dataset:
         log_file("draw_dataset", "{dataset}/{chunk}"),
     benchmark:
         benchmark_file("draw_dataset", "{dataset}/{chunk}")
+    priority: DATA_PRIORITY
     localrule: True
     conda:
         "../../environment.yml"

@@ -28,7 +28,7 @@ rule summarise:
     # (--report, --detailed-summary)
     threads: 4
     resources:
-        mem_mb=cost.tables_mb(len(DATASETS) * len(METHODS) * len(SEEDS)),
+        mem_mb=cost.tables_mb(len(study_runs())),
         runtime=10,
     params:
         runs=study_runs(),

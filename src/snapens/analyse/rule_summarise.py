@@ -25,13 +25,13 @@ def first_file(paths: Sequence[str | Path]) -> Path:
     return min(path.glob("seed-*.npz")) if path.is_dir() else path
 
 
-def test_draws(spec, paths: Sequence[str | Path], study) -> list[tuple[dict, object, object]]:
+def test_draws(spec, paths: Sequence[str | Path], study, dataset: str) -> list[tuple[dict, object, object]]:
     """``(spec, X_test, y_test)`` of each draw of a dataset: its one file, or,
-    redrawn per repeat, the file of each seed with that seed's spec."""
+    redrawn per repeat, the file of each of its seeds with that seed's spec."""
     if spec is None or not spec.get("redraw"):
         data = load_dataset(paths[0])
         return [(spec, data.X_test, data.y_test)]
-    drawn = seeds(study)
+    drawn = seeds(study, dataset)
     return [
         (draw_spec(spec, s), d.X_test, d.y_test) for s, d in zip(drawn, load_draws(paths, drawn), strict=True)
     ]
@@ -78,7 +78,7 @@ def summarise(
     threads: int = 1,
 ) -> None:
     """Study tables from every run (``(dataset, method, seed, run_dir)``; ``data``
-    maps a dataset to its file, or to its draws, one per seed of the study, for
+    maps a dataset to its file, or to its draws, one per seed of the dataset, for
     a ``redraw: true`` dataset): the tables named in :mod:`snapens.analyse.tables`,
     written to ``outputs[name]``. DEEs use the reference method of each
     dataset in ``references``. ``study`` (the resolved config without
@@ -142,7 +142,7 @@ def summarise(
     limits = None
     if "limits" in outputs:  # the Bayes-optimal classifier where the data's densities are known
         specs = (study or {}).get("datasets", {})
-        tests = {d: test_draws(specs.get(d), paths, study) for d, paths in files.items()}
+        tests = {d: test_draws(specs.get(d), paths, study, d) for d, paths in files.items()}
         limits = limits_table(specs, tests, evaluation)
         write_csv(limits, outputs["limits"])
     digest = config_hash(study) if study is not None else None

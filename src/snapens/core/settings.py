@@ -38,7 +38,15 @@ def member_epochs(method: dict[str, Any], epochs: int) -> int:
     return epochs // method["members"] if method.get("budget", "full") == "split" else epochs
 
 
-def seeds(config: dict[str, Any]) -> list[int]:
-    """The study's repeat seeds."""
+def repeats(config: dict[str, Any], dataset: str | None = None) -> int:
+    """Repeats of a dataset's methods: its own ``repeats``, else the study's."""
+    own = config["datasets"][dataset].get("repeats") if dataset is not None else None
+    return int(own if own is not None else config["study"]["repeats"])
+
+
+def seeds(config: dict[str, Any], dataset: str | None = None) -> list[int]:
+    """The repeat seeds of a dataset's runs (of the study's, without one):
+    ``first_seed`` onwards, so a dataset of fewer repeats has the first of
+    the study's seeds."""
     first = config["study"]["first_seed"]
-    return list(range(first, first + config["study"]["repeats"]))
+    return list(range(first, first + repeats(config, dataset)))
