@@ -13,8 +13,10 @@ model"), beside the values here. They were last set from that output for
 the default study and the sweep on the two-core machine the study was
 developed on (``docs/benchmarks.md``, "Cost model"): the start-ups and the
 evaluation from the default study, the lane step's two terms from the
-sweep's two lane sizes. The XLA terms and the snapshot write come from
-``make bench`` (no shipped study compiles with XLA), and the memory terms are
+sweep's smallest and largest lanes (the tutorial's MLP and MNIST's, with
+TensorFlow's oneDNN kernels on; it overestimates MNIST-1D's, in between).
+The XLA terms and the snapshot write come from ``make bench`` (no shipped
+study compiles with XLA), and the memory terms are
 requests: at least the peaks measured, rounded up. The README quotes them
 (a test keeps the two the same).
 """
@@ -33,8 +35,8 @@ class Constants:
 
     train_startup: float = 3.9  # a training job until its first step: Python, TensorFlow, tracing
     job_startup: float = 0.5  # any other job until its work starts
-    lane_step: float = 8.1e-4  # one optimizer step of a lane of LANE models, graph mode ...
-    lane_step_per_weight: float = 1.6e-9  # ... plus this per weight in the lane
+    lane_step: float = 1.06e-3  # one optimizer step of a lane of LANE models, graph mode, oneDNN on ...
+    lane_step_per_weight: float = 4.0e-9  # ... plus this per weight in the lane
     xla_factor: float = 1.4  # with XLA (training.jit_compile): this times the graph-mode step ...
     xla_per_weight: float = 8e-7  # ... plus this per weight in the lane
     save_snapshot: float = 5e-4  # writing one snapshot archive
