@@ -14,6 +14,8 @@ C = cost.Constants(
     xla_per_weight=8e-7,
     save_snapshot=5e-4,
     evaluate_member=4e-3,
+    aggregate_member=5e-3,
+    subset_fit=1e-3,
 )
 
 
@@ -53,3 +55,17 @@ def test_the_readme_quotes_the_constants_and_the_config_reference_links_there():
     # the start-up figures are stated there only
     for text in ("~4 s for training", "~6 s", "~1 s for the others"):
         assert text not in config_reference
+
+
+def test_aggregation_counts_the_reference_runs_subsets():
+    from snapens.evaluate.ensembling import subset_count, subsets
+
+    # every k-subset of 10 members but the full one: 2^10 - 2 (no C(10, k) is above 512)
+    assert subset_count(10) == 2**10 - 2 == 1022
+    assert subset_count(3) == 3 + 3 and subset_count(1) == 0
+    # 20 members: k = 3..17 capped at 512 each, C(20, 1) = C(20, 19) = 20, C(20, 2) = C(20, 18) = 190
+    assert subset_count(20) == 2 * 20 + 2 * 190 + 15 * 512 == 8100
+    assert subset_count(20) == sum(len(subsets(20, k)) for k in range(1, 20))
+    # the default study's independent job: 30 runs of 10 members, 1022 subsets each
+    assert cost.aggregate_seconds(300, 30 * 1022, c=C) == pytest.approx(0.6 + 1.5 + 30.66)
+    assert cost.aggregate_seconds(300, c=C) == pytest.approx(2.1)

@@ -13,6 +13,8 @@ from snapens.core import sweeps
 from snapens.core.paths import STAGES, Layout
 from snapens.core.settings import member_epochs, seeds, settings, study_config
 from snapens.data import kinds
+from snapens.evaluate.ensembling import subset_count
+from snapens.evaluate.rule_aggregate import reference_candidate
 from snapens.data.dataset import held_out_rows
 from snapens.plan import chunks, cost, scheduler
 from snapens.plan.config import ConfigError, check_config
@@ -216,6 +218,21 @@ def train_seconds(wildcards):
 def evaluate_seconds(wildcards):
     members = METHOD_SPECS[wildcards.method]["members"]
     return cost.evaluate_seconds(len(chunk_seeds(wildcards)) * members)
+
+
+def aggregate_seconds(wildcards):
+    method = METHOD_SPECS[wildcards.method]
+    runs = len(chunk_seeds(wildcards))
+    subsets = (
+        runs * subset_count(method["members"]) if reference_candidate(method) else 0
+    )
+    return cost.aggregate_seconds(runs * method["members"], subsets)
+
+
+def chunk_chain(*seconds_of):
+    """The expected seconds of a chunk's job and of its jobs after it (the
+    priority that starts the longest chains first)."""
+    return lambda wildcards: sum(f(wildcards) for f in seconds_of)
 
 
 def minutes(seconds_of):

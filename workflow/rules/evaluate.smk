@@ -12,7 +12,7 @@ rule evaluate:
         log_file("evaluate", CHUNK_JOB),
     benchmark:
         benchmark_file("evaluate", CHUNK_JOB)
-    priority: priority(evaluate_seconds)
+    priority: priority(chunk_chain(evaluate_seconds, aggregate_seconds))
     conda:
         "../../environment.yml"
     threads: 1
@@ -37,11 +37,12 @@ rule aggregate:
         log_file("aggregate", CHUNK_JOB),
     benchmark:
         benchmark_file("aggregate", CHUNK_JOB)
+    priority: priority(aggregate_seconds)
     conda:
         "../../environment.yml"
     resources:
         mem_mb=400,  # measured peak RSS < 0.2 GB
-        runtime=10,
+        runtime=minutes(aggregate_seconds),
     params:
         seeds=chunk_seeds,
         evaluation=metric_settings(),

@@ -14,7 +14,7 @@ rule train:
         log_file("train", CHUNK_JOB),
     benchmark:
         benchmark_file("train", CHUNK_JOB)
-    priority: priority(train_seconds)
+    priority: priority(chunk_chain(train_seconds, evaluate_seconds, aggregate_seconds))
     conda:
         "../../environment.yml"
     threads: config["execution"]["train_threads"]

@@ -127,6 +127,13 @@ def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
     return np.array(sorted(drawn), dtype=np.int64)
 
 
+def subset_count(members: int, limit: int = SUBSETS) -> int:
+    """How many k-subsets :func:`last_k_table` averages for a run of ``members``
+    members with subset curves: :func:`subsets` for every ``k < members`` (the
+    full ensemble is its own row)."""
+    return sum(min(math.comb(members, k), limit) for k in range(1, members))
+
+
 def _subset_weights(members: int, k: int) -> np.ndarray:
     """``(S, members)``: each row averages one k-subset (:func:`subsets`)."""
     chosen = subsets(members, k)

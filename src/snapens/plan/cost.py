@@ -1,8 +1,10 @@
 """The cost model: how long a job is expected to take and how much memory it
 needs, from the config alone, before anything runs.
 
-It sets each run-level job's ``priority`` (the longest jobs, the independent
-ensembles, start first and do not finish last), the wall time a cluster job
+It sets each run-level job's ``priority``, the expected seconds of the job
+and of the run-level jobs after it in its chunk (the longest chains, the
+independent ensembles with their reference curves, start first and do not
+finish last), the wall time a cluster job
 requests (:func:`cluster_minutes`) and the memory of the jobs that read every
 method or run at once (:func:`memory_mb`). Nothing it says changes a number
 of the study.
@@ -40,6 +42,10 @@ class Constants:
     xla_factor: float = 1.4  # with XLA (training.jit_compile): this times the graph-mode step ...
     xla_per_weight: float = 8e-7  # ... plus this per weight in the lane
     save_snapshot: float = 5e-4  # writing one snapshot archive
+    aggregate_member: float = 5e-3  # aggregating one member of a run: its last-k ensembles, diversity ...
+    subset_fit: float = (
+        1.2e-3  # ... and each k-subset of a DEE reference run: its NLL, a temperature per fold
+    )
     evaluate_member: float = 4.4e-3  # evaluating one member: reading, predicting, every metric and its folds
     figure_mb: float = 300.0  # a figure job's peak memory ...
     figure_mb_per_method: float = 15.0  # ... plus this per method drawn
@@ -59,7 +65,9 @@ def describe(c: Constants = COSTS) -> str:
         f"a step of a lane of {LANE} models takes {c.lane_step * 1e3:g} ms plus "
         f"{c.lane_step_per_weight * 1e9:g} ns per weight in the lane (with XLA, {c.xla_factor:g} times "
         f"that plus {c.xla_per_weight * 1e9:g} ns per weight); a snapshot is written in "
-        f"{c.save_snapshot * 1e3:g} ms and evaluated in {c.evaluate_member * 1e3:g} ms; a figure job "
+        f"{c.save_snapshot * 1e3:g} ms, evaluated in {c.evaluate_member * 1e3:g} ms and aggregated in "
+        f"{c.aggregate_member * 1e3:g} ms, and a subset of a reference run's members in "
+        f"{c.subset_fit * 1e3:g} ms; a figure job "
         f"needs {c.figure_mb:g} MB plus {c.figure_mb_per_method:g} MB per method, the tables "
         f"{c.tables_mb:g} MB plus {c.tables_mb_per_run:g} MB per run"
     )
@@ -91,6 +99,13 @@ def train_seconds(
 def evaluate_seconds(members: int, c: Constants = COSTS) -> float:
     """An evaluation job of ``members`` members in all (every run of its chunk)."""
     return c.job_startup + members * c.evaluate_member
+
+
+def aggregate_seconds(members: int, subsets: int = 0, c: Constants = COSTS) -> float:
+    """An aggregation job of ``members`` members in all (every run of its
+    chunk) and ``subsets`` k-subsets in all (those of the runs that can be the
+    DEE's reference, :func:`snapens.evaluate.ensembling.subset_count` each)."""
+    return c.job_startup + members * c.aggregate_member + subsets * c.subset_fit
 
 
 def cluster_minutes(seconds: float) -> int:
