@@ -311,7 +311,7 @@ def test_gap_share_by_hand():
 
 
 def test_only_full_budget_independent_runs_get_the_calibrated_reference_curve():
-    from snapens.evaluate.rule_aggregate import reference_candidate
+    from snapens.core.settings import reference_candidate
 
     assert reference_candidate({"ensemble": "independent"})
     assert reference_candidate({"ensemble": "independent", "budget": "full"})

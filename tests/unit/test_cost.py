@@ -58,7 +58,8 @@ def test_the_readme_quotes_the_constants_and_the_config_reference_links_there():
 
 
 def test_aggregation_counts_the_reference_runs_subsets():
-    from snapens.evaluate.ensembling import subset_count, subsets
+    from snapens.core.settings import subset_count
+    from snapens.evaluate.ensembling import subsets
 
     # every k-subset of 10 members but the full one: 2^10 - 2 (no C(10, k) is above 512)
     assert subset_count(10) == 2**10 - 2 == 1022

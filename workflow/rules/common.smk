@@ -12,9 +12,8 @@ from snakemake.utils import min_version, validate
 from snapens.core import sweeps
 from snapens.core.paths import STAGES, Layout
 from snapens.core.settings import member_epochs, seeds, settings, study_config
+from snapens.core.settings import reference_candidate, subset_count
 from snapens.data import kinds
-from snapens.evaluate.ensembling import subset_count
-from snapens.evaluate.rule_aggregate import reference_candidate
 from snapens.data.dataset import held_out_rows
 from snapens.plan import chunks, cost, scheduler
 from snapens.plan.config import ConfigError, check_config

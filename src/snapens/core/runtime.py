@@ -49,8 +49,9 @@ def configure(threads: int = 1, deterministic: bool = True) -> None:
     """Import TensorFlow and Keras with ``threads`` intra- and inter-op threads.
 
     TensorFlow's oneDNN kernels are on unless ``TF_ENABLE_ONEDNN_OPTS`` says
-    otherwise (:data:`ONEDNN`). Must run before any TensorFlow op executes (thread pools cannot change
-    afterwards); calling it again with the same ``threads`` is a no-op.
+    otherwise (:data:`ONEDNN`). Must run before any TensorFlow op executes
+    (thread pools cannot change afterwards); calling it again with the same
+    ``threads`` is a no-op.
     The optional packages Keras and TensorFlow would load for features no job
     uses are left out of the import (:data:`UNUSED_BY_KERAS`), unless
     imported already.

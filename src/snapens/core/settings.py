@@ -1,10 +1,12 @@
 """A study's settings as the jobs need them: its identity (the hash of what
-decides its numbers), a run's ``model`` and ``training`` sections, the seeds."""
+decides its numbers), a run's ``model`` and ``training`` sections, the seeds,
+and which runs carry the DEE's subset curves (and how many subsets)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import Any
 
 # top-level config keys that decide where and how the study runs, not what it
@@ -36,6 +38,25 @@ def member_epochs(method: dict[str, Any], epochs: int) -> int:
     independent members sharing one budget (``budget: split``), their share
     ``epochs // members``."""
     return epochs // method["members"] if method.get("budget", "full") == "split" else epochs
+
+
+def reference_candidate(method: dict[str, Any]) -> bool:
+    """Whether a method's runs can be the DEE's reference, and so need its
+    subset curves (raw, and calibrated with a temperature fit per subset and
+    fold, the costliest part of aggregation): independent members, each with
+    the full budget. Equal-cost ensembles (``budget: split``) and snapshot
+    runs never are."""
+    return method.get("ensemble") == "independent" and method.get("budget", "full") == "full"
+
+
+SUBSETS = 512  # k-member subsets averaged per k (all of them when there are no more)
+
+
+def subset_count(members: int, limit: int = SUBSETS) -> int:
+    """How many k-subsets a run of ``members`` members with subset curves
+    averages: at most ``limit`` for every ``k < members``
+    (:func:`snapens.evaluate.ensembling.subsets`; the full ensemble is its own row)."""
+    return sum(min(math.comb(members, k), limit) for k in range(1, members))
 
 
 def repeats(config: dict[str, Any], dataset: str | None = None) -> int:

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from snapens.core.settings import SUBSETS
 from snapens.evaluate.metrics import FOLDS, SUBSET_NLL, VOTE, evaluate, fold_rows, subset_columns
 from snapens.evaluate.scores import NONFINITE, logsumexp
 
@@ -107,9 +108,6 @@ def member_table(
     return table
 
 
-SUBSETS = 512  # k-member subsets averaged per k (all of them when there are no more)
-
-
 def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
     """``(S, k)`` member indices: every k-subset of ``members`` if there are at
     most ``limit``, else ``limit`` distinct ones drawn with a generator seeded by
@@ -125,13 +123,6 @@ def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
             if len(drawn) == limit:
                 break
     return np.array(sorted(drawn), dtype=np.int64)
-
-
-def subset_count(members: int, limit: int = SUBSETS) -> int:
-    """How many k-subsets :func:`last_k_table` averages for a run of ``members``
-    members with subset curves: :func:`subsets` for every ``k < members`` (the
-    full ensemble is its own row)."""
-    return sum(min(math.comb(members, k), limit) for k in range(1, members))
 
 
 def _subset_weights(members: int, k: int) -> np.ndarray:

@@ -11,17 +11,9 @@ from snapens.core.io import read_json, write_csv
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files, write_manifest
 from snapens.core.paths import seed_of
+from snapens.core.settings import reference_candidate
 from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, load_log_probabilities, validation_arrays
-
-
-def reference_candidate(method: dict[str, Any]) -> bool:
-    """Whether a method's runs can be the DEE's reference, and so need its
-    subset curves (raw, and calibrated with a temperature fit per subset and
-    fold, the costliest part of aggregation): independent members, each with
-    the full budget. Equal-cost ensembles (``budget: split``) and snapshot
-    runs never are."""
-    return method.get("ensemble") == "independent" and method.get("budget", "full") == "full"
 
 
 def aggregate(

@@ -43,9 +43,7 @@ class Constants:
     xla_per_weight: float = 8e-7  # ... plus this per weight in the lane
     save_snapshot: float = 5e-4  # writing one snapshot archive
     aggregate_member: float = 5e-3  # aggregating one member of a run: its last-k ensembles, diversity ...
-    subset_fit: float = (
-        1.2e-3  # ... and each k-subset of a DEE reference run: its NLL, a temperature per fold
-    )
+    subset_fit: float = 1.2e-3  # ... and each k-subset of a DEE reference run (a fit per fold)
     evaluate_member: float = 4.4e-3  # evaluating one member: reading, predicting, every metric and its folds
     figure_mb: float = 300.0  # a figure job's peak memory ...
     figure_mb_per_method: float = 15.0  # ... plus this per method drawn
@@ -104,7 +102,7 @@ def evaluate_seconds(members: int, c: Constants = COSTS) -> float:
 def aggregate_seconds(members: int, subsets: int = 0, c: Constants = COSTS) -> float:
     """An aggregation job of ``members`` members in all (every run of its
     chunk) and ``subsets`` k-subsets in all (those of the runs that can be the
-    DEE's reference, :func:`snapens.evaluate.ensembling.subset_count` each)."""
+    DEE's reference, :func:`snapens.core.settings.subset_count` each)."""
     return c.job_startup + members * c.aggregate_member + subsets * c.subset_fit
 
 
