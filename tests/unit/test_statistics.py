@@ -1,10 +1,12 @@
 """Across-repeat statistics, checked against values derived independently:
-Holm by hand, the bootstrap-t against the t-test it converges to and against
-the identities that tie its interval to its p-value, intervals by the t
-formula, deep ensemble equivalents by hand."""
+Holm by hand; the sign-flip test against SciPy's permutation test (exact
+enumeration), the binomial test and hand-worked subsets; its interval
+against a brute-force inversion of the test; intervals by the t formula;
+deep ensemble equivalents by hand."""
 
 import io
 import math
+from itertools import product
 
 import numpy as np
 import pandas as pd
@@ -12,7 +14,16 @@ import pytest
 from scipy import stats as st
 
 from snapens.analyse import dee, tables
-from snapens.analyse.statistics import bootstrap_t, holm, mean_ci, paired, quantile, simultaneous
+from snapens.analyse.statistics import (
+    holm,
+    mcnemar,
+    mean_ci,
+    p_floor,
+    paired,
+    repeats_needed,
+    sign_flip,
+    simultaneous,
+)
 from snapens.evaluate.metrics import METRICS
 
 # --- Holm -------------------------------------------------------------------------
@@ -42,7 +53,90 @@ def test_holm_rejects_what_the_step_down_rule_does():
         assert {int(i) for i in np.flatnonzero(holm(p) <= alpha)} == rejected
 
 
-# --- the bootstrap-t --------------------------------------------------------------
+# --- the sign-flip test -------------------------------------------------------------
+
+
+def enumerated_p(d) -> float:
+    """The two-sided sign-flip p-value written out: every sign vector, the
+    doubled smaller tail of the flipped sums against the observed sum."""
+    d = np.asarray(d, dtype=np.float64)
+    observed = d.sum()
+    sums = np.array([np.dot(signs, d) for signs in product((1, -1), repeat=len(d))])
+    upper, lower = np.mean(sums >= observed - 1e-9), np.mean(sums <= observed + 1e-9)
+    return min(1.0, 2 * min(upper, lower))
+
+
+def test_p_values_are_scipys_exact_permutation_test():
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        n = int(rng.integers(2, 12))
+        d = rng.integers(-6, 9, size=n)  # lattices with ties and zeros
+        ours = sign_flip(d, 1.0)["p_value"]
+        scipy_p = st.permutation_test(
+            (d,), np.sum, permutation_type="samples", n_resamples=np.inf, alternative="two-sided"
+        ).pvalue
+        assert ours == pytest.approx(scipy_p, abs=1e-12), d.tolist()
+        assert ours == pytest.approx(enumerated_p(d), abs=1e-12)
+
+
+def test_equal_count_differences_are_a_binomial_sign_test():
+    # ten repeats that each gained one test row: a clear win, as the sign test says
+    ten = sign_flip(np.ones(10, dtype=np.int64), 1000.0)
+    assert ten["p_value"] == st.binomtest(10, 10).pvalue == 2 / 2**10
+    assert (ten["ci_low"], ten["ci_high"]) == (0.001, 0.001)
+    # three are not: no sign pattern of three can go below 2 / 8
+    three = sign_flip(np.ones(3, dtype=np.int64), 1000.0)
+    assert three["p_value"] == st.binomtest(3, 3).pvalue == 0.25
+    assert (three["ci_low"], three["ci_high"]) == (-math.inf, math.inf)
+    # more evidence of a larger gain is not weaker evidence (the bootstrap-t gave 0.35 here)
+    bigger = sign_flip(np.array([1] * 9 + [2]), 1000.0)
+    assert bigger["p_value"] == 2 / 2**10
+
+
+def test_p_floor_is_the_all_one_sign_p_value():
+    assert p_floor(10) == 2 / 2**10 and p_floor(3) == 0.25 and p_floor(0) == 1.0
+    assert p_floor(20) == pytest.approx(2 / 10_001)  # random flips: the floor is theirs
+    # ties do not count: seven non-zero of ten
+    d = np.array([2, 0, 3, 1, 0, 5, 0, 1, 4, 2])
+    assert sign_flip(d, 1.0)["p_floor"] == p_floor(7) == 2 / 2**7
+
+
+def test_repeats_a_family_needs_by_hand():
+    # Holm's first threshold 0.05 / m against 2 / 2**n
+    assert repeats_needed(1) == 6  # 2/64 = 0.031 <= 0.05 < 2/32
+    assert repeats_needed(20) == 10  # 2/1024 = 0.00195 <= 0.0025 < 2/512
+    assert repeats_needed(25) == 10  # 0.002: 2/1024 = 0.00195 <= 0.002 < 2/512
+    assert repeats_needed(50) == 11  # 0.001: 2/2048 <= 0.001 < 2/1024
+    assert repeats_needed(300) is None  # 0.05 / 300 is below 2 / 10001: too few flips
+
+
+def brute_force_interval(d, confidence, grid):
+    """The values delta in ``grid`` the two-sided test of d - delta does not reject (every flip)."""
+    alpha = round(1 - confidence, 12)
+    return [x for x in grid if enumerated_p(np.asarray(d, dtype=np.float64) - x) > alpha]
+
+
+def test_the_interval_is_the_test_inverted_by_hand():
+    # subset means of [1, 2, 4]: 1, 2, 4, 1.5, 2.5, 3, 7/3; at 50%, c = floor(0.5 * 8 / 2 - 1) + 1 = 2:
+    # the second smallest and second largest, 1.5 and 3
+    res = sign_flip(np.array([1, 2, 4]), 1.0, confidence=0.5)
+    assert (res["ci_low"], res["ci_high"]) == (1.5, 3.0)
+    kept = brute_force_interval([1, 2, 4], 0.5, np.arange(0, 5.0001, 0.125))
+    assert (min(kept), max(kept)) == (1.5, 3.0)
+
+
+def test_the_interval_matches_a_brute_force_inversion():
+    rng = np.random.default_rng(3)
+    grid = np.arange(-6, 10.0001, 1 / 64)
+    for _ in range(6):
+        d = rng.integers(-3, 7, size=int(rng.integers(6, 10)))
+        res = sign_flip(d, 1.0, 0.9)
+        kept = brute_force_interval(d, 0.9, grid)
+        if not kept:
+            continue
+        # the ends are subset means: the grid's kept points lie between them, within a grid step
+        assert res["ci_low"] <= min(kept) < res["ci_low"] + 1 / 64 + 1e-12
+        assert res["ci_high"] - 1 / 64 - 1e-12 < max(kept) <= res["ci_high"]
 
 
 def test_interval_excludes_zero_exactly_when_p_is_at_most_alpha():
@@ -50,44 +144,44 @@ def test_interval_excludes_zero_exactly_when_p_is_at_most_alpha():
     for _ in range(300):
         n = int(rng.integers(2, 31))
         d = rng.integers(-4, 7, size=n)
-        res = bootstrap_t(d, 1.0, 0.95, resamples=999)
+        res = sign_flip(d, 1.0, 0.95, flips=999)
         excludes = res["ci_low"] > 0 or res["ci_high"] < 0
         assert excludes == (res["p_value"] <= 0.05), d.tolist()
 
 
-def test_bootstrap_t_agrees_with_the_t_test_on_normal_differences():
-    # for normal differences the studentised statistic is t-distributed: the
-    # bootstrap-t's p and interval approach the t-test's
-    rng = np.random.default_rng(8)
-    d = np.round(rng.normal(0.4, 1.0, size=30) * 1000).astype(np.int64)
-    res = bootstrap_t(d, 1000.0, 0.95, resamples=20_000)
-    t = st.ttest_1samp(d / 1000, 0.0)
-    assert res["p_value"] == pytest.approx(t.pvalue, abs=0.01)
-    half = st.t.ppf(0.975, 29) * np.std(d / 1000, ddof=1) / math.sqrt(30)
-    assert res["ci_high"] - res["ci_low"] == pytest.approx(2 * half, rel=0.1)
-    assert res["mean_diff"] == pytest.approx(d.mean() / 1000)
-
-
-def test_identical_differences_have_no_spread_and_the_smallest_p():
-    res = bootstrap_t(np.full(10, 3), 1000.0, 0.95, resamples=999)
-    assert (res["ci_low"], res["ci_high"], res["sd_diff"]) == (0.003, 0.003, 0.0)
-    assert res["p_value"] == 1 / 1000
-    none = bootstrap_t(np.zeros(10, dtype=np.int64), 1.0, 0.95, resamples=999)
-    assert none["p_value"] == 1.0 and (none["ci_low"], none["ci_high"]) == (0.0, 0.0)
-
-
-def test_quantile_is_the_order_statistic_and_the_simultaneous_interval_is_wider():
-    t = np.arange(1, 100, dtype=float)[::-1]  # 99 values, 1..99
-    assert quantile(t, 0.95) == 95.0  # ceil(100 * 0.95) = 95th smallest
-    assert quantile(t, 0.999) == math.inf  # ceil(99.9) = 100 > 99 resamples
-    rng = np.random.default_rng(4)
-    res = bootstrap_t(rng.integers(-2, 5, size=25), 1.0, 0.95, resamples=5000)
-    low, high = simultaneous(res["t_star"], res["mean_diff"], res["se"], 30, 0.95)
-    assert low < res["ci_low"] and high > res["ci_high"]
-    assert simultaneous(res["t_star"], res["mean_diff"], res["se"], 1, 0.95) == (
-        res["ci_low"],
-        res["ci_high"],
+def test_random_flips_approach_the_exact_p_value():
+    # 2**16 flips enumerate n = 16; 10,000 random ones agree within their binomial error
+    rng = np.random.default_rng(6)
+    d = rng.integers(-5, 9, size=16)
+    exact = sign_flip(d, 1.0, flips=2**16)["p_value"]
+    assert exact == pytest.approx(
+        st.permutation_test((d,), np.sum, permutation_type="samples", n_resamples=np.inf).pvalue, abs=1e-12
     )
+    drawn = sign_flip(d, 1.0)["p_value"]
+    assert abs(drawn - exact) < 4 * math.sqrt(exact * (1 - exact) / 10_000) * 2
+
+
+def test_identical_differences_and_no_differences():
+    res = sign_flip(np.full(10, 3), 1000.0)
+    assert (res["ci_low"], res["ci_high"], res["sd_diff"]) == (0.003, 0.003, 0.0)
+    none = sign_flip(np.zeros(10, dtype=np.int64), 1.0)
+    assert none["p_value"] == 1.0 and none["p_floor"] == 1.0
+
+
+def test_the_simultaneous_interval_is_wider_and_equal_for_a_family_of_one():
+    rng = np.random.default_rng(4)
+    res = sign_flip(rng.integers(-2, 5, size=25), 1.0, 0.95)
+    low, high = simultaneous(res["null"], 30, 0.95)
+    assert low < res["ci_low"] and high > res["ci_high"]
+    assert simultaneous(res["null"], 1, 0.95) == (res["ci_low"], res["ci_high"])
+
+
+def test_mcnemar_by_hand():
+    # three seeds diverged on one side only, none on the other: binomial(3, 3) two-sided = 2/8
+    assert mcnemar([1, 1, 1, 0, 1], [0, 0, 0, 0, 1]) == 0.25
+    assert mcnemar([0, 0], [0, 0]) == 1.0
+    # 6 against 1 discordant: 2 * P(X <= 1 | n = 7) = 2 * 8 / 128
+    assert mcnemar([1] * 6 + [0] * 3, [0] * 6 + [1, 0, 0]) == pytest.approx(16 / 128)
 
 
 def test_effect_sizes():
@@ -111,7 +205,7 @@ def test_paired_counts_direction_on_the_exact_values():
     assert (loss["wins"], loss["ties"], loss["losses"]) == (1, 1, 2)
     assert acc["mean_diff"] == pytest.approx((10 + 0 - 5 + 10) / 4 * 0.01)
     assert acc["mean_a"] == pytest.approx(0.75) and acc["mean_b"] == pytest.approx(0.7125)
-    assert acc["p_value"] == bootstrap_t(np.array([10, 0, -5, 10]), 100.0)["p_value"]
+    assert acc["p_value"] == enumerated_p([10, 0, -5, 10])
     # the counts, not the floats, decide: 0.7 - 0.6 - 0.1 is not 0 in floating point
     tie = paired(np.array([0.7]) - 0.6, np.array([0.1]), True, exact=(np.array([10]), np.array([10])))
     assert (tie["wins"], tie["ties"], tie["losses"]) == (0, 1, 0)
@@ -164,8 +258,13 @@ def test_accuracy_differences_are_counts_so_ties_are_ties():
     assert floats.nunique() > len(set(diff)), (
         "the float differences must hide ties for this test to mean anything"
     )
-    row = tables.paired_table(runs).query("metric == 'accuracy' and a_model == 'ensemble'").iloc[0]
-    assert row.p_value == bootstrap_t(np.array(diff), 1000.0)["p_value"]
+    row = (
+        tables.paired_table(runs, flips=2**16).query("metric == 'accuracy' and a_model == 'ensemble'").iloc[0]
+    )
+    assert row.p_value == pytest.approx(
+        st.permutation_test((np.array(diff),), np.sum, permutation_type="samples", n_resamples=np.inf).pvalue,
+        abs=1e-12,
+    )
     assert (row.wins, row.ties, row.losses) == (11, 1, 4)
     assert row.mean_diff == pytest.approx(sum(diff) / len(diff) / 1000, rel=1e-12)
 
@@ -219,9 +318,30 @@ def test_equivalent_by_hand(value, expected):
     assert dee.equivalent(CURVE, value) == pytest.approx(expected)
 
 
-def test_equivalent_is_the_smallest_k_on_a_curve_that_rises_again():
-    # c(2) = 0.6 already reaches 0.62: between k = 1 and 2, at 1 + 0.08 / 0.1
-    assert dee.equivalent([0.7, 0.6, 0.65, 0.58], 0.62) == pytest.approx(1.8)
+def test_a_curve_that_rises_again_is_read_on_its_upper_envelope():
+    # [0.7, 0.6, 0.65, 0.58] made non-increasing from the right: [0.7, 0.65, 0.65, 0.58];
+    # 0.62 is crossed between k = 3 (0.65) and k = 4 (0.58), at 3 + 0.03 / 0.07
+    assert dee.monotone([0.7, 0.6, 0.65, 0.58]).tolist() == [0.7, 0.65, 0.65, 0.58]
+    assert dee.equivalent([0.7, 0.6, 0.65, 0.58], 0.62) == pytest.approx(3 + 0.03 / 0.07)
+    # on the flat stretch, its right end: 0.65 is worth 3
+    assert dee.equivalent([0.7, 0.6, 0.65, 0.58], 0.65) == 3.0
+
+
+def test_the_reference_is_worth_M_even_where_its_curve_rises_at_the_end():
+    # a calibrated curve can rise: the reference's own value c(M) is still M
+    assert dee.equivalent([0.5, 0.45, 0.44, 0.46], 0.46) == 4.0
+    assert dee.equivalent([0.5, 0.45, 0.44, 0.46], 0.44) == math.inf  # below c(M): "> 4"
+
+
+def test_a_flat_curve_and_a_missing_value():
+    # on a flat curve the reading jumps on any difference: the table's identification rule catches it
+    flat = [0.4, 0.4, 0.4]
+    assert (dee.equivalent(flat, 0.4), dee.equivalent(flat, 0.3999), dee.equivalent(flat, 0.4001)) == (
+        3.0,
+        math.inf,
+        -math.inf,
+    )
+    assert math.isnan(dee.equivalent(flat, math.nan)) and dee.fmt(math.nan) == "n/a"
 
 
 FOLD_VALUES = ("nll_even", "nll_odd", "nll_calibrated_even", "nll_calibrated_odd")
@@ -317,23 +437,11 @@ def test_a_repeat_with_an_undefined_value_is_left_out_of_its_comparison():
         METRICS["nll"].units([0.3, np.nan])
 
 
-def test_dee_with_one_shared_repeat_has_no_interval():
+def test_dee_with_one_shared_repeat_is_not_identified():
+    # one repeat cannot show that the reference gains from its members
     runs, long = study_with_reference([0.58], [[0.7, 0.6, 0.55]])
     row = dee_rows(runs, long, 100).loc["m"]
-    assert (
-        row.dee == pytest.approx(2 + 0.02 / 0.05) and np.isnan(row.dee_ci_low) and np.isnan(row.dee_ci_high)
-    )
-    assert row.dee_text == "2.40 [n/a, n/a]"
-
-
-def test_few_repeats_of_equal_differences_are_conservative():
-    # resamples without spread (three of four repeats equal) give infinite |t*|:
-    # four repeats of 0.09, 0.09, 0.09, 0.085 are no verdict at 0.05
-    res = bootstrap_t(np.array([90, 90, 90, 85]), 1000.0, 0.95, resamples=9999)
-    # a resample of four 90s ((3/4)**4 of them) or four 85s ((1/4)**4) has no spread
-    # and a mean off 88.75: |t*| infinite, at least the observed |t|
-    assert res["p_value"] >= (3 / 4) ** 4 + (1 / 4) ** 4 - 0.02
-    assert (res["ci_low"], res["ci_high"]) == (-np.inf, np.inf)
+    assert np.isnan(row.dee) and row.identified == "no" and row.dee_text == "n/a"
 
 
 def test_an_nll_of_1e32_nats_is_compared_without_wrapping_int64():
@@ -343,17 +451,55 @@ def test_an_nll_of_1e32_nats_is_compared_without_wrapping_int64():
     # 2e32 / 4 = 5e31 (a worse), and the other three repeats tied.
     a = np.array([2e32, 0.5, 0.6, 0.7])
     b = np.array([0.4, 0.5, 0.6, 0.7])
-    res = tables.compare("nll", a, b, np.full(4, 1000), 0.95, resamples=2000)
+    res = tables.compare("nll", a, b, np.full(4, 1000), 0.95, flips=2000)
     assert res["mean_diff"] == pytest.approx(5e31, rel=1e-12)
-    assert res["mean_diff"] > 0
     assert (res["wins"], res["ties"], res["losses"]) == (0, 3, 1)
-    # ordinary values keep the 1e-9 grid
-    from snapens.evaluate.metrics import DECIMALS, decimals_for
-
-    assert decimals_for(b, b) == DECIMALS
-    assert decimals_for(a, b) < 0
+    # exactly: 2e32 nats is 2 * 10**41 units, less 0.4e9
+    assert METRICS["nll"].units(a).tolist()[0] == 2 * 10**41
+    assert METRICS["nll"].units(a).tolist()[1:] == METRICS["nll"].units(b).tolist()[1:]
 
 
-def test_units_refuse_what_they_cannot_hold():
-    with pytest.raises(ValueError, match="cannot be compared exactly"):
-        METRICS["nll"].units(np.array([2e32]))
+def test_one_diverged_run_changes_no_other_repeats_difference():
+    # twenty seeds where the ensemble is better by 0.05 nats in every one
+    rng = np.random.default_rng(9)
+    final = 0.45 + rng.normal(0, 0.02, 20)
+    ensemble = final - 0.05
+    clear = tables.compare("nll", ensemble, final, np.full(20, 1000), 0.95)
+    assert (clear["wins"], clear["ties"], clear["losses"]) == (20, 0, 0)
+    for diverged in (1e6, 1e30):  # one final model's NLL blows up: the ensemble wins that seed by more
+        final_d = final.copy()
+        final_d[7] = diverged
+        res = tables.compare("nll", ensemble, final_d, np.full(20, 1000), 0.95)
+        assert (res["wins"], res["ties"], res["losses"]) == (20, 0, 0)
+        assert res["p_value"] == clear["p_value"] == 2 / 10_001  # every flip's sum is below the observed
+        units = METRICS["nll"].units(final_d)
+        assert [int(u) for u in units[np.arange(20) != 7]] == METRICS["nll"].units(
+            final[np.arange(20) != 7]
+        ).tolist()
+
+
+def test_units_refuse_what_is_not_a_number():
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        METRICS["nll"].units(np.array([np.inf]))
+
+
+def test_a_flat_reference_curve_identifies_no_dee():
+    # the default study's case: independent members whose ensemble barely beats one model,
+    # here by +-0.001 nats at random per seed: any value near the curve would read "> M" or "< 1"
+    rng = np.random.default_rng(12)
+    gains = rng.choice([-0.001, 0.001], size=30)
+    curves = np.column_stack([0.4630 + gains, np.full(30, 0.4628), 0.4630 - np.zeros(30)])
+    runs, long = study_with_reference(np.full(30, 0.40), curves)
+    table = dee_rows(runs, long, 200)
+    assert set(table.identified) == {"no"} and table.dee.isna().all()
+    assert table.loc["m", "dee_text"].startswith("not identifiable: 1 to 3 reference models gain")
+
+
+def test_a_rising_reference_curve_still_gives_the_reference_M():
+    # calibrated curves can rise at the end; the reference's own value is c(M) and its DEE M
+    rng = np.random.default_rng(13)
+    curves = np.array([0.5, 0.45, 0.44, 0.46]) + rng.normal(0, 0.002, size=(12, 4))
+    runs, long = study_with_reference(np.full(12, 0.47), curves)
+    table = dee_rows(runs, long, 200)
+    assert table.loc["ref", "identified"] == "yes" and table.loc["ref", "dee"] == 4.0
+    assert table.loc["ref", "reference_gain"] == pytest.approx(np.mean(curves[:, 0] - curves[:, -1]))

@@ -82,7 +82,11 @@ def _row(members, lr, d_nll, v_nll, d_cal, v_cal, d_acc=0.0, v_acc="unclear"):
         "dee_ci_high": 2.5,
         "dee_text": "2.0 [1.5, 2.5]",
     }
-    for name, d, v in (("accuracy", d_acc, v_acc), ("nll", d_nll, v_nll), ("nll_calibrated", d_cal, v_cal)):
+    for name, d, v in (
+        ("accuracy", d_acc, v_acc),
+        ("nll_capped", d_nll, v_nll),
+        ("nll_calibrated_capped", d_cal, v_cal),
+    ):
         row |= {
             f"diff_{name}_mean": 0.0 if members == 1 else d,
             f"diff_{name}_verdict": "not tested" if members == 1 else v,
@@ -104,12 +108,12 @@ def test_sweep_section_marks_the_adjusted_verdicts_and_leaves_one_member_points_
         ]
     )
     text = "\n".join(_sweep_section(sweep, "toy", 95))
-    assert "#### snapshot vs its own final model: NLL (lower is better), columns: members" in text
+    assert "#### snapshot vs its own final model: capped NLL (lower is better), columns: members" in text
     assert "| 0.01 |  | -0.2000+ | -0.1000+ |" in text  # better; members 1 not compared
     assert "| 0.1 |  | -0.0100 | +0.0400- |" in text  # unclear; worse
     assert "| 0.01 |  | +0.0000 | +0.0200+ |" in text  # accuracy, higher is better
     assert "``snapshot`` on toy (4 grid points with more than one member, 5 repeats each)" in text
-    assert "in NLL at 2 of 4 (lr_max 0.01: members 2, 5), worse at 1 (lr_max 0.1: members 5)" in text
+    assert "in capped NLL at 2 of 4 (lr_max 0.01: members 2, 5), worse at 1 (lr_max 0.1: members 5)" in text
     assert "share" not in text  # the calibration share had no interval: it is gone
 
 
@@ -124,5 +128,5 @@ def test_every_table_and_figure_puts_members_across():
         [_row(m, lr, -0.1, "better", -0.1, "better") for lr in (0.01, 0.1) for m in (5, 1)]
     ).assign(swept="lr_max members")
     text = "\n".join(_sweep_section(sweep, "toy", 95))
-    assert "#### snapshot vs its own final model: NLL (lower is better), columns: members" in text
+    assert "#### snapshot vs its own final model: capped NLL (lower is better), columns: members" in text
     assert "| lr_max | 1 | 5 |" in text

@@ -144,7 +144,7 @@ def metric_settings():
     """What the metrics take from `evaluation` (e.g. ece_bins): all the evaluate
     and aggregate jobs get, so that a new confidence level or bootstrap size
     reruns the tables, not the evaluation."""
-    statistics = ("confidence", "bootstrap")
+    statistics = ("confidence", "bootstrap", "sign_flips")
     return {k: v for k, v in config["evaluation"].items() if k not in statistics}
 
 

@@ -5,16 +5,25 @@ The reference curve ``c(k)`` is the mean over repeats of the NLL of an
 ensemble of ``k`` of the reference run's ``M`` independently trained models,
 itself averaged over the run's k-member subsets (all of them, or 512 seeded
 draws when there are more; :func:`snapens.evaluate.ensembling.subset_nll`), linearly
-interpolated between integer ``k``. Averaged over subsets, the curve cannot
-rise with ``k`` (the NLL of an average is at most the average of the NLLs);
-the last k members alone would give a noisy curve that can, and then an
-ensemble could be "worth" fewer models than it holds. The DEE of an ensemble whose mean NLL over repeats is
-``v`` is the smallest ``l`` in ``[1, M]`` with ``c(l) <= v``. Outside the
-curve it is censored, never clipped: ``v`` below every point of the curve
+interpolated between integer ``k``. Averaged over subsets, the raw-NLL curve
+cannot rise with ``k`` (the NLL of an average is at most the average of the
+NLLs); the calibrated one can. Before it is inverted the curve is made
+non-increasing by its upper envelope from the right, ``c~(k) = max_{j >= k} c(j)``
+(:func:`monotone`): the smallest non-increasing curve at or above it, which
+keeps ``c~(M) = c(M)``.
+
+The DEE of an ensemble whose mean NLL over repeats is ``v`` is the largest
+``l`` in ``[1, M]`` with ``c~(l) >= v``: where the curve crosses ``v``, and,
+where the envelope is flat at ``v``, the right end of the flat. So the
+reference method's own full ensemble, ``v = c(M)``, has a DEE of exactly
+``M``. Outside the curve it is censored, never clipped: ``v`` below ``c(M)``
 gives ``+inf`` ("> M", better than the whole reference ensemble), ``v`` above
-``c(1)`` gives ``-inf`` ("< 1", worse than one model). The reference method's
-own full ensemble has ``v = c(M)`` and so a DEE of exactly ``M`` (unless
-its members predict alike, which flattens the curve's end).
+``c~(1)`` gives ``-inf`` ("< 1", worse than one model); NaN gives NaN.
+
+The DEE is only read where the curve identifies it (:func:`identified`): the
+reference's gain from one model to ``M``, per repeat ``c_s(1) - c_s(M)``,
+must be positive by the study's paired test; on a flat curve any ``v`` near
+it would map to "> M" or "< 1" on differences of noise.
 
 The interval is a percentile bootstrap over repeats: the same resampled seeds
 for the reference curve and the method (their runs share seeds), censored
@@ -36,19 +45,17 @@ def mean(x) -> float:
     return float(np.mean(np.ascontiguousarray(x, dtype=np.float64)))
 
 
-def equivalent(curve, value: float) -> float:
-    """DEE of ``value`` on ``curve`` (``curve[i]`` = mean NLL of ``k = i + 1`` models)."""
+def monotone(curve) -> np.ndarray:
+    """The upper envelope from the right, ``max_{j >= k} c(j)``, of each curve
+    (the last axis): the smallest non-increasing curve at or above it."""
     c = np.asarray(curve, dtype=np.float64)
-    if value > c[0]:
-        return BELOW
-    reached = np.flatnonzero(c <= value)
-    if not len(reached):
-        return ABOVE
-    i = int(reached[0])
-    if i == 0:
-        return 1.0
-    # c[i - 1] > value >= c[i]: interpolate between k = i and k = i + 1
-    return i + (c[i - 1] - value) / (c[i - 1] - c[i])
+    return np.flip(np.maximum.accumulate(np.flip(c, axis=-1), axis=-1), axis=-1)
+
+
+def equivalent(curve, value: float) -> float:
+    """DEE of ``value`` on ``curve`` (``curve[i]`` = mean NLL of ``k = i + 1``
+    models), read on its :func:`monotone` envelope."""
+    return float(equivalents(np.asarray(curve, dtype=np.float64)[None, :], np.array([value]))[0])
 
 
 def curve_of(reference) -> np.ndarray:
@@ -59,16 +66,19 @@ def curve_of(reference) -> np.ndarray:
 
 def equivalents(curves, values) -> np.ndarray:
     """:func:`equivalent` of each row: ``curves`` ``(B, M)``, ``values`` ``(B,)``."""
-    c, v = np.asarray(curves, dtype=np.float64), np.asarray(values, dtype=np.float64)
-    reached = c <= v[:, None]
-    first = reached.argmax(axis=1)
+    c, v = monotone(curves), np.asarray(values, dtype=np.float64)
+    members = c.shape[1]
+    reached = c >= v[:, None]  # non-increasing: True up to the last k at or above v
+    last = reached.sum(axis=1) - 1  # 0-based index of the largest such k
     rows = np.arange(len(v))
-    prev = c[rows, np.maximum(first - 1, 0)]
+    here, after = c[rows, np.clip(last, 0, members - 1)], c[rows, np.clip(last + 1, 0, members - 1)]
     with np.errstate(divide="ignore", invalid="ignore"):
-        inner = first + (prev - v) / (prev - c[rows, first])
-    out = np.where(first == 0, 1.0, inner)
-    out = np.where(reached.any(axis=1), out, ABOVE)
-    return np.where(v > c[:, 0], BELOW, out)
+        inner = last + 1 + (here - v) / (here - after)
+    out = np.where(last >= members - 1, float(members), inner)
+    out = np.where(v > c[:, 0], BELOW, out)
+    out = np.where(v < c[:, -1], ABOVE, out)
+    bad = np.isnan(v) | np.isnan(c).any(axis=1)
+    return np.where(bad, math.nan, out)
 
 
 def bootstrap(reference, values, resamples: int, confidence: float, seed: int = 0):
@@ -100,3 +110,14 @@ def fmt(value: float, digits: int = 2, members: int | None = None) -> str:
 def text(value: float, low: float, high: float, members: int) -> str:
     """Point and interval for reading, e.g. ``"7.31 [5.02, > 10]"``."""
     return f"{fmt(value, members=members)} [{fmt(low, members=members)}, {fmt(high, members=members)}]"
+
+
+def unidentified_text(gain: dict, members: int) -> str:
+    """Why a DEE is not reported: the reference's gain from 1 to ``M`` models
+    (mean and interval, in nats) is not positive by the paired test."""
+    if math.isnan(gain["p_value"]):
+        return "n/a"
+    return (
+        f"not identifiable: 1 to {members} reference models gain {gain['mean_diff']:+.4f} "
+        f"[{gain['ci_low']:+.4f}, {gain['ci_high']:+.4f}]"
+    )

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from snapens.analyse.statistics import RESAMPLES
+from snapens.analyse.statistics import FLIPS
 from snapens.core.io import write_csv, write_json, write_text
 from snapens.core.logs import log, ready
 from snapens.core.manifests import check_files
@@ -110,7 +110,8 @@ def summarise(
 
     read = read_runs([(ds, m, seed, d, members(m), rows[ds]) for ds, m, seed, d in runs], threads)
     records = [(ds, m, seed, t) for (ds, m, seed, _), (t, _) in zip(runs, read, strict=True)]
-    resamples = evaluation.get("bootstrap", RESAMPLES)
+    resamples = evaluation.get("bootstrap", 10_000)  # the DEE's percentile bootstrap
+    flips = evaluation.get("sign_flips", FLIPS)  # every paired comparison's sign-flip test
     points = sweeps or {}
     plans = [tables.Baselines(base, **spec) for base, spec in (baselines or {}).items()]
     refs = {d: tables.Reference(m, {"": m}) for d, m in (references or {}).items()}
@@ -121,9 +122,9 @@ def summarise(
             break
     run_df = pd.DataFrame([row for _, row in read])
     summary = tables.summary_table(run_df, confidence)
-    paired_df = tables.paired_table(run_df, confidence, resamples, points, plans)
+    paired_df = tables.paired_table(run_df, confidence, flips, points, plans)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
-    dee = tables.dee_table(run_df, long, refs, confidence, resamples)
+    dee = tables.dee_table(run_df, long, refs, confidence, resamples, flips)
     write_csv(run_df, outputs["runs"])
     write_csv(summary, outputs["summary"])
     write_csv(paired_df, outputs["paired"])

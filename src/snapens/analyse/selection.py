@@ -1,19 +1,27 @@
-"""Choosing "the best" without measuring on the rows it was chosen on:
-two-fold cross-fitting on the test rows.
+"""Choosing "the best" without measuring on the seeds or rows it was chosen
+on: cross-fitting over halves of the seeds and halves of the test rows.
 
 The test rows fall into two folds by position (:data:`snapens.evaluate.metrics.FOLDS`:
-even and odd). A choice among candidates (e.g. the single model's learning
-rate) is made on one fold, by the candidates' mean over repeats of a
-statistic that reads that fold's rows only
-(:func:`snapens.evaluate.metrics.selection_column`: the metric on the fold,
-its temperature fitted on the fold itself for a calibrated metric). The
-chosen candidate is then measured on the other fold. Both ways round, and
-the reported value of a repeat is the mean of its two measured folds:
+even and odd), and the seeds into two halves by parity (:data:`HALVES`:
+odd and even seeds). A choice among candidates (e.g. the single model's
+learning rate) is made on one half of the seeds and one fold of the rows, by
+the candidates' mean over those seeds of a statistic that reads that fold's
+rows only (:func:`snapens.evaluate.metrics.selection_column`: the metric on
+the fold, its temperature fitted on the fold itself for a calibrated metric).
+The chosen candidate is then measured on the other half's seeds and the other
+fold's rows. Per seed ``s`` of half ``H``, the reported value is the mean of
+its two folds, each measured with the choice made on the other half ``H'``
+and the other fold:
 
-    b_s = (m_odd(chosen on even)_s + m_even(chosen on odd)_s) / 2
+    b_s = (m_odd(chosen on H', even rows)_s + m_even(chosen on H', odd rows)_s) / 2
 
-Every quantity a cross-fitted comparison reports is a function of fold
-values measured on rows the choice did not read.
+So a choice carries over neither the luck of the seeds it read (a seed's
+models share its initial weights and batch order on every row) nor that of
+its rows. Both sides of a paired comparison are measured on the same seed
+and rows. The cost is a choice made from half the seeds: noisier, so the
+chosen candidate can be worse than the best one, which favours the other side
+of a comparison (``docs/inference.md`` measures both error rates). With one
+seed, the one half chooses for itself.
 
 Candidates are tried in the order given, and a tie goes to the first.
 """
@@ -25,10 +33,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from snapens.evaluate.metrics import FOLDS, decimals_for, metric, selection_column
+from snapens.evaluate.metrics import FOLDS, grid_units, metric, selection_column
 
 OTHER = {"even": "odd", "odd": "even"}
-PROTOCOL = "cross-fit: chosen on the even test rows, measured on the odd, and the other way; mean of the two"
+HALVES = ("odd", "even")  # the seeds by parity: odd seeds first
+PROTOCOL = (
+    "cross-fit: chosen on one half of the seeds (by parity) and one fold of the test rows, "
+    "measured on the other half's seeds and the other fold; mean of the two folds"
+)
 
 
 def choose(candidates: dict[str, pd.DataFrame], name: str, fold: str, model: str = "ensemble") -> str:
@@ -42,14 +54,39 @@ def choose(candidates: dict[str, pd.DataFrame], name: str, fold: str, model: str
     return min(scores, key=lambda c: sign * scores[c])  # min() keeps the first of equals
 
 
+def seed_halves(seeds) -> dict[str, list]:
+    """The seeds of each half (:data:`HALVES`), in the order given."""
+    seeds = list(seeds)
+    return {"odd": [s for s in seeds if int(s) % 2], "even": [s for s in seeds if not int(s) % 2]}
+
+
+def choices(
+    candidates: dict[str, pd.DataFrame], name: str, seeds, model: str = "ensemble"
+) -> dict[tuple[str, str], str]:
+    """``(half, fold) -> candidate``: the candidate measured on the seeds of
+    ``half`` and the rows of ``fold``, chosen (:func:`choose`) on the other
+    half's seeds and the other fold's rows (on ``half`` itself when the other
+    half has no seed)."""
+    halves = seed_halves(seeds)
+    out = {}
+    for half in HALVES:
+        if not halves[half]:
+            continue
+        other = halves[{"odd": "even", "even": "odd"}[half]] or halves[half]
+        reading = {c: g.loc[other] for c, g in candidates.items()}
+        for fold in FOLDS:
+            out[(half, fold)] = choose(reading, name, OTHER[fold], model)
+    return out
+
+
 @dataclass(frozen=True)
 class CrossFit:
     """The outcome of a cross-fitted choice for one metric: the candidate
-    chosen on each fold and, per repeat, the chosen candidates' values
-    measured on the other fold (``measured[fold]``: the value on ``fold``
-    of the candidate chosen on the other one)."""
+    measured on each seed half and row fold (:func:`choices`) and, per repeat,
+    the chosen candidates' values (``measured[fold]``: the value on ``fold``
+    of the candidate chosen for the repeat's half and that fold)."""
 
-    chosen: dict[str, str]  # fold the choice read -> candidate
+    chosen: dict[tuple[str, str], str]  # (half, fold measured on) -> candidate
     measured: dict[str, np.ndarray]  # fold measured on -> per-repeat values
 
     def value(self) -> np.ndarray:
@@ -58,13 +95,19 @@ class CrossFit:
 
 
 def crossfit(candidates: dict[str, pd.DataFrame], name: str, seeds, model: str = "ensemble") -> CrossFit:
-    """Choose on each fold (:func:`choose`, over the ``seeds`` every candidate
-    has) and measure the choice on the other fold, repeat by repeat."""
-    common = {c: g.loc[list(seeds)] for c, g in candidates.items()}
-    chosen = {fold: choose(common, name, fold, model) for fold in FOLDS}
+    """Choose per seed half and row fold (:func:`choices`, over the ``seeds``
+    every candidate has) and measure each choice on its half's seeds and its
+    fold's rows, repeat by repeat in the order of ``seeds``."""
+    seeds = list(seeds)
+    common = {c: g.loc[seeds] for c, g in candidates.items()}
+    chosen = choices(common, name, seeds, model)
+    half_of = {s: half for half, own in seed_halves(seeds).items() for s in own}
     measured = {
-        OTHER[fold]: common[c][f"{model}_{name}_{OTHER[fold]}"].to_numpy(dtype=np.float64)
-        for fold, c in chosen.items()
+        fold: np.array(
+            [float(common[chosen[(half_of[s], fold)]].at[s, f"{model}_{name}_{fold}"]) for s in seeds],
+            dtype=np.float64,
+        )
+        for fold in FOLDS
     }
     return CrossFit(chosen, measured)
 
@@ -81,22 +124,22 @@ def fold_units(name: str, a: dict[str, np.ndarray], b: dict[str, np.ndarray], ro
     ``a`` and ``b`` map a fold to per-repeat values measured on it. A count
     metric on folds of equal size gives counts of test rows (the two folds'
     count differences summed, scale ``rows``); otherwise each fold's
-    difference is put on the 1e-9 grid (coarser for values too large for it,
-    :func:`snapens.evaluate.metrics.decimals_for`) and the two summed (scale
+    difference is put on the 1e-9 grid, each value on its own
+    (:func:`snapens.evaluate.metrics.grid_units`), and the two summed (scale
     ``2e9``).
     """
     m, sizes = metric(name), fold_sizes(rows)
     if m.count and sizes["even"] == sizes["odd"]:
         units = sum(m.units(a[f], sizes[f]) - m.units(b[f], sizes[f]) for f in FOLDS)
         return units, float(rows)
-    grid = metric("nll")  # any continuous metric: values on the 1e-9 grid
-    d = decimals_for(*a.values(), *b.values())
-    units = sum(grid.units(a[f], decimals=d) - grid.units(b[f], decimals=d) for f in FOLDS)
-    return units, 2 * 10.0**d
+    units = sum(grid_units(a[f]) - grid_units(b[f]) for f in FOLDS)
+    return units, 2e9
 
 
-def chosen_text(fit: CrossFit, label=lambda c: c) -> str:
-    """``"0.01 | 0.03"``: the candidate chosen on the even rows, then on the odd
-    (one name when both folds chose it)."""
-    even, odd = label(fit.chosen["even"]), label(fit.chosen["odd"])
-    return even if even == odd else f"{even} | {odd}"
+def chosen_text(chosen: dict[tuple[str, str], str], label=lambda c: c) -> str:
+    """What a cross-fitted choice picked: one name when every seed half and
+    fold got the same candidate, else the four picks separated by ``|``, for
+    the odd seeds on the even rows, the odd seeds on the odd rows, the even
+    seeds on the even rows and the even seeds on the odd rows."""
+    picks = [label(chosen[key]) for key in ((h, f) for h in HALVES for f in FOLDS) if key in chosen]
+    return picks[0] if len(set(picks)) == 1 else " | ".join(picks)

@@ -4,40 +4,54 @@ comparisons and their multiplicity control.
 Repeats are paired by seed: the same seed gives the same initial weights and
 batch order to every method, so differences are computed seed by seed.
 
-**One procedure per comparison.** A paired comparison's interval, its p-value
-and its verdict all come from one studentised (bootstrap-t) resampling of
-the repeats' differences (:func:`bootstrap_t`): the interval is
-``mean +- q * se`` with ``q`` the bootstrap quantile of ``|t*|``, the p-value
-the share of resamples with ``|t*|`` at least the observed ``|t|``, and the
-interval excludes zero exactly when ``p <= 1 - confidence``. The bootstrap-t
-was chosen over a sign-flip permutation test because it gives an interval
-without assuming the differences symmetric (accuracy differences are counts,
-often skewed), and over the percentile bootstrap because its coverage is
-second-order accurate at the study's 30 repeats.
+**The estimand** of a paired comparison is the mean difference over seeds
+(``a - b``): what a user who switches from ``b`` to ``a`` gains on average,
+in the metric's own units (specification §6 says why not the median or the
+probability of a win).
 
-**Exact differences.** The differences are taken as integers: test-row counts
-for accuracy, multiples of 1e-9 for continuous metrics (see
+**One procedure: the sign-flip test** (:func:`sign_flip`). Under "no
+difference between the methods" the two runs of a seed are exchangeable, so
+each difference is as likely to have either sign. The test compares the sum
+of the differences with the sums of the same differences under sign flips:
+all ``2**n`` of them when there are at most ``flips + 1``, else the identity
+and ``flips`` random ones from a fixed generator. Whatever the differences'
+shape (heavy tails, a diverged run, lattices of counts with many ties) its
+size is at most the nominal level under that null; the simulation study
+(``docs/inference.md``) measured it and the alternatives'.
+
+Its interval is the same test inverted (Hartigan 1969): flipping the signs
+of a subset ``A`` of the repeats moves the sum below the observed one exactly
+when the mean of ``d`` over ``A`` is below the tested value, so the interval's
+ends are order statistics of the subset means, and it excludes zero exactly
+when ``p <= 1 - confidence``. The simultaneous (Bonferroni) interval of a
+family comes from the same subset means.
+
+**Exact differences.** The differences are integers: test-row counts for
+accuracy, multiples of 1e-9 for continuous metrics (see
 :meth:`snapens.evaluate.metrics.Metric.units`), so equal differences are
-equal, a run of identical differences has exactly zero spread, and the
-win/tie/loss counts see their ties. Differences of floats read back from CSV
-would not be: 0.853 - 0.850 != 0.856 - 0.853 in binary floating point.
+equal, zero differences are ties, and sums of subsets are exact. Differences
+of floats read back from CSV would not be: 0.853 - 0.850 != 0.856 - 0.853 in
+binary floating point.
 
 **Families.** :func:`holm` adjusts the p-values of a family of comparisons
-(one dataset x metric x comparison across grid points or methods);
-:func:`simultaneous` gives the family's Bonferroni intervals from the same
-resamples.
+(one dataset x metric x comparison across grid points or methods). An exact
+test of ``n`` non-zero differences cannot give a p-value below ``2 / 2**n``
+(:func:`p_floor`): a family whose every comparison is above Holm's first
+threshold cannot give a verdict at its repeats (:func:`repeats_needed`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 from scipy import stats
 
-RESAMPLES = 10_000  # bootstrap resamples of a paired comparison (config: evaluation.bootstrap)
-SEED = 0  # the resampling generator's seed: the same tables every time
+FLIPS = 10_000  # random sign flips of a paired comparison (config: evaluation.sign_flips)
+SEED = 0  # the flips' generator seed: the same tables every time
+SAFE = 2**62  # |subset sums| below this are exact in int64
 
 
 @cache
@@ -49,7 +63,7 @@ def t_quantile(confidence: float, df: int) -> float:
 
 
 def mean_ci(values, confidence: float = 0.95) -> dict[str, float]:
-    """Mean, sample standard deviation and Student-t confidence interval."""
+    """Mean, sample standard deviation, Student-t confidence interval and median."""
     x = np.asarray(values, dtype=np.float64)
     n = len(x)
     mean = float(x.mean()) if n else math.nan
@@ -60,104 +74,173 @@ def mean_ci(values, confidence: float = 0.95) -> dict[str, float]:
         half = 0.0
     else:
         half = math.nan
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+    median = float(np.median(x)) if n else math.nan
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half, "median": median}
 
 
-def _integers(values) -> np.ndarray:
+def alpha_of(confidence: float) -> float:
+    """``1 - confidence`` without the float residue of the subtraction (0.05, not 0.05000000000000004)."""
+    return round(1.0 - confidence, 12)
+
+
+def integers(values) -> np.ndarray:
+    """Exact integer differences: an int64 array, or an object array of
+    Python integers when values are too large for int64 sums (a diverged
+    model's NLL of 1e30 nats is 1e39 units of 1e-9)."""
     x = np.asarray(values)
+    if x.dtype == object:
+        if not all(isinstance(v, (int, np.integer)) for v in x.tolist()):
+            raise TypeError("paired differences must be exact integers")
+        ints = [int(v) for v in x.tolist()]
+        if all(abs(v) * max(len(ints), 1) < SAFE for v in ints):
+            return np.asarray(ints, dtype=np.int64)
+        return np.asarray(ints, dtype=object)
     if not np.issubdtype(x.dtype, np.integer):
         raise TypeError(
             f"paired differences must be exact integers, got {x.dtype} "
             "(convert with snapens.evaluate.metrics.Metric.units)"
         )
-    return x.astype(np.int64)
+    x = x.astype(np.int64)
+    if len(x) and int(np.max(np.abs(x))) * len(x) >= SAFE:
+        return np.asarray([int(v) for v in x.tolist()], dtype=object)
+    return x
 
 
 @cache
-def resample_indices(n: int, resamples: int, seed: int = SEED) -> np.ndarray:
-    """``(resamples, n)`` indices of repeats drawn with replacement, the same
-    for every comparison of ``n`` repeats (a fixed generator)."""
-    return np.random.default_rng([seed, n]).integers(0, n, size=(resamples, n))
+def flip_sets(n: int, flips: int = FLIPS, seed: int = SEED) -> np.ndarray:
+    """``(N, n)`` booleans: each row a set of repeats whose differences are
+    flipped. Row 0 is the identity (nothing flipped). With ``2**n <= flips + 1``
+    the rows are every subset (``N = 2**n``, an exact test); else the identity
+    and ``flips`` random subsets from a generator seeded by ``(seed, n)``
+    (``N = flips + 1``), the same for every comparison of ``n`` repeats."""
+    if 2**n <= flips + 1:
+        codes = np.arange(2**n, dtype=np.int64)
+        return ((codes[:, None] >> np.arange(n)) & 1).astype(bool)
+    drawn = np.random.default_rng([seed, n]).integers(0, 2, size=(flips, n)).astype(bool)
+    return np.vstack([np.zeros((1, n), dtype=bool), drawn])
 
 
-def _studentised(d: np.ndarray, resamples: int) -> tuple[float, np.ndarray]:
-    """Observed ``|t| = |mean| / se`` of the integer differences ``d`` and the
-    resamples' ``|t*| = |mean* - mean| / se*``. A zero standard error gives
-    ``|t| = 0`` when the numerator is zero, else infinity."""
-    n = len(d)
-    x = d.astype(np.float64)  # integers below 2**53: sums are exact
-    mean, se = x.mean(), x.std(ddof=1) / math.sqrt(n)
-    boot = x[resample_indices(n, resamples)]
-    num = np.abs(boot.mean(axis=1) - mean)
-    den = boot.std(axis=1, ddof=1) / math.sqrt(n)
-    num[num < 1e-9] = 0.0  # means of integers over n: equal up to rounding are equal
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_star = np.where(num == 0, 0.0, num / den)
-    observed = 0.0 if mean == 0 else (abs(mean) / se if se > 0 else math.inf)
-    return observed, t_star
+@cache
+def _flip_matrix(n: int, flips: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`flip_sets` as int64 (0/1), for exact matrix products, and each set's size."""
+    sets = flip_sets(n, flips).astype(np.int64)
+    return sets, sets.sum(axis=1)
 
 
-def quantile(t_star: np.ndarray, level: float) -> float:
-    """The ``ceil((B + 1) * level)``-th smallest of the ``B`` values of
-    ``|t*|``; infinite when that exceeds ``B`` (too few resamples for the level)."""
-    k = math.ceil((len(t_star) + 1) * level - 1e-12)
-    return math.inf if k > len(t_star) else float(np.sort(t_star)[k - 1])
+def _subset_sums(n: int, flips: int, d: np.ndarray) -> np.ndarray:
+    """Sum of ``d`` over each flipped set: exact (int64, or Python integers)."""
+    if d.dtype == object:
+        return np.array([sum(d[row].tolist(), 0) for row in flip_sets(n, flips)], dtype=object)
+    return _flip_matrix(n, flips)[0] @ d
 
 
-def bootstrap_t(diff_units, scale: float, confidence: float = 0.95, resamples: int = RESAMPLES) -> dict:
-    """Bootstrap-t comparison of paired integer differences ``diff_units``
-    (``a - b`` per repeat, in units of ``1 / scale`` of the metric).
+@dataclass(frozen=True)
+class Flipped:
+    """The sign-flip distribution of one comparison, kept to invert the test
+    at any level: the means of ``d`` over the non-empty flipped sets, sorted
+    (in units), the number of empty sets (the identity, and random repeats of
+    it) and the number of sets ``N``; ``scale`` turns units into the metric."""
 
-    Returns ``mean_diff`` and ``sd_diff`` (in the metric), the interval
-    ``ci_low``/``ci_high`` = ``mean +- q se`` with ``q`` :func:`quantile` of
-    ``|t*|`` at ``confidence``, ``p_value`` = ``(1 + #{|t*| >= |t|}) / (B + 1)``,
-    and ``t_star`` (the resamples' ``|t*|``, for :func:`simultaneous`). The
-    interval excludes zero exactly when ``p_value <= 1 - confidence``.
+    means: np.ndarray
+    empty: int
+    total: int
+    scale: float
+
+    def interval(self, alpha: float) -> tuple[float, float]:
+        """The values ``delta`` that the two-sided test of ``mean = delta`` at
+        level ``alpha`` does not reject, ``[low, high]`` in the metric:
+        ``delta`` is kept while at least ``c`` subset means lie at or below it
+        and ``c`` at or above it, ``c = floor(alpha N / 2 - empty) + 1``
+        (infinite ends when ``c <= 0``: too few flips for the level)."""
+        c = math.floor(alpha * self.total / 2 - self.empty + 1e-9) + 1
+        if c <= 0:
+            return -math.inf, math.inf
+        if c > len(self.means):
+            return math.nan, math.nan
+        return float(self.means[c - 1]) / self.scale, float(self.means[len(self.means) - c]) / self.scale
+
+
+def sign_flip(diff_units, scale: float, confidence: float = 0.95, flips: int = FLIPS) -> dict:
+    """Sign-flip test and interval of the mean of paired integer differences
+    ``diff_units`` (``a - b`` per repeat, in units of ``1 / scale`` of the metric).
+
+    ``p_value = min(1, 2 min(P(S* >= S), P(S* <= S)))`` over the flipped sums
+    ``S*`` (:func:`flip_sets`); the interval ``ci_low``/``ci_high`` inverts the
+    same test (:class:`Flipped`) and excludes zero exactly when
+    ``p_value <= 1 - confidence``; ``p_floor`` is the smallest p-value these
+    differences' non-zero count allows (all of one sign). Also returned:
+    ``mean_diff``, ``median_diff``, ``sd_diff``, ``se`` (sd / sqrt n) in the
+    metric and ``null`` (the :class:`Flipped` distribution, for
+    :func:`simultaneous`).
     """
-    d = _integers(diff_units)
+    d = integers(diff_units)
     n = len(d)
+    x = np.array([float(v) for v in d.tolist()]) if d.dtype == object else d.astype(np.float64)
+    mean = sum(d.tolist(), 0) / n / scale if n else math.nan  # an exact sum, rounded once
+    out = {
+        "mean_diff": mean,
+        "median_diff": float(np.median(x)) / scale if n else math.nan,
+        "sd_diff": float(np.std(x, ddof=1)) / scale if n > 1 else math.nan,  # 0 for equal integers
+    }
+    out["se"] = out["sd_diff"] / math.sqrt(n) if n > 1 else math.nan
     if n < 2:
-        return {
-            "mean_diff": d.mean() / scale if n else math.nan,
-            "sd_diff": math.nan,
+        return out | {
             "ci_low": math.nan,
             "ci_high": math.nan,
-            "se": math.nan,
             "p_value": math.nan,
-            "t_star": None,
+            "p_floor": math.nan,
+            "null": None,
         }
-    observed, t_star = _studentised(d, resamples)
-    x = d.astype(np.float64)
-    mean, sd = x.mean() / scale, x.std(ddof=1) / scale
-    se = sd / math.sqrt(n)
-    half = _half_width(quantile(t_star, confidence), se)
-    p = (1 + int(np.count_nonzero(t_star >= observed))) / (len(t_star) + 1)
-    return {
-        "mean_diff": mean,
-        "sd_diff": sd,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
-        "se": se,
-        "p_value": p,
-        "t_star": t_star,
-    }
+    sets, size = _flip_matrix(n, flips)
+    sums = _subset_sums(n, flips, d)  # S* >= S exactly when the flipped set's sum is <= 0
+    total = len(sets)
+    greater = int(np.count_nonzero(sums <= 0))  # draws at least as extreme upwards
+    less = int(np.count_nonzero(sums >= 0))
+    p = min(1.0, 2 * min(greater, less) / total)
+    nonzero = np.array([v != 0 for v in d.tolist()], dtype=np.int64)
+    only_ties = np.count_nonzero(sets @ nonzero == 0)  # sets holding only tied repeats
+    floor = min(1.0, 2 * int(only_ties) / total)
+    nonempty = size > 0
+    if d.dtype == object:
+        means = np.array([float(s) / k for s, k in zip(sums[nonempty].tolist(), size[nonempty].tolist())])
+    else:
+        means = sums[nonempty] / size[nonempty]
+    null = Flipped(np.sort(means), total - int(np.count_nonzero(nonempty)), total, scale)
+    low, high = null.interval(alpha_of(confidence))
+    return out | {"ci_low": low, "ci_high": high, "p_value": p, "p_floor": floor, "null": null}
 
 
-def _half_width(q: float, se: float) -> float:
-    return 0.0 if se == 0 else q * se
-
-
-def simultaneous(
-    t_star, mean: float, se: float, family: int, confidence: float = 0.95
-) -> tuple[float, float]:
-    """The Bonferroni interval of one of ``family`` comparisons: ``mean +- q se``
-    with ``q`` the quantile of ``|t*|`` at ``1 - (1 - confidence) / family``.
-    All ``family`` intervals cover their differences together with
-    probability at least ``confidence``."""
-    if t_star is None or not math.isfinite(se):
+def simultaneous(null: Flipped | None, family: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Bonferroni interval of one of ``family`` comparisons: the sign-flip
+    interval at level ``1 - (1 - confidence) / family``. All ``family``
+    intervals cover their mean differences together with probability at least
+    ``confidence`` under the procedure's assumptions."""
+    if null is None:
         return math.nan, math.nan
-    half = _half_width(quantile(t_star, 1 - (1 - confidence) / family), se)
-    return mean - half, mean + half
+    return null.interval(alpha_of(confidence) / family)
+
+
+def p_floor(nonzero: int, flips: int = FLIPS) -> float:
+    """The smallest two-sided p-value of the sign-flip test on ``nonzero``
+    non-zero differences: ``2 / 2**nonzero`` when every flip is enumerated,
+    about ``2 / (flips + 1)`` otherwise."""
+    if nonzero < 1:
+        return 1.0
+    return min(1.0, max(2.0 / 2**nonzero, 2.0 / (flips + 1)))
+
+
+def repeats_needed(family: int, confidence: float = 0.95, flips: int = FLIPS) -> int | None:
+    """The fewest repeats (all non-zero, all of one sign) at which a family of
+    ``family`` comparisons can give a first verdict: Holm's first threshold
+    is ``(1 - confidence) / family``, and :func:`p_floor` must reach it. None
+    when ``flips`` are too few for any number of repeats."""
+    alpha = alpha_of(confidence) / family
+    if 2.0 / (flips + 1) > alpha:
+        return None
+    n = 1
+    while p_floor(n, flips) > alpha:
+        n += 1
+    return n
 
 
 def holm(p_values) -> np.ndarray:
@@ -177,6 +260,17 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
+def mcnemar(a, b) -> float:
+    """Exact two-sided p-value that two paired binary outcomes (e.g. diverged
+    or not, per seed) have the same rate: the binomial test of the discordant
+    pairs (McNemar's exact test); 1 when no pair is discordant."""
+    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    only_a, only_b = int(np.count_nonzero(a & ~b)), int(np.count_nonzero(b & ~a))
+    if only_a + only_b == 0:
+        return 1.0
+    return float(stats.binomtest(only_a, only_a + only_b, 0.5).pvalue)
+
+
 def paired(
     a,
     b,
@@ -184,21 +278,21 @@ def paired(
     confidence: float = 0.95,
     exact=None,
     scale: float = 1.0,
-    resamples: int = RESAMPLES,
+    flips: int = FLIPS,
 ) -> dict:
     """Compare ``a`` with ``b`` repeat by repeat (``diff = a - b``).
 
     ``exact`` is ``(a_units, b_units)``: the same values as exact integers, in
     units of ``1 / scale`` (see :meth:`snapens.evaluate.metrics.Metric.units`);
-    without it ``a`` and ``b`` must be integers themselves. The bootstrap-t
-    (:func:`bootstrap_t`) and the counts use the integer differences:
+    without it ``a`` and ``b`` must be integers themselves. The sign-flip test
+    (:func:`sign_flip`) and the counts use the integer differences:
     ``wins`` counts repeats where ``a`` is better than ``b`` in the metric's
     direction, ``losses`` where it is worse, ``ties`` where they are equal.
     Effect sizes: ``relative`` = mean difference / mean of ``b``;
     ``standardised`` = mean difference / sd of the differences (Cohen's d_z).
     """
     a_units, b_units = (a, b) if exact is None else exact
-    a_units, b_units = _integers(a_units), _integers(b_units)
+    a_units, b_units = integers(a_units), integers(b_units)
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if not a.shape == b.shape == a_units.shape == b_units.shape:
         raise ValueError(f"paired samples differ in length: {a.shape} vs {b.shape}")
@@ -208,7 +302,7 @@ def paired(
         higher_is_better,
         confidence,
         scale,
-        resamples,
+        flips,
     ) | {"mean_a": float(a.mean()) if len(a) else math.nan, "mean_b": float(b.mean()) if len(b) else math.nan}
 
 
@@ -218,26 +312,29 @@ def compare_units(
     higher_is_better: bool,
     confidence: float = 0.95,
     scale: float = 1.0,
-    resamples: int = RESAMPLES,
+    flips: int = FLIPS,
 ) -> dict:
     """:func:`paired` of differences already taken (integers in units of ``1 / scale``)."""
-    units = _integers(units)
-    res = bootstrap_t(units, scale, confidence, resamples)
-    better = units > 0 if higher_is_better else units < 0
-    worse = units < 0 if higher_is_better else units > 0
+    units = integers(units)
+    res = sign_flip(units, scale, confidence, flips)
+    signs = np.array([(v > 0) - (v < 0) for v in units.tolist()], dtype=np.int64)
+    better = signs > 0 if higher_is_better else signs < 0
+    worse = signs < 0 if higher_is_better else signs > 0
     mean, sd = res["mean_diff"], res["sd_diff"]
     return {
         "n": len(units),
         "mean_diff": mean,
+        "median_diff": res["median_diff"],
         "sd_diff": sd,
         "se_diff": res["se"],
         "ci_low": res["ci_low"],
         "ci_high": res["ci_high"],
         "p_value": res["p_value"],
-        "relative": mean / mean_b if mean_b else math.nan,
+        "p_floor": res["p_floor"],
+        "relative": mean / mean_b if mean_b and math.isfinite(mean_b) else math.nan,
         "standardised": mean / sd if sd and math.isfinite(sd) else math.nan,
         "wins": int(better.sum()),
-        "ties": int((units == 0).sum()),
+        "ties": int((signs == 0).sum()),
         "losses": int(worse.sum()),
-        "t_star": res["t_star"],
+        "null": res["null"],
     }

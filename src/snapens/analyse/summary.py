@@ -647,7 +647,7 @@ def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str
     ]
 
 
-BUDGET_METRICS = ("nll_calibrated", "accuracy")  # the front page's table of the budget question
+BUDGET_METRICS = ("nll_calibrated_capped", "accuracy")  # the front page's table of the budget question
 
 
 def _interval_cell(r, comparison: str, name: str, digits: int) -> str:

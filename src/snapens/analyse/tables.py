@@ -34,11 +34,10 @@ import numpy as np
 import pandas as pd
 
 from snapens.analyse import dee as dee_
-from snapens.analyse.selection import OTHER, PROTOCOL, choose, chosen_text, crossfit, fold_units
-from snapens.analyse.statistics import RESAMPLES, compare_units, holm, mean_ci, paired, simultaneous
+from snapens.analyse.selection import PROTOCOL, choices, chosen_text, crossfit, fold_units, seed_halves
+from snapens.analyse.statistics import FLIPS, alpha_of, compare_units, holm, mean_ci, paired, simultaneous
 from snapens.core.sweeps import label
 from snapens.evaluate.metrics import (
-    DECIMALS,
     FOLDS,
     METRICS,
     SUBSET_NLL,
@@ -46,7 +45,6 @@ from snapens.evaluate.metrics import (
     T_MIN,
     TEMPERATURES,
     VOTE,
-    decimals_for,
     fold_columns,
     metric,
     subset_columns,
@@ -148,9 +146,12 @@ def _groups(runs: pd.DataFrame):
         yield dataset, method, g.sort_values("seed")
 
 
+SUMMARY_STATS = ("mean", "sd", "ci_low", "ci_high", "median")  # per model and metric in summary.csv
+
+
 def _stats(row: dict, prefix: str, values, confidence: float) -> None:
     ci = mean_ci(pd.Series(values, dtype=float).dropna(), confidence)
-    for stat in ("mean", "sd", "ci_low", "ci_high"):
+    for stat in SUMMARY_STATS:
         row[f"{prefix}_{stat}"] = ci[stat]
 
 
@@ -198,24 +199,31 @@ class Baselines:
     full_cost: str | None = None
 
 
+TOO_FEW = "too few repeats"  # the verdict of a family that cannot reject at its repeats
+
+
 def _holm_columns(rows: list[dict], confidence: float) -> None:
     """Holm-adjusted p-values, family sizes, Bonferroni intervals and verdicts
     of ``rows`` (in place), within each family: one dataset x metric x
-    comparison x base."""
-    alpha = 1 - confidence
+    comparison x base. A family none of whose comparisons could reach Holm's
+    first threshold, ``(1 - confidence) / m``, even with every difference of
+    one sign (``p_floor``) gets the verdict :data:`TOO_FEW` throughout."""
+    alpha = alpha_of(confidence)
     families: dict[tuple, list[dict]] = {}
     for r in rows:
         families.setdefault((r["dataset"], r["metric"], r["comparison"], r["family"]), []).append(r)
     for members in families.values():
         adjusted = holm([r["p_value"] for r in members])
         tested = int(np.count_nonzero(~np.isnan([r["p_value"] for r in members])))
+        floors = [r["p_floor"] for r in members if not math.isnan(r["p_value"])]
+        decidable = bool(floors) and min(floors) <= alpha / tested
         for r, p in zip(members, adjusted, strict=True):
             r["p_holm"], r["family_size"] = float(p), tested
-            low, high = simultaneous(
-                r.pop("t_star"), r["mean_diff"], r["se_diff"], max(tested, 1), confidence
-            )
+            low, high = simultaneous(r.pop("null"), max(tested, 1), confidence)
             r["sim_ci_low"], r["sim_ci_high"] = (low, high) if not math.isnan(p) else (math.nan, math.nan)
             r["verdict"] = _verdict(r["mean_diff"], p, alpha, metric(r["metric"]).higher_is_better)
+            if r["verdict"] == "unclear" and not decidable:
+                r["verdict"] = TOO_FEW
 
 
 def _verdict(mean_diff: float, p_holm: float, alpha: float, higher_is_better: bool) -> str:
@@ -235,27 +243,27 @@ PAIRED_KEYS = ["dataset", "metric", "comparison", "family", "a_method", "a_model
 class _Paired:
     """Rows of ``paired_tests.csv`` as they are added."""
 
-    def __init__(self, confidence: float, resamples: int):
+    def __init__(self, confidence: float, flips: int):
         self.rows: list[dict] = []
-        self.confidence, self.resamples = confidence, resamples
+        self.confidence, self.flips = confidence, flips
 
     def add(
         self, keys: dict, units, scale: float, mean_a: float, mean_b: float, tested: bool = True, **extra
     ):
         """A comparison of differences already taken (integers in units of ``1 / scale``)."""
         m = metric(keys["metric"])
-        res = compare_units(units, mean_b, m.higher_is_better, self.confidence, scale, self.resamples)
+        res = compare_units(units, mean_b, m.higher_is_better, self.confidence, scale, self.flips)
         self._append(keys, res | {"mean_a": mean_a, "mean_b": mean_b}, tested, extra)
 
     def models(self, keys: dict, ga, gb, rows, tested: bool = True):
         """``a_model`` of ``ga`` against ``b_model`` of ``gb`` on all test rows (:func:`compare`)."""
         name = keys["metric"]
         a, b = ga[f"{keys['a_model']}_{name}"], gb[f"{keys['b_model']}_{name}"]
-        self._append(keys, compare(name, a, b, rows, self.confidence, self.resamples), tested)
+        self._append(keys, compare(name, a, b, rows, self.confidence, self.flips), tested)
 
     def _append(self, keys: dict, res: dict, tested: bool, extra: dict | None = None):
         if not tested:  # a difference zero by construction is not a test
-            res["p_value"], res["t_star"] = math.nan, None
+            res["p_value"], res["p_floor"], res["null"] = math.nan, math.nan, None
         self.rows.append({**keys, "selection": "", "b_chosen": "", **(extra or {}), **res})
 
     def table(self) -> pd.DataFrame:
@@ -271,11 +279,13 @@ PAIRED_COLUMNS = [
     "mean_a",
     "mean_b",
     "mean_diff",
+    "median_diff",
     "sd_diff",
     "se_diff",
     "ci_low",
     "ci_high",
     "p_value",
+    "p_floor",
     "p_holm",
     "family_size",
     "sim_ci_low",
@@ -294,42 +304,43 @@ def _mean(x) -> float:
     return float(x.mean()) if len(x) else math.nan
 
 
-def _finite(a, b, rows):
-    """``a``, ``b`` and ``rows`` of the repeats where both values are finite
-    (a metric undefined for a run leaves that repeat out; ``n`` says how many)."""
+def _defined(a, b, rows):
+    """``a``, ``b`` and ``rows`` of the repeats where both values are defined
+    (not NaN: a metric undefined for a run leaves that repeat out; ``n`` says
+    how many). Infinite values are not left out: they cannot be compared
+    exactly, and :meth:`snapens.evaluate.metrics.Metric.units` refuses them."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     rows = np.broadcast_to(np.asarray(rows), a.shape)
-    keep = np.isfinite(a) & np.isfinite(b)
+    keep = ~np.isnan(a) & ~np.isnan(b)
     return a[keep], b[keep], rows[keep]
 
 
-def _scale(m, rows, decimals: int = DECIMALS) -> float:
+def _scale(m, rows) -> float:
     """Units per unit of metric ``m``: test rows for a count metric (one
-    number for every repeat), else ``decimals`` decimal places."""
+    number for every repeat), else 1e9 (the grid of 1e-9)."""
     if not m.count:
-        return 10.0**decimals
+        return 1e9
     sizes = np.unique(np.asarray(rows))
     if len(sizes) > 1:
         raise ValueError(f"{m.name}: repeats with different numbers of test rows ({sizes.tolist()})")
     return float(sizes[0]) if len(sizes) else 1.0
 
 
-def compare(name: str, a, b, rows, confidence: float, resamples: int = RESAMPLES) -> dict:
+def compare(name: str, a, b, rows, confidence: float, flips: int = FLIPS) -> dict:
     """:func:`~snapens.analyse.statistics.paired` of metric ``name``, exact in
     its units (``rows``: the test rows of each repeat, which count metrics are
     fractions of). A repeat where either value is NaN is left out; ``n`` says
     how many pairs were compared."""
     m = metric(name)
-    a, b, rows = _finite(a, b, rows)
-    d = decimals_for(a, b)
-    exact = (m.units(a, rows, d), m.units(b, rows, d))
-    return paired(a, b, m.higher_is_better, confidence, exact, _scale(m, rows, d), resamples)
+    a, b, rows = _defined(a, b, rows)
+    exact = (m.units(a, rows), m.units(b, rows))
+    return paired(a, b, m.higher_is_better, confidence, exact, _scale(m, rows), flips)
 
 
 def paired_table(
     runs: pd.DataFrame,
     confidence: float = 0.95,
-    resamples: int = RESAMPLES,
+    flips: int = FLIPS,
     points: dict[str, dict] | None = None,
     baselines: list[Baselines] = (),
 ) -> pd.DataFrame:
@@ -347,7 +358,7 @@ def paired_table(
     equal-cost independent ensemble of the same size and rate.
     """
     points = points or {}
-    out = _Paired(confidence, resamples)
+    out = _Paired(confidence, flips)
     groups = list(_groups(runs))
 
     def family(method):
@@ -461,7 +472,7 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines) ->
                     _mean((a["even"] + a["odd"]) / 2),
                     _mean(fit.value()),
                     selection=PROTOCOL,
-                    b_chosen=chosen_text(fit, candidates.get),
+                    b_chosen=chosen_text(fit.chosen, candidates.get),
                 )
         other = partner(points, b.equal_cost, point) if b.equal_cost else None
         if other in methods:
@@ -552,6 +563,11 @@ DEE_COLUMNS = [
     "nll_mean",
     "reference_nll_first",
     "reference_nll_last",
+    "reference_gain",
+    "reference_gain_ci_low",
+    "reference_gain_ci_high",
+    "reference_gain_p",
+    "identified",
     "dee",
     "dee_ci_low",
     "dee_ci_high",
@@ -595,26 +611,40 @@ def baseline_reference(points: dict[str, dict], b: Baselines) -> Reference | Non
 
 
 def _reference_curves(long, runs_by_method, ref: Reference, metric_name: str, seeds):
-    """Per seed x k, the reference curve measured on each fold, from the
-    candidate chosen on the other fold, averaged over the folds; and the
-    candidate chosen per fold."""
+    """Per fold, seed x k: the reference curve of each seed measured on the
+    fold, from the candidate chosen for the seed's half and that fold
+    (:func:`snapens.analyse.selection.choices`: on the other half's seeds and
+    the other fold); and the choices."""
     prefix = DEE_METRICS[metric_name]
+    seeds = list(seeds)
     if ref.selectors:
-        selectors = {lab: runs_by_method[m] for lab, m in ref.selectors.items()}
-        chosen = {
-            fold: choose({lab: g.loc[seeds] for lab, g in selectors.items()}, metric_name, fold)
-            for fold in FOLDS
-        }
+        selectors = {lab: runs_by_method[m].loc[seeds] for lab, m in ref.selectors.items()}
+        chosen = choices(selectors, metric_name, seeds)
     else:
-        chosen = dict.fromkeys(FOLDS, next(iter(ref.candidates)))
-    measured = []
-    for fold, lab in chosen.items():  # chosen on ``fold``, measured on the other
-        other = OTHER[fold]
-        rows = long[long.method == ref.candidates[lab]]
-        measured.append(
-            rows.pivot(index="seed", columns="k", values=f"{prefix}_{other}").loc[seeds].to_numpy()
-        )
-    return (measured[1] + measured[0]) / 2, chosen
+        only = next(iter(ref.candidates))
+        chosen = {(half, fold): only for half, own in seed_halves(seeds).items() if own for fold in FOLDS}
+    halves = seed_halves(seeds)
+    tables = {}
+    curves = {}
+    for (half, fold), lab in chosen.items():
+        key = (ref.candidates[lab], fold)
+        if key not in tables:
+            rows = long[long.method == key[0]]
+            tables[key] = rows.pivot(index="seed", columns="k", values=f"{prefix}_{fold}")
+        part = tables[key].loc[halves[half]]
+        curves.setdefault(fold, {}).update(zip(halves[half], part.to_numpy(dtype=np.float64)))
+    return {fold: np.array([by_seed[s] for s in seeds]) for fold, by_seed in curves.items()}, chosen
+
+
+def reference_gain(folds: dict[str, np.ndarray], confidence: float, flips: int = FLIPS) -> dict:
+    """The reference curve's gain from one model to all ``M``, per repeat
+    ``c_s(1) - c_s(M)`` (each the mean of its two folds), compared with zero
+    by the study's paired test on exact units (:func:`snapens.analyse.statistics.paired`):
+    ``mean_diff``, ``ci_low``, ``ci_high``, ``p_value``."""
+    first = {f: folds[f][:, 0] for f in FOLDS}
+    last = {f: folds[f][:, -1] for f in FOLDS}
+    units, scale = fold_units("nll", first, last, 0)
+    return compare_units(units, math.nan, True, confidence, scale, flips)
 
 
 def dee_table(
@@ -623,17 +653,21 @@ def dee_table(
     references: dict[str, Reference],
     confidence: float = 0.95,
     resamples: int = 2000,
+    flips: int = FLIPS,
 ) -> pd.DataFrame:
     """Deep ensemble equivalent of every method's full ensemble, per dataset
     and metric (:data:`DEE_METRICS`: calibrated NLL, then raw NLL).
 
     Per repeat, both the reference curve (its ensembles of any k of its
     members) and the method's value are measured on each fold of the test
-    rows and averaged over the two (the reference chosen on the other fold
-    when ``references`` offers a choice); the DEE is that of the means over
-    repeats (:mod:`snapens.analyse.dee`), with its percentile bootstrap
-    interval over the seeds the method and the reference share, ``+inf``
-    for "> M" and ``-inf`` for "< 1".
+    rows and averaged over the two (the reference chosen on the other half
+    of the seeds and the other fold when ``references`` offers a choice);
+    the DEE is that of the means over repeats (:mod:`snapens.analyse.dee`),
+    with its percentile bootstrap interval over the seeds the method and the
+    reference share, ``+inf`` for "> M" and ``-inf`` for "< 1". It is reported
+    only where the reference's gain from one model to ``M``
+    (:func:`reference_gain`) is positive by the paired test at the study's
+    level (``identified``), else NaN, with the gain in ``dee_text``.
     """
     rows = []
     indexed = {key: g.set_index("seed") for key, g in runs.groupby(["dataset", "method"], sort=False)}
@@ -652,37 +686,49 @@ def dee_table(
             v = ((values[f"ensemble_{name}_odd"] + values[f"ensemble_{name}_even"]) / 2).to_numpy(
                 dtype=np.float64
             )
+            gain = {"mean_diff": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}
             if len(seeds):
-                curves, chosen = _reference_curves(part, runs_by_method, ref, name, seeds)
+                folds, chosen = _reference_curves(part, runs_by_method, ref, name, seeds)
+                curves = (folds["odd"] + folds["even"]) / 2
                 curve = dee_.curve_of(curves)
                 point = dee_.equivalent(curve, dee_.mean(v))
+                gain = reference_gain(folds, confidence, flips)
             else:
                 members = int(runs_by_method[next(iter(ref.candidates.values()))]["members"].iloc[0])
-                curves, chosen = np.full((0, members), math.nan), dict.fromkeys(FOLDS, "")
+                curves, chosen = np.full((0, members), math.nan), {}
                 curve, point = np.full(members, math.nan), math.nan
             members = curves.shape[1]
+            found = bool(gain["p_value"] <= alpha_of(confidence) and gain["mean_diff"] > 0)
             low, high = (
                 dee_.bootstrap(curves, v, resamples, confidence) if len(seeds) > 1 else (math.nan,) * 2
             )
-            picked = [chosen["even"], chosen["odd"]]
+            if not found:
+                point = low = high = math.nan
             rows.append(
                 {
                     "dataset": dataset,
                     "method": method,
                     "metric": name,
                     "reference": ref.name,
-                    "reference_chosen": picked[0] if picked[0] == picked[1] else " | ".join(picked),
+                    "reference_chosen": chosen_text(chosen) if chosen else "",
                     "selection": PROTOCOL if ref.selectors else "",
                     "repeats": len(seeds),
                     "reference_members": members,
-                    "nll_mean": dee_.mean(v),
+                    "nll_mean": dee_.mean(v) if len(v) else math.nan,
                     "reference_nll_first": curve[0],
                     "reference_nll_last": curve[-1],
+                    "reference_gain": gain["mean_diff"],
+                    "reference_gain_ci_low": gain["ci_low"],
+                    "reference_gain_ci_high": gain["ci_high"],
+                    "reference_gain_p": gain["p_value"],
+                    "identified": "yes" if found else "no",
                     "dee": point,
                     "dee_ci_low": low,
                     "dee_ci_high": high,
                     "bootstrap_resamples": resamples,
-                    "dee_text": dee_.text(point, low, high, members),
+                    "dee_text": dee_.text(point, low, high, members)
+                    if found
+                    else dee_.unidentified_text(gain, members),
                 }
             )
     return pd.DataFrame(rows, columns=DEE_COLUMNS)
@@ -709,6 +755,7 @@ def column(comparison: str, metric: str, stat: str) -> str:
 
 COMPARISON_STATS = {
     "mean": "mean_diff",
+    "median": "median_diff",
     "ci_low": "ci_low",
     "ci_high": "ci_high",
     "p": "p_value",
@@ -797,7 +844,7 @@ def sweep_table(
         mine = paired_df[(paired_df.dataset == s.dataset) & (paired_df.a_method == s.method)]
         for name in METRICS:
             for model in ("final", "ensemble"):
-                for stat in ("mean", "ci_low", "ci_high"):
+                for stat in ("mean", "ci_low", "ci_high", "median"):
                     row[f"{model}_{name}_{stat}"] = s[f"{model}_{name}_{stat}"]
             for comparison in COMPARISONS:
                 found = mine[(mine.metric == name) & (mine.comparison == comparison)]

@@ -21,6 +21,17 @@ the test labels ``y``:
    the means of the two folds' values; ``temperature_even`` and
    ``temperature_odd`` are the temperatures fitted on the even and the odd rows.
 
+**A fit at a bound is not applied.** When the optimum lies beyond
+``[0.01, 100]`` the fold gives no temperature (a fold whose every row has its
+true class the most probable would take ``T -> 0``, and one wrong row of the
+other fold then costs up to 100 times its log-probability): the fit returns
+the bound, which the tables count, and the rows are scaled with ``T = 1``,
+left as they are (:func:`applied`).
+
+Beside the calibrated NLL the same scaled rows give the *capped* calibrated
+NLL (``nll_calibrated_capped``), each row's loss at most
+:data:`snapens.evaluate.scores.NLL_CAP` nats (a probability floored at 1e-6).
+
 Per fold, :func:`temperature_scaled` also returns the fold's own values
 (``nll_calibrated_even``: measured on the even rows with the temperature
 fitted on the odd ones) and its in-sample values (``..._even_insample``:
@@ -47,7 +58,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import softmax
 
-from snapens.evaluate.scores import T_MAX, T_MIN, check, ece, log_of, log_softmax
+from snapens.evaluate.scores import NLL_CAP, T_MAX, T_MIN, check, ece, log_of, log_softmax
 
 FOLDS = ("even", "odd")  # the halves of the test rows, by position
 
@@ -103,6 +114,12 @@ def _fit(z: np.ndarray, y: np.ndarray) -> float:
     return math.exp(-u)
 
 
+def applied(T: float) -> float:
+    """The temperature a fit's rows are scaled with: the fit, or 1 (no
+    scaling) when it ended at a bound of the search (:func:`at_bound`)."""
+    return 1.0 if at_bound(T) else T
+
+
 def _fold_fits(z: np.ndarray, y: np.ndarray):
     """Each fold's rows and the temperature fitted on them (log probabilities ``z``)."""
     rows = dict(zip(FOLDS, folds(len(y)), strict=True))
@@ -136,7 +153,10 @@ def temperature_scaled_log(y, z, ece_bins: int = 15) -> dict[str, float]:
     fold ``f`` the values measured on its rows, ``nll_calibrated_{f}``
     (temperature fitted on the other fold) and ``nll_calibrated_{f}_insample``
     (fitted on ``f`` itself), and the same for ECE. The scaled NLL is that of
-    the float64 log-softmax of ``z / T``, never clipped."""
+    the float64 log-softmax of ``z / T``, never clipped; the capped one
+    (``nll_calibrated_capped`` and its fold columns) clips each row's loss at
+    :data:`NLL_CAP`. A fit at a bound is recorded as fitted and applied as
+    ``T = 1`` (:func:`applied`)."""
     y, z = np.asarray(y), _finite(z)
     if len(y) < 2:
         raise ValueError(f"temperature scaling needs at least 2 test rows (one per fold), got {len(y)}")
@@ -145,12 +165,15 @@ def temperature_scaled_log(y, z, ece_bins: int = 15) -> dict[str, float]:
     for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
         r = rows[fold]
         for suffix, T in (("", fitted[other]), ("_insample", fitted[fold])):
-            lq = log_softmax(z[r] / T)
-            out[f"nll_calibrated_{fold}{suffix}"] = float(-np.mean(lq[np.arange(len(r)), y[r]]))
+            lq = log_softmax(z[r] / applied(T))
+            loss = -lq[np.arange(len(r)), y[r]]
+            out[f"nll_calibrated_{fold}{suffix}"] = float(np.mean(loss))
             out[f"ece_calibrated_{fold}{suffix}"] = ece(y[r], np.exp(lq), ece_bins=ece_bins)
+            out[f"nll_calibrated_capped_{fold}{suffix}"] = float(np.mean(np.minimum(loss, NLL_CAP)))
     return {
         "nll_calibrated": float(np.mean([out[f"nll_calibrated_{f}"] for f in FOLDS])),
         "ece_calibrated": float(np.mean([out[f"ece_calibrated_{f}"] for f in FOLDS])),
+        "nll_calibrated_capped": float(np.mean([out[f"nll_calibrated_capped_{f}"] for f in FOLDS])),
         "temperature_even": fitted["even"],
         "temperature_odd": fitted["odd"],
         **out,
@@ -173,7 +196,7 @@ def crossfit_nll(z, y) -> dict[str, float]:
     rows, fitted = _fold_fits(z, y)
     out = {}
     for fold, other in zip(FOLDS, reversed(FOLDS), strict=True):
-        scaled = z[rows[fold]] / fitted[other]
+        scaled = z[rows[fold]] / applied(fitted[other])
         top = scaled.max(axis=1, keepdims=True)
         log_norm = top[:, 0] + np.log(np.exp(scaled - top).sum(axis=1))
         out[f"nll_calibrated_{fold}"] = float(

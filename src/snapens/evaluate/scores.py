@@ -18,6 +18,8 @@ metrics the study reports is :mod:`snapens.evaluate.metrics`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 EPS = np.finfo(np.float64).eps  # probabilities are clipped to [EPS, 1 - EPS], as log_loss does
@@ -104,6 +106,18 @@ def nll_log(y, log_probs, **_) -> float:
     ``e**-50`` costs 50 nats."""
     y, lp = check_log(y, log_probs)
     return float(-np.mean(lp[np.arange(len(y)), y]))
+
+
+NLL_CAP = -math.log(1e-6)  # 13.8155 nats: the most a row's loss counts in a capped NLL
+
+
+def nll_capped_log(y, log_probs, **_) -> float:
+    """Mean negative log-likelihood of the true class with each row's loss
+    capped at :data:`NLL_CAP` (its probability floored at 1e-6), from
+    log-probabilities: no confidently wrong row, and no diverged model, can
+    outweigh more than 13.8 nats of a mean."""
+    y, lp = check_log(y, log_probs)
+    return float(np.mean(np.minimum(-lp[np.arange(len(y)), y], NLL_CAP)))
 
 
 def accuracy(y, probs, **_) -> float:

@@ -612,7 +612,7 @@ def sweep_accuracy(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
 
 # --- the budget question: drawn from sweep.csv, curves.csv and limits.csv -----------
 
-FRONTIER_METRICS = ("nll_calibrated", "accuracy")  # calibrated NLL first: comparable across models
+FRONTIER_METRICS = ("nll_calibrated_capped", "accuracy")  # calibrated NLL first: comparable across models
 COST_MARKERS = {"judged_single": ("*", 1.0), "judged": ("o", 0.92), "equal_cost": ("s", 1.08)}
 
 
