@@ -304,13 +304,31 @@ def test_a_redrawn_dataset_has_the_mean_of_its_draws_limits_and_each_seed_its_ow
     assert table.accuracy.iloc[0] == pytest.approx(sum(alone) / 3, abs=1e-12)
 
 
-def test_gap_share_by_hand():
-    from snapens.analyse.summary import gap_share
+def test_the_share_of_the_distance_to_the_limit_by_hand():
+    from snapens.analyse.limits import Limit
+    from snapens.analyse.selection import CrossFit
+    from snapens.analyse.statistics import sign_flip
 
-    row = {"vs_single_nll_baseline": 0.45, "vs_single_nll_mean": -0.01}
-    # the single model is 0.05 above the limit 0.40; the ensemble closes 0.01 of it
-    assert gap_share(row, "nll", 0.40) == pytest.approx(0.2)
-    assert np.isnan(gap_share({"vs_single_nll_baseline": np.nan, "vs_single_nll_mean": 0.0}, "nll", 0.4))
+    # single models 0.45 (fold mean) every seed, the limit 0.40: 0.05 from it; the
+    # ensemble is 0.01 better on half the seeds and 0.02 on the other: it closes
+    # (0.01 + 0.02) / 2 / 0.05 = 30% of the distance
+    seeds = list(range(1, 13))
+    single = np.full(12, 0.45)
+    fit = CrossFit({}, {"even": single, "odd": single})
+    ens = single - np.where(np.arange(12) % 2, 0.02, 0.01)
+    limit = Limit(pd.DataFrame({"nll": [0.40]}))
+    got = tables.limit_share(fit, {"even": ens, "odd": ens}, limit, "nll", seeds, 0.95, 10_000)
+    assert got["limit_distance"] == pytest.approx(0.05)
+    assert got["limit_share"] == pytest.approx(0.3)
+    # with a known distance the ratio's interval is the mean's divided by it: the
+    # mean difference's sign-flip interval, [-0.02, -0.01] at most, over -0.05
+    diff = sign_flip(np.round((ens - single) * 1e9).astype(np.int64), 1e9)
+    assert got["limit_share_ci_low"] == pytest.approx(diff["ci_high"] / -0.05, abs=1e-9)
+    assert got["limit_share_ci_high"] == pytest.approx(diff["ci_low"] / -0.05, abs=1e-9)
+    assert 0.2 <= got["limit_share_ci_low"] < 0.3 < got["limit_share_ci_high"] <= 0.4
+    # a redrawn dataset's limit is each seed's own draw's
+    per_seed = Limit(pd.DataFrame({"nll": [0.40, 0.30]}), [1, 2])
+    assert per_seed.of("nll", [2, 1, 2]).tolist() == [0.30, 0.40, 0.30]
 
 
 def test_only_full_budget_independent_runs_get_the_calibrated_reference_curve():

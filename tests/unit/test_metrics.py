@@ -249,9 +249,19 @@ def test_run_tables_have_the_columns_the_study_reads(case):
     folds = [c for name in metrics.METRICS for c in metrics.fold_columns(name)]
     evaluated = (*metrics.METRICS, *metrics.TEMPERATURES, *folds)
     members = ensembling.member_table(np.log(probs), y, epochs=range(5))
-    assert tuple(members.columns) == columns["members"] == ("member", "epoch", *evaluated, "nonfinite_rows")
+    assert (
+        tuple(members.columns)
+        == columns["members"]
+        == (
+            "member",
+            "epoch",
+            *evaluated,
+            "nonfinite_rows",
+            "diverged",
+        )
+    )
     assert tuple(ensembling.last_k_table(np.log(probs), y).columns) == columns["ensemble"]
-    assert list(empty_table("averaged").columns) == ["model", *evaluated, "nonfinite_rows"]
+    assert list(empty_table("averaged").columns) == ["model", *evaluated, "nonfinite_rows", "diverged"]
     assert list(empty_table("weighted").columns) == ["model", *evaluated, "weights"]
 
 

@@ -3,12 +3,53 @@ Bayes-optimal classifier on the study's test rows (``limits.csv``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from snapens.data.kinds import limit_log_probabilities
-from snapens.evaluate.metrics import evaluate, evaluated_columns
+from snapens.evaluate.metrics import FOLDS, METRICS, evaluate, evaluated_columns
 
 LIMIT_MODEL = "bayes_optimal"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The limit of one dataset per repeat: ``values`` has a row per draw of
+    the data and, per metric, the mean of its two folds (the scale of a
+    cross-fitted value); ``seeds`` names each row's seed (None: one draw, the
+    limit of every seed)."""
+
+    values: pd.DataFrame
+    seeds: list | None = None
+
+    def of(self, name: str, seeds) -> np.ndarray:
+        """The limit of metric ``name`` for each of ``seeds``."""
+        seeds = list(seeds)
+        if self.seeds is None:
+            return np.full(len(seeds), float(self.values[name].iloc[0]))
+        return self.values.set_axis(self.seeds).loc[seeds, name].to_numpy(dtype=np.float64)
+
+
+def limits_by_seed(
+    datasets: dict[str, dict], tests: dict[str, list], seeds: dict[str, list], evaluation=None
+):
+    """:class:`Limit` of every dataset whose kind knows its class densities:
+    ``tests`` as for :func:`limits_table`, ``seeds[name]`` the seed of each
+    draw of a redrawn dataset."""
+    out = {}
+    for name in datasets:
+        values = []
+        for spec, X, y in tests[name]:
+            log_probs = limit_log_probabilities(spec, X)
+            if log_probs is not None:
+                v = evaluate(y, evaluation=evaluation, log_probs=log_probs)
+                values.append({m: (v[f"{m}_{FOLDS[0]}"] + v[f"{m}_{FOLDS[1]}"]) / 2 for m in METRICS})
+        if values:
+            redrawn = len(tests[name]) > 1 or bool(datasets[name].get("redraw"))
+            out[name] = Limit(pd.DataFrame(values), list(seeds[name]) if redrawn else None)
+    return out
 
 
 def limits_table(datasets: dict[str, dict], tests: dict[str, list], evaluation=None) -> pd.DataFrame:

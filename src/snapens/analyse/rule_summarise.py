@@ -96,7 +96,7 @@ def summarise(
     ``manifests``, then read by ``threads`` processes."""
     from snapens.analyse import summary as reporting
     from snapens.analyse import tables
-    from snapens.analyse.limits import limits_table
+    from snapens.analyse.limits import limits_by_seed, limits_table
 
     if manifests:
         check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
@@ -121,8 +121,13 @@ def summarise(
             refs = dict.fromkeys(rows, ref)
             break
     run_df = pd.DataFrame([row for _, row in read])
+    # the Bayes-optimal classifier where the data's densities are known
+    specs = (study or {}).get("datasets", {})
+    tests = {d: test_draws(specs.get(d), paths, study, d) for d, paths in files.items()}
+    limits = limits_table(specs, tests, evaluation)
+    per_seed = limits_by_seed(specs, tests, {d: seeds(study, d) for d in specs}, evaluation) if study else {}
     summary = tables.summary_table(run_df, confidence)
-    paired_df = tables.paired_table(run_df, confidence, flips, points, plans)
+    paired_df = tables.paired_table(run_df, confidence, flips, points, plans, per_seed)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
     dee = tables.dee_table(run_df, long, refs, confidence, resamples, flips)
     write_csv(run_df, outputs["runs"])
@@ -140,12 +145,7 @@ def summarise(
         tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
         outputs["diversity"],
     )
-    limits = None
-    if "limits" in outputs:  # the Bayes-optimal classifier where the data's densities are known
-        specs = (study or {}).get("datasets", {})
-        tests = {d: test_draws(specs.get(d), paths, study, d) for d, paths in files.items()}
-        limits = limits_table(specs, tests, evaluation)
-        write_csv(limits, outputs["limits"])
+    write_csv(limits, outputs["limits"])
     digest = config_hash(study) if study is not None else None
     if study is not None and "study" in outputs:
         write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])

@@ -260,6 +260,40 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
+def ratio_interval(num, den, confidence: float = 0.95, flips: int = FLIPS) -> tuple[float, float, float]:
+    """``sum(num) / sum(den)`` over repeats and its interval by the sign-flip
+    test inverted (Fieller's construction): ``theta`` is kept when the test of
+    mean zero of ``num - theta * den`` does not reject at ``1 - confidence``.
+    For each flipped set ``A``, ``sum_A num - theta sum_A den`` changes sign at
+    ``theta = sum_A num / sum_A den``, so the test's counts are counted at
+    every such point. Returns ``(estimate, low, high)``; an end is infinite
+    when the denominator is not clearly non-zero (NaN when nothing is kept)."""
+    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    n = len(num)
+    total_den = float(den.sum())
+    estimate = float(num.sum()) / total_den if total_den else math.nan
+    if n < 2:
+        return estimate, math.nan, math.nan
+    sets, _ = _flip_matrix(n, flips)
+    a, e = sets @ num, sets @ den  # per set: sum_A num - theta sum_A den <= 0 ...
+    pos, neg, flat = e > 0, e < 0, e == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = a / e
+    up, down = np.sort(r[pos]), np.sort(r[neg])
+    flat_le, flat_ge = int(np.count_nonzero(flat & (a <= 0))), int(np.count_nonzero(flat & (a >= 0)))
+    points = np.unique(np.concatenate([up, down]))
+    middles = (points[:-1] + points[1:]) / 2 if len(points) > 1 else np.empty(0)
+    theta = np.concatenate([[-math.inf], points, middles, [math.inf]])
+    # ... when theta >= r for e > 0, or theta <= r for e < 0 (and always or never for e = 0)
+    le = np.searchsorted(up, theta, side="right") + (len(down) - np.searchsorted(down, theta, side="left"))
+    ge = (len(up) - np.searchsorted(up, theta, side="left")) + np.searchsorted(down, theta, side="right")
+    threshold = alpha_of(confidence) * len(sets) / 2
+    kept = theta[(le + flat_le > threshold) & (ge + flat_ge > threshold)]
+    if not len(kept):
+        return estimate, math.nan, math.nan
+    return estimate, float(kept.min()), float(kept.max())
+
+
 def mcnemar(a, b) -> float:
     """Exact two-sided p-value that two paired binary outcomes (e.g. diverged
     or not, per seed) have the same rate: the binomial test of the discordant

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from snapens.analyse.tables import BOUNDARY, COMPARISONS, DEE_METRICS, EXTRA_MODELS, column, pair
+from snapens.analyse.statistics import repeats_needed
+from snapens.analyse.tables import (
+    BOUNDARY,
+    COMPARISONS,
+    DEE_METRICS,
+    DIVERGED_MEMBERS,
+    DIVERGED_RUNS,
+    EXTRA_MODELS,
+    PREFIXES,
+    TOO_FEW,
+    column,
+    pair,
+)
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, T_MAX, T_MIN, VOTE
 from snapens.evaluate.scores import NONFINITE
@@ -31,6 +43,36 @@ EXTRA_TITLES = {
         "method-vs-method rows of paired_tests.csv price against the full-data methods.",
     ),
 }
+
+
+def procedure_text(pct: int) -> str:
+    """How every paired comparison is made and what its verdict means."""
+    return (
+        "Differences are ensemble minus final (or minus the named baseline), paired by seed and "
+        "computed exactly (accuracy on counts of test rows, the other metrics on a grid of 1e-9). Each "
+        "is tested by a sign-flip test of its mean (exact when the two methods do not differ: the two "
+        f"runs of a seed are then exchangeable), and its {pct}% interval is that test inverted. "
+        "p (Holm): adjusted within its family (one dataset x metric x comparison x swept method); the "
+        f"verdict is the adjusted one: better or worse at p (Holm) <= {1 - pct / 100:.2f}, else unclear, "
+        f"or {TOO_FEW} where even every repeat of one sign could not reach Holm's first threshold. "
+        "A verdict says the methods differ and which way their mean difference points; where they "
+        "differ in spread or skew but not in mean, the test rejects more often than its level "
+        "(docs/inference.md measures how often). The headline NLLs are capped: a test row counts at "
+        "most 13.8 nats (probability 1e-6), so no confidently wrong row or diverged run decides a mean; "
+        "the exact NLLs are reported beside them."
+    )
+
+
+def multiplicity_sentence(paired_df: pd.DataFrame, confidence: float) -> str:
+    """The scope of the study's multiplicity control, counted from its tables."""
+    tested = paired_df[paired_df.family_size.fillna(0) > 0] if "family_size" in paired_df else paired_df
+    families = tested.groupby(["dataset", "metric", "comparison", "family"], dropna=False).ngroups
+    alpha = 1 - confidence
+    return (
+        f"Holm's adjustment holds the chance of any false verdict at {alpha:.0%} within each family "
+        f"(one dataset x metric x comparison x swept method), not across the study's {families} "
+        "families: among them a few false verdicts are expected by chance."
+    )
 
 
 def fmt_ci(mean, lo, hi, digits=3) -> str:
@@ -199,7 +241,12 @@ def reference_text(r) -> str:
     """The DEE reference of a ``deep_ensemble_equivalent.csv`` row: method,
     rate and how it was chosen."""
     chosen = f" at {r.reference_chosen}" if r.reference_chosen else ""
-    how = " (chosen by cross-fitting on the test folds; even | odd when they differ)" if r.selection else ""
+    how = (
+        " (chosen per seed half and test fold on the other half's seeds and the other fold; the four "
+        "picks when they differ)"
+        if r.selection
+        else ""
+    )
     return f"`{r.reference}`{chosen}{how}"
 
 
@@ -218,7 +265,10 @@ def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
         f"method's full ensemble (Ashukha et al. 2020: on calibrated NLL; the raw NLL beside it). The "
         f"reference curve is the mean over repeats of ensembles of any k of its {top} models; each "
         "value is measured on each half of the test rows (temperature fitted on the other half) and "
-        f"averaged. {pct}% percentile bootstrap interval over repeats ({int(r0.bootstrap_resamples)} "
+        f"averaged. The curve is read on its upper envelope (made non-increasing from the right, so the "
+        f"reference's own value reads exactly {top}), and only where the reference gains from 1 to {top} "
+        f'models by the paired sign-flip test at {pct}%: elsewhere "not identifiable", with that gain. '
+        f"{pct}% percentile bootstrap interval over repeats ({int(r0.bootstrap_resamples)} "
         f'resamples). "> {top}": better than the whole reference ensemble; "< 1": worse than one model.',
         "",
         f"| method | mean {dee_label(primary)} | models of equal value [interval] |{other_cols}",
@@ -290,6 +340,13 @@ def _counts(g: pd.DataFrame, comparison: str) -> str:
     parts = []
     for name, m in headline_metrics().items():
         rows = [r for _, r in g.iterrows()]
+        if rows and all(verdict(r, name, comparison) == TOO_FEW for r in rows):
+            needed = repeats_needed(n)
+            parts.append(
+                f"in {m.label} no verdict is possible at {int(g.repeats.min())} repeats (an exact test of a "
+                f"family of {n} needs {needed} repeats of one sign, without ties, for a first verdict)"
+            )
+            continue
         better = [r for r in rows if verdict(r, name, comparison) == "better"]
         worse = [r for r in rows if verdict(r, name, comparison) == "worse"]
         where = f" ({_points(g, better)})" if better else ""
@@ -298,7 +355,7 @@ def _counts(g: pd.DataFrame, comparison: str) -> str:
     return "; ".join(parts)
 
 
-def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
+def sweep_sentences(sweep: pd.DataFrame, dataset: str, confidence: float = 0.95) -> list[str]:
     """Per judged swept method of ``dataset`` and comparison: where its
     ensemble is better and where worse (Holm-adjusted within each family),
     on each headline metric, counted over the grid points with more than one
@@ -316,16 +373,40 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str) -> list[str]:
                     {str(c) for n in headline_metrics() for c in g[column("single", n, "chosen")].dropna()}
                 )
                 chosen = (
-                    f" (its rate chosen per metric by cross-fitting on the test folds: {', '.join(picks)})"
+                    f" (its rate chosen per metric on the other half of the seeds and the other fold of "
+                    f"the test rows: {', '.join(picks)})"
                 )
             out.append(
                 f"``{base}`` on {dataset} ({len(g)} grid point{'s' if len(g) > 1 else ''} with more than one "
                 f"member, {reps} repeats "
-                f"each) against {COMPARISONS[comparison]}{chosen}: its ensemble is better (Holm-adjusted "
-                f"bootstrap-t, family of {len(g)}) " + _counts(g, comparison) + "."
+                f"each) against {COMPARISONS[comparison]}{chosen}: its ensemble is better (sign-flip test, "
+                f"Holm-adjusted over the family of {len(g)}) " + _counts(g, comparison) + "."
             )
+            out += divergence_sentences(g, base, comparison, 1 - confidence)
         out += annealing_sentences(g, base)
     return out + variant_sentences(sweep, dataset)
+
+
+def divergence_sentences(g: pd.DataFrame, base: str, comparison: str, alpha: float = 0.05) -> list[str]:
+    """Where the grid points of ``base`` (rows ``g``) or their baseline of
+    ``comparison`` had runs that diverged, and where McNemar's exact test,
+    Holm-adjusted over the grid, finds their divergence rates different."""
+    prefix = PREFIXES[comparison]
+    own, theirs = g.get(DIVERGED_RUNS), g.get(f"{prefix}_diverged_baseline")
+    if own is None or theirs is None or not (own.fillna(0).sum() + theirs.fillna(0).sum()):
+        return []
+    hit = [r for _, r in g.iterrows() if r[DIVERGED_RUNS] or r[f"{prefix}_diverged_baseline"]]
+    parts = [
+        f"{point_text(r)}: {int(r[DIVERGED_RUNS])} against {int(r[f'{prefix}_diverged_baseline'])}"
+        + (" (different rates)" if r[f"{prefix}_diverged_p_holm"] <= alpha + 1e-12 else "")
+        for r in hit
+    ]
+    return [
+        f"Runs that diverged (a non-finite output, or a test row's loss beyond 744 nats), ``{base}`` against "
+        f"{COMPARISONS[comparison]}, of {int(g.repeats.min())}: " + "; ".join(parts) + ". Rates are compared "
+        "by McNemar's exact test, Holm-adjusted over the grid; diverged runs stay in every comparison, "
+        "their rows counting at most 13.8 nats in the capped NLLs."
+    ]
 
 
 def annealing_sentences(g: pd.DataFrame, base: str) -> list[str]:
@@ -400,22 +481,27 @@ def limit_values(limits: pd.DataFrame | None, dataset: str) -> dict[str, float] 
     return {name: (float(r[f"{name}_even"]) + float(r[f"{name}_odd"])) / 2 for name in METRICS}
 
 
-def gap_share(row, name: str, limit: float) -> float:
+def share_text(row, name: str) -> str:
     """Of a ``sweep.csv`` row: the share of the best single model's distance to
-    the limit that the ensemble closes, ``(ensemble - single) / (limit - single)``
-    (both cross-fitted); NaN where not compared or at the limit."""
-    baseline = row.get(column("single", name, "baseline"))
-    diff = row.get(column("single", name, "mean"))
-    if baseline is None or pd.isna(baseline) or pd.isna(diff) or limit == baseline:
-        return float("nan")
-    return float(diff / (limit - baseline))
+    the limit that the ensemble closes, with its interval, e.g. ``+12% [+5%, +20%]``
+    (empty where not compared)."""
+    share = row.get(column("single", name, "limit_share"))
+    if share is None or pd.isna(share):
+        return ""
+    low, high = (row.get(column("single", name, f"limit_share_ci_{end}")) for end in ("low", "high"))
+    return f"{share:+.0%} [{_pct(low)}, {_pct(high)}]"
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None or pd.isna(x) else (f"{x:+.0%}" if abs(x) != float("inf") else f"{x:+}")
 
 
 def limit_sentences(sweep: pd.DataFrame, limits: pd.DataFrame | None, dataset: str) -> list[str]:
-    """Where the data's limit is known: its values, the best single model's
-    distance to it, and the share of that distance closed by the ensembles
-    of each judged swept method that are better than that model after
-    adjustment (all of them: none is picked)."""
+    """Where the data's limit is known: its values and, per judged swept
+    method and headline metric, the best single model's distance to it (read
+    from every grid point's own row: the same candidates and seeds give the
+    same distance) and where the share of it that the ensembles close is
+    reported (every grid point, with its interval: none is picked)."""
     values = limit_values(limits, dataset)
     part = judged(sweep[sweep.dataset == dataset]) if sweep is not None and len(sweep) else pd.DataFrame()
     if values is None:
@@ -429,25 +515,26 @@ def limit_sentences(sweep: pd.DataFrame, limits: pd.DataFrame | None, dataset: s
     ]
     for base, g in part.groupby("base", sort=False) if len(part) else []:
         g = g[g.members > 1]
-        if not len(g) or column("single", "nll", "baseline") not in g:
-            continue
         parts = []
         for name, m in shown.items():
-            baseline = g[column("single", name, "baseline")].dropna()
-            if not len(baseline):
+            distance = g.get(column("single", name, "limit_distance"), pd.Series(dtype=float)).dropna()
+            if not len(distance):
                 continue
-            better = [r for _, r in g.iterrows() if verdict(r, name, "single") == "better"]
-            distance = f"in {m.label} the best single model is {abs(values[name] - baseline.iloc[0]):.{m.digits}f} from it"
-            if not better:
-                parts.append(f"{distance}, and no ensemble is better than that model after adjustment")
-                continue
-            shares = [gap_share(r, name, values[name]) for r in better]
-            parts.append(
-                f"{distance}; the {len(better)} ensemble{'s' if len(better) > 1 else ''} better than it after "
-                f"adjustment ({_points(g, better)}) close {min(shares):.0%} to {max(shares):.0%} of that distance"
+            low, high = distance.min(), distance.max()
+            at = (
+                f"{low:.{m.digits}f}"
+                if f"{low:.{m.digits}f}" == f"{high:.{m.digits}f}"
+                else (f"{low:.{m.digits}f} to {high:.{m.digits}f}")
             )
+            parts.append(f"in {m.label} the best single model is {at} from it")
         if parts:
-            out.append(f"``{base}`` on {dataset} at equal cost: " + "; ".join(parts) + ".")
+            out.append(
+                f"``{base}`` on {dataset} at equal cost: "
+                + "; ".join(parts)
+                + ". The share of that distance each ensemble closes, (ensemble - single) / (limit - single) "
+                "over repeats, is given for every grid point with its interval (the sign-flip test inverted) "
+                "in summary.md."
+            )
     return out
 
 
@@ -489,12 +576,12 @@ def _sweep_section(
     lines = [
         "### Sweeps",
         "",
-        *sweep_sentences(sweep, dataset),
+        *sweep_sentences(sweep, dataset, pct / 100),
         "",
         *[line for text in limit_sentences(sweep, limits, dataset) for line in (text, "")],
         "Ensemble minus the baseline, mean over repeats; `+`/`-`: better/worse after Holm's "
-        f"adjustment within the grid (bootstrap-t, {pct}% family-wise); unmarked: unclear; "
-        "empty: not compared (a one-member ensemble is its final model).",
+        f"adjustment within the grid (sign-flip test, {pct}% family-wise); unmarked: unclear or "
+        f"{TOO_FEW}; empty: not compared (a one-member ensemble is its final model).",
         "",
     ]
     marks = {"better": "+", "worse": "-"}
@@ -514,17 +601,16 @@ def _sweep_section(
         if values is not None and "single" in comparisons_of(g):
             lines += [
                 "Share of the best single model's distance to the limit (Bayes-optimal classifier) that "
-                "each ensemble closes, (ensemble - single) / (limit - single), both cross-fitted; a point "
-                "estimate (the distance is treated as known), read with the verdicts above.",
+                "each ensemble closes, (ensemble - single) / (limit - single) summed over repeats, both "
+                f"cross-fitted, with its {pct}% interval (the sign-flip test of the ratio inverted; "
+                "unbounded where the distance itself is not clearly non-zero); every grid point, none picked.",
                 "",
             ]
             for name, m in headline_metrics().items():
                 lines += _grid_table(
                     g[g.members > 1],
                     f"{base}: share of the distance to the limit closed, {m.label}",
-                    lambda r, name=name, limit=values[name]: (
-                        "" if pd.isna(x := gap_share(r, name, limit)) else f"{x:+.0%}"
-                    ),
+                    lambda r, name=name: share_text(r, name),
                 )
     return lines
 
@@ -550,11 +636,10 @@ def summary_markdown(
         f"Means over repeats with {pct}% confidence intervals (Student t). "
         "*Final* is the last snapshot of each run (k = 1), *ensemble* the average of "
         "the probabilities of all M snapshots (declared in advance, not chosen on test data). "
-        "Differences are ensemble minus final, paired by seed and computed exactly (accuracy "
-        f"on counts of test rows), with a {pct}% bootstrap-t interval and its p-value (one "
-        "resampling of the repeats); p (Holm): adjusted within each dataset x metric x "
-        "comparison family; the verdict is the adjusted one. W/T/L counts repeats where the "
-        "ensemble is better / equal / worse.",
+        + procedure_text(pct)
+        + " W/T/L counts repeats where the ensemble is better / equal / worse.",
+        "",
+        multiplicity_sentence(paired_df, confidence),
         "",
     ]
     for dataset, sdf in summary.groupby("dataset", sort=False):
@@ -584,19 +669,34 @@ def summary_markdown(
 
 
 def nonfinite_sentences(sdf: pd.DataFrame) -> list[str]:
-    """Which methods had models whose outputs were not finite (training
-    diverged), their rows predicted uniformly (``nonfinite_rows``)."""
-    if NONFINITE not in sdf:
-        return []
-    hit = sdf[sdf[NONFINITE].fillna(0) > 0]
-    if not len(hit):
-        return []
-    listed = "; ".join(f"{r['method']}: {int(r[NONFINITE])} rows" for _, r in hit.iterrows())
-    return [
-        "Models whose training diverged (non-finite outputs) predict those test rows uniformly, "
-        f"costing log C each; rows so predicted, over all repeats and models: {listed}.",
-        "",
-    ]
+    """Which methods had runs that diverged (a model with non-finite outputs,
+    predicted uniformly on those rows, or a test row's loss beyond 744 nats),
+    counted per method; the runs stay in every comparison."""
+    out = []
+    if DIVERGED_RUNS in sdf:
+        hit = sdf[sdf[DIVERGED_RUNS].fillna(0) > 0]
+        if len(hit):
+            listed = "; ".join(
+                f"{r['method']}: {int(r[DIVERGED_RUNS])} of {int(r['repeats'])} runs "
+                f"({int(r[DIVERGED_MEMBERS])} models)"
+                for _, r in hit.iterrows()
+            )
+            out += [
+                "Runs whose training diverged (a model with a non-finite output or a test row's loss beyond "
+                f"744 nats, a probability below float64's smallest): {listed}. They stay in every "
+                "comparison, scored as they predict; a capped NLL counts each of their rows at most 13.8 nats.",
+                "",
+            ]
+    if NONFINITE in sdf:
+        hit = sdf[sdf[NONFINITE].fillna(0) > 0]
+        if len(hit):
+            listed = "; ".join(f"{r['method']}: {int(r[NONFINITE])} rows" for _, r in hit.iterrows())
+            out += [
+                "Non-finite outputs are predicted uniformly, costing log C each; rows so predicted, over all "
+                f"repeats and models: {listed}.",
+                "",
+            ]
+    return out
 
 
 def boundary_sentences(sdf: pd.DataFrame) -> list[str]:
@@ -633,7 +733,7 @@ def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str
     for i, (name, m) in enumerate(shown.items()):
         p = pair(paired_df, dataset, name, lead)
         parts.append(
-            f"{p.mean_diff:+.4f} in {m.label} ({pct}% bootstrap-t CI {p.ci_low:+.4f} to "
+            f"{p.mean_diff:+.4f} in {m.label} ({pct}% CI {p.ci_low:+.4f} to "
             f"{p.ci_high:+.4f}, Holm-adjusted p = {fmt_p(p.p_holm)}: {p.verdict}, better in {p.wins} "
             f"of {n} repeats)"
             if i == 0
@@ -706,9 +806,10 @@ def headline_rst(
     pct = int(round(confidence * 100))
     shown = headline_metrics()
     out = [line.replace("`", "``") for line in provenance_line(config_hash)]
+    out += [multiplicity_sentence(paired_df, confidence), ""]
     out += [line for text in draw_sentences(summary, paired_df, draws or {}) for line in (text, "")]
     for dataset, sdf in summary.groupby("dataset", sort=False):
-        swept = [] if sweep is None or not len(sweep) else sweep_sentences(sweep, dataset)
+        swept = [] if sweep is None or not len(sweep) else sweep_sentences(sweep, dataset, confidence)
         out += [
             *_lead_sentence(sdf, paired_df, dataset, pct, shown, bool(swept)),
             *[line for text in swept for line in (text, "")],

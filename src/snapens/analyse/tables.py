@@ -35,7 +35,17 @@ import pandas as pd
 
 from snapens.analyse import dee as dee_
 from snapens.analyse.selection import PROTOCOL, choices, chosen_text, crossfit, fold_units, seed_halves
-from snapens.analyse.statistics import FLIPS, alpha_of, compare_units, holm, mean_ci, paired, simultaneous
+from snapens.analyse.statistics import (
+    FLIPS,
+    alpha_of,
+    compare_units,
+    holm,
+    mcnemar,
+    mean_ci,
+    paired,
+    ratio_interval,
+    simultaneous,
+)
 from snapens.core.sweeps import label
 from snapens.evaluate.metrics import (
     FOLDS,
@@ -49,7 +59,7 @@ from snapens.evaluate.metrics import (
     metric,
     subset_columns,
 )
-from snapens.evaluate.scores import NONFINITE
+from snapens.evaluate.scores import DIVERGED, NONFINITE
 from snapens.train.schedules import ANNEALED
 
 DIVERSITY = ("disagreement", "correlation")
@@ -99,7 +109,13 @@ def run_row(dataset, method, seed, tables: dict[str, pd.DataFrame], test_rows: i
         row.update({f"{model}_{c}": float(r[c]) for m in METRICS for c in fold_columns(m)})
     row.update({f"{model}_{BOUNDARY}": n for model, n in boundary_fits(tables).items()})
     row[NONFINITE] = nonfinite_rows(tables)
+    row[DIVERGED_MEMBERS] = int(members[DIVERGED].sum()) if DIVERGED in members else 0
+    row[DIVERGED] = int(row[DIVERGED_MEMBERS] > 0)
     return row
+
+
+DIVERGED_MEMBERS = "diverged_members"  # runs.csv, summary.csv: trained models that diverged
+DIVERGED_RUNS = "diverged_runs"  # summary.csv: runs with a diverged model
 
 
 def nonfinite_rows(tables: dict[str, pd.DataFrame]) -> int:
@@ -172,6 +188,8 @@ def summary_table(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
             fits = g.get(f"{model}_{BOUNDARY}", pd.Series(dtype=float))
             row[f"{model}_{BOUNDARY}"] = int(fits.sum()) if fits.notna().any() else math.nan
         row[NONFINITE] = int(g.get(NONFINITE, pd.Series(0, index=g.index)).sum())
+        row[DIVERGED_RUNS] = int(g.get(DIVERGED, pd.Series(0, index=g.index)).sum())
+        row[DIVERGED_MEMBERS] = int(g.get(DIVERGED_MEMBERS, pd.Series(0, index=g.index)).sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -217,6 +235,8 @@ def _holm_columns(rows: list[dict], confidence: float) -> None:
         tested = int(np.count_nonzero(~np.isnan([r["p_value"] for r in members])))
         floors = [r["p_floor"] for r in members if not math.isnan(r["p_value"])]
         decidable = bool(floors) and min(floors) <= alpha / tested
+        for r, p in zip(members, holm([r["diverged_p"] for r in members]), strict=True):
+            r["diverged_p_holm"] = float(p)
         for r, p in zip(members, adjusted, strict=True):
             r["p_holm"], r["family_size"] = float(p), tested
             low, high = simultaneous(r.pop("null"), max(tested, 1), confidence)
@@ -237,6 +257,7 @@ def _verdict(mean_diff: float, p_holm: float, alpha: float, higher_is_better: bo
     return "better" if (mean_diff > 0) == higher_is_better else "worse"
 
 
+LIMIT_COLUMNS = ("limit_distance", "limit_share", "limit_share_ci_low", "limit_share_ci_high")
 PAIRED_KEYS = ["dataset", "metric", "comparison", "family", "a_method", "a_model", "b_method", "b_model"]
 
 
@@ -248,18 +269,33 @@ class _Paired:
         self.confidence, self.flips = confidence, flips
 
     def add(
-        self, keys: dict, units, scale: float, mean_a: float, mean_b: float, tested: bool = True, **extra
+        self,
+        keys: dict,
+        units,
+        scale: float,
+        mean_a: float,
+        mean_b: float,
+        diverged: tuple | None = None,
+        tested: bool = True,
+        **extra,
     ):
-        """A comparison of differences already taken (integers in units of ``1 / scale``)."""
+        """A comparison of differences already taken (integers in units of
+        ``1 / scale``); ``diverged``: each side's per-seed divergence flags."""
         m = metric(keys["metric"])
         res = compare_units(units, mean_b, m.higher_is_better, self.confidence, scale, self.flips)
-        self._append(keys, res | {"mean_a": mean_a, "mean_b": mean_b}, tested, extra)
+        res |= {"mean_a": mean_a, "mean_b": mean_b} | divergence(*(diverged or (None, None)))
+        self._append(keys, res, tested, extra)
 
     def models(self, keys: dict, ga, gb, rows, tested: bool = True):
-        """``a_model`` of ``ga`` against ``b_model`` of ``gb`` on all test rows (:func:`compare`)."""
+        """``a_model`` of ``ga`` against ``b_model`` of ``gb`` on all test rows
+        (:func:`compare`), with the divergence of their runs (:func:`divergence`;
+        no test between models of the same runs)."""
         name = keys["metric"]
         a, b = ga[f"{keys['a_model']}_{name}"], gb[f"{keys['b_model']}_{name}"]
-        self._append(keys, compare(name, a, b, rows, self.confidence, self.flips), tested)
+        same = keys["a_method"] == keys["b_method"]
+        flags = (ga.get(DIVERGED), gb.get(DIVERGED))
+        res = compare(name, a, b, rows, self.confidence, self.flips) | divergence(*flags, same=same)
+        self._append(keys, res, tested)
 
     def _append(self, keys: dict, res: dict, tested: bool, extra: dict | None = None):
         if not tested:  # a difference zero by construction is not a test
@@ -296,7 +332,27 @@ PAIRED_COLUMNS = [
     "wins",
     "ties",
     "losses",
+    "diverged_a",
+    "diverged_b",
+    "diverged_p",
+    "diverged_p_holm",
+    *LIMIT_COLUMNS,
 ]
+
+
+def divergence(a, b, same: bool = False) -> dict:
+    """Runs of each side with a diverged model (``diverged_a``, ``diverged_b``;
+    per-seed flags ``a`` and ``b``, paired) and McNemar's exact test of equal
+    divergence rates (``diverged_p``; NaN when both sides are the same runs
+    or the flags are missing)."""
+    if a is None or b is None:
+        return {"diverged_a": math.nan, "diverged_b": math.nan, "diverged_p": math.nan}
+    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    return {
+        "diverged_a": int(a.sum()),
+        "diverged_b": int(b.sum()),
+        "diverged_p": math.nan if same else mcnemar(a, b),
+    }
 
 
 def _mean(x) -> float:
@@ -343,6 +399,7 @@ def paired_table(
     flips: int = FLIPS,
     points: dict[str, dict] | None = None,
     baselines: list[Baselines] = (),
+    limits: dict | None = None,
 ) -> pd.DataFrame:
     """``paired_tests.csv``: every paired comparison, with its family's Holm
     adjustment and verdict (:data:`COMPARISONS`).
@@ -413,7 +470,7 @@ def paired_table(
                     )
                     out.models(keys, ga.loc[seeds], gb.loc[seeds], ga.loc[seeds, "test_rows"])
         for b in baselines:
-            _baseline_rows(out, dataset, methods, points, b)
+            _baseline_rows(out, dataset, methods, points, b, (limits or {}).get(dataset))
     return out.table()
 
 
@@ -440,7 +497,29 @@ def partner(points: dict[str, dict], base: str, point: dict, keys=None) -> str |
     return None
 
 
-def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines) -> None:
+def limit_share(
+    fit, a: dict[str, np.ndarray], limit, name: str, seeds, confidence: float, flips: int
+) -> dict:
+    """Of an ensemble against the cross-fitted best single model, where the
+    data's limit is known (``limit``: :class:`snapens.analyse.limits.Limit`):
+    the single model's distance to the limit, ``|mean(L - b)|``, and the share
+    of it the ensemble closes, ``sum(a - b) / sum(L - b)`` over repeats (``a``,
+    ``b``: per repeat, the mean of the two folds), with its interval
+    (:func:`snapens.analyse.statistics.ratio_interval`)."""
+    if limit is None:
+        return dict.fromkeys(LIMIT_COLUMNS, math.nan)
+    b = fit.value()
+    gap = limit.of(name, seeds) - b
+    share, low, high = ratio_interval((a["even"] + a["odd"]) / 2 - b, gap, confidence, flips)
+    return {
+        "limit_distance": abs(_mean(gap)),
+        "limit_share": share,
+        "limit_share_ci_low": low,
+        "limit_share_ci_high": high,
+    }
+
+
+def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines, limit=None) -> None:
     candidates = singles(methods, points, b.base)
     for method, point in points.items():
         if point["method"] != b.base or method not in methods or point.get("members", 1) == 1:
@@ -471,8 +550,10 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines) ->
                     scale,
                     _mean((a["even"] + a["odd"]) / 2),
                     _mean(fit.value()),
+                    _chosen_divergence(g, methods, fit, seeds),
                     selection=PROTOCOL,
                     b_chosen=chosen_text(fit.chosen, candidates.get),
+                    **limit_share(fit, a, limit, m, seeds, out.confidence, out.flips),
                 )
         other = partner(points, b.equal_cost, point) if b.equal_cost else None
         if other in methods:
@@ -490,6 +571,16 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines) ->
                     b_model="ensemble",
                 )
                 out.models(keys, g.loc[seeds], gb.loc[seeds], g.loc[seeds, "test_rows"])
+
+
+def _chosen_divergence(g: pd.DataFrame, methods, fit, seeds):
+    """Per seed, whether the grid point's run diverged and whether a run of a
+    single model chosen for that seed (on either fold) did; None without flags."""
+    if DIVERGED not in g or any(DIVERGED not in methods[c] for c in set(fit.chosen.values())):
+        return None
+    half_of = {s: half for half, own in seed_halves(seeds).items() for s in own}
+    chosen = [any(bool(methods[fit.chosen[(half_of[s], f)]].at[s, DIVERGED]) for f in FOLDS) for s in seeds]
+    return g.loc[seeds, DIVERGED].to_numpy(dtype=bool), np.array(chosen, dtype=bool)
 
 
 def long_table(records) -> pd.DataFrame:
@@ -841,7 +932,15 @@ def sweep_table(
         for model in ("final", "ensemble"):
             row[f"{model}_{BOUNDARY}"] = s.get(f"{model}_{BOUNDARY}", math.nan)
         row[NONFINITE] = s.get(NONFINITE, 0)
+        row[DIVERGED_RUNS] = s.get(DIVERGED_RUNS, 0)
+        row[DIVERGED_MEMBERS] = s.get(DIVERGED_MEMBERS, 0)
         mine = paired_df[(paired_df.dataset == s.dataset) & (paired_df.a_method == s.method)]
+        judged = any(b.base == point["method"] for b in baselines)
+        for comparison in ("single", "equal") if judged else ():
+            # the divergence of the baseline's runs, the same on every metric's row
+            found = mine[(mine.metric == next(iter(METRICS))) & (mine.comparison == comparison)]
+            for stat, source in (("diverged_baseline", "diverged_b"), ("diverged_p_holm", "diverged_p_holm")):
+                row[f"{PREFIXES[comparison]}_{stat}"] = found[source].iloc[0] if len(found) else math.nan
         for name in METRICS:
             for model in ("final", "ensemble"):
                 for stat in ("mean", "ci_low", "ci_high", "median"):
@@ -855,8 +954,11 @@ def sweep_table(
                     if len(found):
                         value = found[source].iloc[0]
                         row[key] = int(value) if stat in ("wins", "ties", "losses") else value
-                    elif comparison == "final" or any(b.base == point["method"] for b in baselines):
+                    elif comparison == "final" or judged:
                         row[key] = "" if stat in ("verdict", "chosen") else math.nan
+                if comparison == "single" and judged:
+                    for stat in LIMIT_COLUMNS:
+                        row[column(comparison, name, stat)] = found[stat].iloc[0] if len(found) else math.nan
         for name in DEE_METRICS:
             d = dee[(dee.dataset == s.dataset) & (dee.method == s.method) & (dee.metric == name)]
             prefix = "dee" if name == next(iter(DEE_METRICS)) else f"dee_{name}"

@@ -19,7 +19,7 @@ import pandas as pd
 
 from snapens.core.settings import SUBSETS
 from snapens.evaluate.metrics import FOLDS, SUBSET_NLL, VOTE, evaluate, fold_rows, subset_columns
-from snapens.evaluate.scores import NONFINITE, logsumexp
+from snapens.evaluate.scores import DIVERGED, NONFINITE, diverged, logsumexp
 
 
 def average(probs: np.ndarray) -> np.ndarray:
@@ -96,15 +96,16 @@ def member_table(
 ) -> pd.DataFrame:
     """One row per member: ``member`` (1 = oldest), ``epoch``, every metric
     of its log-probabilities (``evaluation``: the config's ``evaluation``
-    section, e.g. ``ece_bins``) and ``nonfinite_rows``, the rows it predicted
+    section, e.g. ``ece_bins``), ``nonfinite_rows``, the rows it predicted
     uniformly because its outputs were not finite (``nonfinite``, per member;
-    none by default)."""
+    none by default), and ``diverged`` (:func:`snapens.evaluate.scores.diverged`)."""
     rows = [
         {"member": i + 1, "epoch": int(epoch), **evaluate(y, evaluation=evaluation, log_probs=lp)}
         for i, (lp, epoch) in enumerate(zip(log_probs, epochs, strict=True))
     ]
     table = pd.DataFrame(rows)
     table[NONFINITE] = np.zeros(len(rows), dtype=np.int64) if nonfinite is None else np.asarray(nonfinite)
+    table[DIVERGED] = [int(diverged(y, lp, n)) for lp, n in zip(log_probs, table[NONFINITE], strict=True)]
     return table
 
 

@@ -15,7 +15,7 @@ from snapens.core.manifests import check_files, write_manifest
 from snapens.core.paths import seed_of
 from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, save_probabilities
-from snapens.evaluate.scores import NONFINITE, uniform_where_nonfinite
+from snapens.evaluate.scores import DIVERGED, DIVERGED_NATS, NONFINITE, diverged, uniform_where_nonfinite
 
 
 def finite_outputs(predict, weights, X) -> tuple[np.ndarray, np.ndarray, int]:
@@ -89,12 +89,22 @@ def evaluate(
                             data.y_test, evaluation=evaluation, log_probs=arrays[f"{model}_log_probs"]
                         ),
                         NONFINITE: nonfinite_of[model],
+                        DIVERGED: int(
+                            diverged(data.y_test, arrays[f"{model}_log_probs"], nonfinite_of[model])
+                        ),
                     }
                     for model in ("swa", "swa_tail")
                 ]
             )
         save_probabilities(run_dir / "probabilities.npz", **arrays)
         table = member_table(log_probs, data.y_test, epochs, evaluation, nonfinite)
+        if table[DIVERGED].any():
+            log.warning(
+                "%s: member(s) %s diverged (non-finite outputs, or a test row's loss beyond %.0f nats)",
+                run_dir,
+                ", ".join(str(m) for m in table.loc[table[DIVERGED] > 0, "member"]),
+                DIVERGED_NATS,
+            )
         if nonfinite.any() or any(nonfinite_of.values()):
             log.warning(
                 "%s: %d member(s) and %d weight average(s) gave non-finite outputs (diverged); "

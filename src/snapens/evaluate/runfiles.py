@@ -13,7 +13,7 @@ import pandas as pd
 
 from snapens.core.io import read_table, write_npz
 from snapens.evaluate.metrics import VOTE, evaluated_columns, subset_columns
-from snapens.evaluate.scores import NONFINITE
+from snapens.evaluate.scores import DIVERGED, NONFINITE
 
 
 def table_columns() -> dict[str, tuple[str, ...]]:
@@ -22,9 +22,9 @@ def table_columns() -> dict[str, tuple[str, ...]]:
     temperatures, then the metrics' fold columns)."""
     metrics = evaluated_columns()
     return {
-        "members": ("member", "epoch", *metrics, NONFINITE),
+        "members": ("member", "epoch", *metrics, NONFINITE, DIVERGED),
         "ensemble": ("k", *metrics, VOTE.name, *subset_columns()),
-        "averaged": ("model", *metrics, NONFINITE),
+        "averaged": ("model", *metrics, NONFINITE, DIVERGED),
         "weighted": ("model", *metrics, "weights"),
         "diversity": ("i", "j", "disagreement", "correlation"),
         "training": ("epoch", "lr", "loss", "accuracy"),

@@ -79,6 +79,22 @@ def check_log(y: np.ndarray, log_probs: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 NONFINITE = "nonfinite_rows"  # per-run column: rows a diverged model predicted uniformly
+DIVERGED = "diverged"  # per-run column: 1 for a model whose training diverged (:func:`diverged`)
+# a row's loss beyond this is a true-class probability that float64 cannot hold
+# (below its smallest positive number, 4.9e-324): the model's softmax is saturated
+DIVERGED_NATS = -math.log(float(np.nextafter(0.0, 1.0)))  # 744.44 nats
+
+
+def diverged(y, log_probs, nonfinite_rows: int = 0) -> bool:
+    """Whether a model's training diverged: some test row's output was not
+    finite (``nonfinite_rows``, already predicted uniformly), or some row's
+    loss exceeds :data:`DIVERGED_NATS`. Such a model is counted, never
+    replaced: it is scored as it predicts, and its rows count at most 13.8
+    nats in the capped NLLs (:data:`NLL_CAP`)."""
+    if nonfinite_rows:
+        return True
+    lp = np.asarray(log_probs, dtype=np.float64)
+    return bool(np.any(-lp[np.arange(len(y)), np.asarray(y)] > DIVERGED_NATS))
 
 
 def uniform_where_nonfinite(log_probs) -> tuple[np.ndarray, np.ndarray]:

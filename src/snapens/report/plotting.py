@@ -349,6 +349,19 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
         fig.tight_layout()
         return fig
     top = int(df["reference_members"].iloc[0])
+    if "identified" in df and not (df["identified"] == "yes").any():
+        ax.text(
+            0.5,
+            0.5,
+            f"the reference's curve identifies no deep ensemble equivalent:\n{df['dee_text'].iloc[0]}",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        ax.set_axis_off()
+        ax.set_title(f"{dataset}: how many independently trained models is each ensemble worth?")
+        fig.tight_layout()
+        return fig
     lo_edge, hi_edge = 0.5, top + 0.8  # where "< 1" and "> M" are drawn
     color = sns.color_palette("colorblind", 1)[0]
 
@@ -356,6 +369,9 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
         return hi_edge if v == ABOVE else lo_edge if v == BELOW else v
 
     for i, r in df.iterrows():
+        if pd.isna(r.dee):  # not identified on this method's seeds
+            ax.annotate("n/a", ((1 + top) / 2, i), ha="center", va="center", fontsize="small")
+            continue
         point, low, high = place(r.dee), place(r.dee_ci_low), place(r.dee_ci_high)
         ax.plot([low, high], [i, i], color=color, lw=2)
         for bound in {r.dee_ci_low, r.dee_ci_high} & {ABOVE, BELOW}:  # arrows past the curve's ends
@@ -499,7 +515,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
             fig.colorbar(image, ax=ax, shrink=0.8, label=f"ensemble - baseline {m.label}")
             for (i, j), v in marks.items():
                 text = f"{diff[i, j]:+.{m.digits}f}"
-                if v == "unclear":
+                if v not in ("better", "worse"):  # unclear, or too few repeats for any verdict
                     ax.add_patch(
                         plt.Rectangle(
                             (j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="grey", lw=0
