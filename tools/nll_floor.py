@@ -128,15 +128,15 @@ def main(argv=None) -> None:
     floored = floored_runs(args.root, runs, evaluation)
     points = study_points(config.get("sweeps"), runs["method"].unique())
     plans = [tables.Baselines(base, **spec) for base, spec in (config.get("baselines") or {}).items()]
-    resamples = evaluation.get("bootstrap", tables.RESAMPLES)
+    flips = evaluation.get("sign_flips", tables.FLIPS)
     confidence = evaluation["confidence"]
-    exact_paired = tables.paired_table(runs, confidence, resamples, points, plans)
+    exact_paired = tables.paired_table(runs, confidence, flips, points, plans)
     published = pd.read_csv(args.root / "tables" / "paired_tests.csv", keep_default_na=False)
     keys = tables.PAIRED_KEYS
     same = published[[*keys, "verdict"]].merge(exact_paired[[*keys, "verdict"]], on=keys, how="outer")
     if len(same) != len(published) or (same["verdict_x"] != same["verdict_y"]).any():
         raise SystemExit(f"{args.root}: runs.csv does not reproduce paired_tests.csv's verdicts")
-    floored_paired = tables.paired_table(floored, confidence, resamples, points, plans)
+    floored_paired = tables.paired_table(floored, confidence, flips, points, plans)
     counts, changed = verdict_changes(exact_paired, floored_paired)
     pd.set_option("display.width", 200)
     print("Runs whose NLL the eps floor changes (floored minus exact, nats):")
