@@ -59,17 +59,17 @@ def comparison(table, name):
     return table[(table.metric == "accuracy") & (table.comparison == name)].iloc[0]
 
 
-def test_best_single_model_is_chosen_on_one_fold_and_measured_on_the_other():
+def test_best_single_model_is_chosen_on_the_odd_seeds_and_measured_on_the_even():
     table = tables.paired_table(hand_made_runs(), 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
     row = comparison(table, "single")
-    # chosen on the even rows: lr 0.1 (450 > 400), measured on the odd rows: 350 (355 for seed 1);
-    # chosen on the odd rows: lr 0.01 (425 > 351.25), measured on the even rows: 400.
-    # per seed: ((430 - 350) + (410 - 400)) / 2 / 500 = 0.09; seed 1: ((430 - 355) + 10) / 1000 = 0.085
-    assert row.b_chosen == "lr_max 0.01 | lr_max 0.1 | lr_max 0.01 | lr_max 0.1"
-    assert row.mean_diff == pytest.approx((0.085 + 3 * 0.09) / 4, abs=1e-12)
-    assert row.mean_b == pytest.approx(((355 / 500 + 0.8) / 2 + 3 * (0.7 + 0.8) / 2) / 4, abs=1e-12)
+    # the odd seeds (1, 3) choose. For the even rows, on their odd rows: lr 0.01 (425 > (355 + 350) / 2);
+    # for the odd rows, on their even rows: lr 0.1 (450 > 400). The even seeds (2, 4) are measured:
+    # ((410 - 400) + (430 - 350)) / 2 / 500 = 0.09 each
+    assert row.b_chosen == "lr_max 0.01 | lr_max 0.1"
+    assert row.n == 2 and row.mean_diff == pytest.approx(0.09, abs=1e-12)
+    assert row.mean_b == pytest.approx((0.8 + 0.7) / 2, abs=1e-12)
     assert row.selection == selection.PROTOCOL and row.family == "snap"
-    assert (row.wins, row.ties, row.losses) == (4, 0, 0)
+    assert (row.wins, row.ties, row.losses) == (2, 0, 0)
     # measured on the rows it was chosen on, the choice would look better: the
     # single model at 0.1 scores 0.9 on its own even rows, 0.7 on the odd ones
 
@@ -111,9 +111,9 @@ def test_sweep_table_shows_the_three_comparisons():
         "method"
     )
     target = sweep.loc[TARGET]
-    assert target.vs_single_accuracy_mean == pytest.approx(0.08875)
+    assert target.vs_single_accuracy_mean == pytest.approx(0.09)
     assert target.vs_equal_accuracy_mean == pytest.approx(0.04)
-    assert target.vs_single_accuracy_chosen == "lr_max 0.01 | lr_max 0.1 | lr_max 0.01 | lr_max 0.1"
+    assert target.vs_single_accuracy_chosen == "lr_max 0.01 | lr_max 0.1"
     assert target.role == "judged" and sweep.loc[EQUAL, "role"] == "equal_cost"
     assert sweep.loc[SINGLE_LOW, "vs_single_accuracy_verdict"] == ""
     from snapens.analyse.summary import budget_table
@@ -184,11 +184,12 @@ def independent_run(rng, y, members, classes=3, sharpness=1.5):
 
 
 def study(rng, y, methods):
-    """runs and long tables of ``methods`` (name -> (members, sharpness, independent)), eight seeds
-    (an exact test of the reference's gain needs six for p <= 2 / 2**6)."""
+    """runs and long tables of ``methods`` (name -> (members, sharpness, independent)), 14 seeds (an
+    exact test of the reference's gain needs six measured seeds for p <= 2 / 2**6, and a chosen
+    reference is measured on the even seeds only)."""
     runs, records = [], []
     for name, (members, sharpness, independent) in methods.items():
-        for seed in range(1, 9):
+        for seed in range(1, 15):
             probs = independent_run(rng, y, members, sharpness=sharpness)
             t = {
                 "members": ensembling.member_table(np.log(probs), y, range(members)),

@@ -301,3 +301,28 @@ def test_the_lean_cross_fitted_nll_is_the_full_protocols(matrix):
         lean = calibration.crossfit_nll(calibration.log_probs(p), y)
         for fold in ("even", "odd"):
             assert lean[f"nll_calibrated_{fold}"] == pytest.approx(full[f"nll_calibrated_{fold}"], rel=1e-12)
+
+
+def test_a_fold_without_errors_does_not_blow_up_the_other_folds_calibrated_nll():
+    # the even rows are all right (their fit runs to T -> 0, the bound 0.01); the odd
+    # rows have one wrong row at p = 0.2. Scaled with T = 0.01 that row would cost
+    # 100 times log(0.7 / 0.2) more: instead the bound is recorded and T = 1 applied.
+    n = 100
+    y = np.zeros(n, dtype=np.int64)
+    probs = np.tile([0.9, 0.05, 0.05], (n, 1))
+    probs[1] = [0.2, 0.7, 0.1]  # odd position: wrong
+    raw_odd = -(np.log(0.2) + 49 * np.log(0.9)) / 50
+    out = calibration.temperature_scaled(y, probs)
+    assert out["temperature_even"] == calibration.T_MIN  # the fit, at its bound, is what the table counts
+    assert out["nll_calibrated_odd"] == pytest.approx(raw_odd, rel=1e-12)  # T = 1: the rows as they are
+    assert out["nll_calibrated"] < 0.1  # raw 0.07; with T = 0.01 applied it was above 0.25
+    blown = -np.mean(scipy_log_softmax(np.log(probs[1::2]) / 0.01)[np.arange(50), 0])
+    assert blown > 0.25
+    # the odd rows' own fit is interior: the even rows are scaled with it
+    assert calibration.T_MIN < out["temperature_odd"] < calibration.T_MAX
+
+
+def scipy_log_softmax(z):
+    from scipy.special import log_softmax
+
+    return log_softmax(z, axis=1)

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
@@ -302,3 +304,28 @@ def test_last_k_grows_each_ensemble_by_its_next_older_member():
     # votes: last 1 -> class 1; last 2 -> classes 0 and 1 tie, summed 0.8 < 1.2 -> 1;
     # last 3 -> two votes for 0
     assert [int(v[0]) for _, _, v in got] == [1, 1, 0]
+
+
+def test_a_diverged_model_by_hand():
+    from snapens.evaluate.scores import DIVERGED_NATS, diverged
+
+    y = np.array([0, 1])
+    fine = np.log(np.array([[0.9, 0.1], [0.3, 0.7]]))
+    assert not diverged(y, fine)
+    assert DIVERGED_NATS == pytest.approx(-math.log(5e-324), rel=1e-3)  # float64's smallest positive number
+    saturated = np.array([[0.0, -700.0], [-743.0, 0.0]])  # true classes at 0 nats: not diverged
+    assert not diverged(y, saturated)
+    wrong = np.array([[-800.0, 0.0], list(np.log([0.3, 0.7]))])  # a row's true class at 800 nats
+    assert diverged(y, wrong) and diverged(y, fine, nonfinite_rows=1)
+    table = ensembling.member_table(np.stack([fine, wrong]), y, epochs=[0, 1], nonfinite=[0, 0])
+    assert table["diverged"].tolist() == [0, 1]
+
+
+def test_the_capped_nll_counts_a_row_at_most_13_8_nats():
+    from snapens.evaluate.scores import NLL_CAP, nll_capped_log, nll_log
+
+    y = np.array([0, 0])
+    lp = np.log(np.array([[0.5, 0.5], [1e-9, 1 - 1e-9]]))
+    assert NLL_CAP == pytest.approx(-math.log(1e-6))
+    assert nll_log(y, lp) == pytest.approx((math.log(2) - math.log(1e-9)) / 2, rel=1e-9)
+    assert nll_capped_log(y, lp) == pytest.approx((math.log(2) + 13.815510557964274) / 2, rel=1e-12)

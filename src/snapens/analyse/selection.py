@@ -1,27 +1,32 @@
 """Choosing "the best" without measuring on the seeds or rows it was chosen
-on: cross-fitting over halves of the seeds and halves of the test rows.
+on: the odd seeds choose, the even seeds are measured, and the test rows are
+cross-fitted.
 
-The test rows fall into two folds by position (:data:`snapens.evaluate.metrics.FOLDS`:
-even and odd), and the seeds into two halves by parity (:data:`HALVES`:
-odd and even seeds). A choice among candidates (e.g. the single model's
-learning rate) is made on one half of the seeds and one fold of the rows, by
-the candidates' mean over those seeds of a statistic that reads that fold's
-rows only (:func:`snapens.evaluate.metrics.selection_column`: the metric on
-the fold, its temperature fitted on the fold itself for a calibrated metric).
-The chosen candidate is then measured on the other half's seeds and the other
-fold's rows. Per seed ``s`` of half ``H``, the reported value is the mean of
-its two folds, each measured with the choice made on the other half ``H'``
-and the other fold:
+The seeds fall into two halves by parity (:func:`seed_halves`); the test rows
+into two folds by position (:data:`snapens.evaluate.metrics.FOLDS`: even and
+odd). A choice among candidates (e.g. the single model's learning rate) is
+made on the odd seeds and one fold of the rows, by the candidates' mean over
+those seeds of a statistic that reads that fold's rows only
+(:func:`snapens.evaluate.metrics.selection_column`: the metric on the fold,
+its temperature fitted on the fold itself for a calibrated metric), and
+measured on the even seeds and the other fold; both ways round, so that per
+even seed ``s`` the reported value uses every test row:
 
-    b_s = (m_odd(chosen on H', even rows)_s + m_even(chosen on H', odd rows)_s) / 2
+    b_s = (m_odd(chosen on the odd seeds' even rows)_s + m_even(chosen on the odd seeds' odd rows)_s) / 2
 
 So a choice carries over neither the luck of the seeds it read (a seed's
-models share its initial weights and batch order on every row) nor that of
-its rows. Both sides of a paired comparison are measured on the same seed
-and rows. The cost is a choice made from half the seeds: noisier, so the
-chosen candidate can be worse than the best one, which favours the other side
-of a comparison (``docs/inference.md`` measures both error rates). With one
-seed, the one half chooses for itself.
+models share their initial weights and batch order on every row) nor that of
+its rows, and the reported seeds' differences are independent of each other
+given the choice, as the paired test assumes. Both sides of a comparison are
+measured on the same seeds and rows.
+
+Why one way: letting each half choose for the other (and so reporting every
+seed) makes the two halves' differences correlated (the half whose seeds
+made a candidate look best is measured with that candidate whenever the other
+half picked it too): with five equally good candidates at 20 seeds it gave
+false "worse" verdicts 3.8% of the time against a nominal 2.5%
+(``docs/inference.md``). The cost is power: a comparison with a chosen side
+has the even seeds only, half the repeats.
 
 Candidates are tried in the order given, and a tie goes to the first.
 """
@@ -36,10 +41,9 @@ import pandas as pd
 from snapens.evaluate.metrics import FOLDS, grid_units, metric, selection_column
 
 OTHER = {"even": "odd", "odd": "even"}
-HALVES = ("odd", "even")  # the seeds by parity: odd seeds first
 PROTOCOL = (
-    "cross-fit: chosen on one half of the seeds (by parity) and one fold of the test rows, "
-    "measured on the other half's seeds and the other fold; mean of the two folds"
+    "cross-fit: chosen on the odd seeds and one fold of the test rows, measured on the even seeds "
+    "and the other fold; mean of the two folds"
 )
 
 
@@ -55,61 +59,50 @@ def choose(candidates: dict[str, pd.DataFrame], name: str, fold: str, model: str
 
 
 def seed_halves(seeds) -> dict[str, list]:
-    """The seeds of each half (:data:`HALVES`), in the order given."""
+    """The seeds that choose (``odd``) and those measured (``even``), in the order given."""
     seeds = list(seeds)
     return {"odd": [s for s in seeds if int(s) % 2], "even": [s for s in seeds if not int(s) % 2]}
 
 
-def choices(
-    candidates: dict[str, pd.DataFrame], name: str, seeds, model: str = "ensemble"
-) -> dict[tuple[str, str], str]:
-    """``(half, fold) -> candidate``: the candidate measured on the seeds of
-    ``half`` and the rows of ``fold``, chosen (:func:`choose`) on the other
-    half's seeds and the other fold's rows (on ``half`` itself when the other
-    half has no seed)."""
-    halves = seed_halves(seeds)
-    out = {}
-    for half in HALVES:
-        if not halves[half]:
-            continue
-        other = halves[{"odd": "even", "even": "odd"}[half]] or halves[half]
-        reading = {c: g.loc[other] for c, g in candidates.items()}
-        for fold in FOLDS:
-            out[(half, fold)] = choose(reading, name, OTHER[fold], model)
-    return out
+def measured_seeds(seeds) -> list:
+    """The seeds a comparison with a chosen side reports: the even ones."""
+    return seed_halves(seeds)["even"]
+
+
+def choices(candidates: dict[str, pd.DataFrame], name: str, seeds, model: str = "ensemble") -> dict[str, str]:
+    """``fold -> candidate``: the candidate measured on the even seeds'
+    ``fold``, chosen (:func:`choose`) on the odd seeds' other fold."""
+    reading = {c: g.loc[seed_halves(seeds)["odd"]] for c, g in candidates.items()}
+    return {fold: choose(reading, name, OTHER[fold], model) for fold in FOLDS}
 
 
 @dataclass(frozen=True)
 class CrossFit:
     """The outcome of a cross-fitted choice for one metric: the candidate
-    measured on each seed half and row fold (:func:`choices`) and, per repeat,
-    the chosen candidates' values (``measured[fold]``: the value on ``fold``
-    of the candidate chosen for the repeat's half and that fold)."""
+    measured on each fold (:func:`choices`), the seeds measured and, per
+    measured seed, the chosen candidates' values (``measured[fold]``: the
+    value on ``fold`` of the candidate chosen for that fold)."""
 
-    chosen: dict[tuple[str, str], str]  # (half, fold measured on) -> candidate
-    measured: dict[str, np.ndarray]  # fold measured on -> per-repeat values
+    chosen: dict[str, str]  # fold measured on -> candidate
+    measured: dict[str, np.ndarray]  # fold measured on -> per-seed values
+    seeds: tuple = ()  # the seeds measured, in order
 
     def value(self) -> np.ndarray:
-        """Per repeat: the mean of the two measured folds."""
+        """Per measured seed: the mean of the two folds."""
         return (self.measured["even"] + self.measured["odd"]) / 2
 
 
 def crossfit(candidates: dict[str, pd.DataFrame], name: str, seeds, model: str = "ensemble") -> CrossFit:
-    """Choose per seed half and row fold (:func:`choices`, over the ``seeds``
-    every candidate has) and measure each choice on its half's seeds and its
-    fold's rows, repeat by repeat in the order of ``seeds``."""
+    """Choose per fold on the odd ``seeds`` (:func:`choices`; every candidate
+    has them) and measure each choice on the even ``seeds``, in their order."""
     seeds = list(seeds)
-    common = {c: g.loc[seeds] for c, g in candidates.items()}
-    chosen = choices(common, name, seeds, model)
-    half_of = {s: half for half, own in seed_halves(seeds).items() for s in own}
+    chosen = choices(candidates, name, seeds, model)
+    reported = measured_seeds(seeds)
     measured = {
-        fold: np.array(
-            [float(common[chosen[(half_of[s], fold)]].at[s, f"{model}_{name}_{fold}"]) for s in seeds],
-            dtype=np.float64,
-        )
-        for fold in FOLDS
+        fold: candidates[c].loc[reported, f"{model}_{name}_{fold}"].to_numpy(dtype=np.float64)
+        for fold, c in chosen.items()
     }
-    return CrossFit(chosen, measured)
+    return CrossFit(chosen, measured, tuple(reported))
 
 
 def fold_sizes(rows: int) -> dict[str, int]:
@@ -136,10 +129,9 @@ def fold_units(name: str, a: dict[str, np.ndarray], b: dict[str, np.ndarray], ro
     return units, 2e9
 
 
-def chosen_text(chosen: dict[tuple[str, str], str], label=lambda c: c) -> str:
-    """What a cross-fitted choice picked: one name when every seed half and
-    fold got the same candidate, else the four picks separated by ``|``, for
-    the odd seeds on the even rows, the odd seeds on the odd rows, the even
-    seeds on the even rows and the even seeds on the odd rows."""
-    picks = [label(chosen[key]) for key in ((h, f) for h in HALVES for f in FOLDS) if key in chosen]
+def chosen_text(chosen: dict[str, str], label=lambda c: c) -> str:
+    """What a cross-fitted choice picked: one name when both folds got the
+    same candidate, else ``"a | b"``: the candidate measured on the even rows,
+    then the one measured on the odd rows."""
+    picks = [label(chosen[fold]) for fold in FOLDS if fold in chosen]
     return picks[0] if len(set(picks)) == 1 else " | ".join(picks)

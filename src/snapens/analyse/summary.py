@@ -242,8 +242,8 @@ def reference_text(r) -> str:
     rate and how it was chosen."""
     chosen = f" at {r.reference_chosen}" if r.reference_chosen else ""
     how = (
-        " (chosen per seed half and test fold on the other half's seeds and the other fold; the four "
-        "picks when they differ)"
+        " (chosen on the odd seeds and one fold of the test rows, measured on the even seeds and the "
+        "other fold; the pick for the even rows, then for the odd, when they differ)"
         if r.selection
         else ""
     )
@@ -373,8 +373,8 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str, confidence: float = 0.95)
                     {str(c) for n in headline_metrics() for c in g[column("single", n, "chosen")].dropna()}
                 )
                 chosen = (
-                    f" (its rate chosen per metric on the other half of the seeds and the other fold of "
-                    f"the test rows: {', '.join(picks)})"
+                    f" (its rate chosen per metric on the odd seeds and one fold of the test rows, the "
+                    f"comparison made on the even seeds and the other fold: {', '.join(picks)})"
                 )
             out.append(
                 f"``{base}`` on {dataset} ({len(g)} grid point{'s' if len(g) > 1 else ''} with more than one "

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.analyse import dee as dee_
-from snapens.analyse.selection import PROTOCOL, choices, chosen_text, crossfit, fold_units, seed_halves
+from snapens.analyse.selection import PROTOCOL, choices, chosen_text, crossfit, fold_units, measured_seeds
 from snapens.analyse.statistics import (
     FLIPS,
     alpha_of,
@@ -532,7 +532,8 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines, li
             rows = int(g.loc[seeds, "test_rows"].iloc[0])
             for m in METRICS:
                 fit = crossfit({c: methods[c] for c in candidates}, m, seeds)
-                a = {f: g.loc[seeds, f"ensemble_{m}_{f}"].to_numpy(dtype=np.float64) for f in FOLDS}
+                reported = list(fit.seeds)  # the even seeds: the odd ones chose
+                a = {f: g.loc[reported, f"ensemble_{m}_{f}"].to_numpy(dtype=np.float64) for f in FOLDS}
                 units, scale = fold_units(m, a, fit.measured, rows)
                 keys = dict(
                     dataset=dataset,
@@ -550,10 +551,10 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines, li
                     scale,
                     _mean((a["even"] + a["odd"]) / 2),
                     _mean(fit.value()),
-                    _chosen_divergence(g, methods, fit, seeds),
+                    _chosen_divergence(g, methods, fit),
                     selection=PROTOCOL,
                     b_chosen=chosen_text(fit.chosen, candidates.get),
-                    **limit_share(fit, a, limit, m, seeds, out.confidence, out.flips),
+                    **limit_share(fit, a, limit, m, reported, out.confidence, out.flips),
                 )
         other = partner(points, b.equal_cost, point) if b.equal_cost else None
         if other in methods:
@@ -573,13 +574,13 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines, li
                 out.models(keys, g.loc[seeds], gb.loc[seeds], g.loc[seeds, "test_rows"])
 
 
-def _chosen_divergence(g: pd.DataFrame, methods, fit, seeds):
-    """Per seed, whether the grid point's run diverged and whether a run of a
-    single model chosen for that seed (on either fold) did; None without flags."""
+def _chosen_divergence(g: pd.DataFrame, methods, fit):
+    """Per measured seed, whether the grid point's run diverged and whether
+    the run of a chosen single model (on either fold) did; None without flags."""
     if DIVERGED not in g or any(DIVERGED not in methods[c] for c in set(fit.chosen.values())):
         return None
-    half_of = {s: half for half, own in seed_halves(seeds).items() for s in own}
-    chosen = [any(bool(methods[fit.chosen[(half_of[s], f)]].at[s, DIVERGED]) for f in FOLDS) for s in seeds]
+    seeds = list(fit.seeds)
+    chosen = [any(bool(methods[c].at[s, DIVERGED]) for c in fit.chosen.values()) for s in seeds]
     return g.loc[seeds, DIVERGED].to_numpy(dtype=bool), np.array(chosen, dtype=bool)
 
 
@@ -702,29 +703,25 @@ def baseline_reference(points: dict[str, dict], b: Baselines) -> Reference | Non
 
 
 def _reference_curves(long, runs_by_method, ref: Reference, metric_name: str, seeds):
-    """Per fold, seed x k: the reference curve of each seed measured on the
-    fold, from the candidate chosen for the seed's half and that fold
-    (:func:`snapens.analyse.selection.choices`: on the other half's seeds and
-    the other fold); and the choices."""
+    """Per fold, measured seed x k: the reference curve of each seed measured
+    on the fold; the seeds measured; and the choice per fold. With a choice
+    (``ref.selectors``) the candidate is chosen on the odd seeds' other fold
+    (:func:`snapens.analyse.selection.choices`) and the even seeds are
+    measured; without one, every seed."""
     prefix = DEE_METRICS[metric_name]
     seeds = list(seeds)
     if ref.selectors:
         selectors = {lab: runs_by_method[m].loc[seeds] for lab, m in ref.selectors.items()}
         chosen = choices(selectors, metric_name, seeds)
+        seeds = measured_seeds(seeds)
     else:
-        only = next(iter(ref.candidates))
-        chosen = {(half, fold): only for half, own in seed_halves(seeds).items() if own for fold in FOLDS}
-    halves = seed_halves(seeds)
-    tables = {}
+        chosen = dict.fromkeys(FOLDS, next(iter(ref.candidates)))
     curves = {}
-    for (half, fold), lab in chosen.items():
-        key = (ref.candidates[lab], fold)
-        if key not in tables:
-            rows = long[long.method == key[0]]
-            tables[key] = rows.pivot(index="seed", columns="k", values=f"{prefix}_{fold}")
-        part = tables[key].loc[halves[half]]
-        curves.setdefault(fold, {}).update(zip(halves[half], part.to_numpy(dtype=np.float64)))
-    return {fold: np.array([by_seed[s] for s in seeds]) for fold, by_seed in curves.items()}, chosen
+    for fold, lab in chosen.items():
+        rows = long[long.method == ref.candidates[lab]]
+        table = rows.pivot(index="seed", columns="k", values=f"{prefix}_{fold}")
+        curves[fold] = table.loc[seeds].to_numpy(dtype=np.float64)
+    return curves, seeds, chosen
 
 
 def reference_gain(folds: dict[str, np.ndarray], confidence: float, flips: int = FLIPS) -> dict:
@@ -751,8 +748,9 @@ def dee_table(
 
     Per repeat, both the reference curve (its ensembles of any k of its
     members) and the method's value are measured on each fold of the test
-    rows and averaged over the two (the reference chosen on the other half
-    of the seeds and the other fold when ``references`` offers a choice);
+    rows and averaged over the two (when ``references`` offers a choice, the
+    reference is chosen on the odd seeds' other fold and the even seeds are
+    measured);
     the DEE is that of the means over repeats (:mod:`snapens.analyse.dee`),
     with its percentile bootstrap interval over the seeds the method and the
     reference share, ``+inf`` for "> M" and ``-inf`` for "< 1". It is reported
@@ -773,13 +771,14 @@ def dee_table(
             seeds = seeds.intersection(runs_by_method[m].index)
         part = long[long.dataset == dataset]
         for name in DEE_METRICS:
-            values = g.set_index("seed").loc[seeds]
-            v = ((values[f"ensemble_{name}_odd"] + values[f"ensemble_{name}_even"]) / 2).to_numpy(
-                dtype=np.float64
-            )
             gain = {"mean_diff": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}
+            v = np.empty(0)
             if len(seeds):
-                folds, chosen = _reference_curves(part, runs_by_method, ref, name, seeds)
+                folds, measured, chosen = _reference_curves(part, runs_by_method, ref, name, seeds)
+                values = g.set_index("seed").loc[measured]
+                v = ((values[f"ensemble_{name}_odd"] + values[f"ensemble_{name}_even"]) / 2).to_numpy(
+                    dtype=np.float64
+                )
                 curves = (folds["odd"] + folds["even"]) / 2
                 curve = dee_.curve_of(curves)
                 point = dee_.equivalent(curve, dee_.mean(v))
@@ -790,9 +789,7 @@ def dee_table(
                 curve, point = np.full(members, math.nan), math.nan
             members = curves.shape[1]
             found = bool(gain["p_value"] <= alpha_of(confidence) and gain["mean_diff"] > 0)
-            low, high = (
-                dee_.bootstrap(curves, v, resamples, confidence) if len(seeds) > 1 else (math.nan,) * 2
-            )
+            low, high = dee_.bootstrap(curves, v, resamples, confidence) if len(v) > 1 else (math.nan,) * 2
             if not found:
                 point = low = high = math.nan
             rows.append(
@@ -803,7 +800,7 @@ def dee_table(
                     "reference": ref.name,
                     "reference_chosen": chosen_text(chosen) if chosen else "",
                     "selection": PROTOCOL if ref.selectors else "",
-                    "repeats": len(seeds),
+                    "repeats": len(v),
                     "reference_members": members,
                     "nll_mean": dee_.mean(v) if len(v) else math.nan,
                     "reference_nll_first": curve[0],
