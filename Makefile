@@ -15,7 +15,7 @@ SNAKEMAKE_ARGS ?=
 RESULTS = $$($(BIN)/python -c 'import yaml, sys; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG))
 
 .PHONY: help venv study figures test test-integration test-slurm verify bench bench-lanes bench-study bench-study-baseline \
-	bench-study-scale bench-sweep bench-sweep-blobs report report-check lint format clean
+	bench-study-scale bench-sweep bench-sweep-blobs inference-sim report report-check lint format clean
 
 help:
 	@echo "make study             run a study (CONFIG=$(CONFIG)) on $(CORES) cores"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench-study-baseline  the default study against BASELINE=$(BASELINE), alternately, 3 pairs"
 	@echo "make bench-study-scale the default study with 300 repeats at --cores 2"
 	@echo "make bench-sweep       the sweep (config/sweep.yaml) at --cores 2; bench-sweep-blobs: its blobs part"
+	@echo "make inference-sim     the simulation study of the paired test's size and coverage (docs/inference.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import re, sys; low, high = (tuple(map(int, v.split("."))) for v in re.findall(r"[0-9.]+", "$(PYTHON_RANGE)")); sys.exit(0 if low <= sys.version_info[:2] < high else "Python $(PYTHON_RANGE) is needed, found " + sys.version.split()[0] + "; set PYTHON=...")'
@@ -103,6 +104,10 @@ bench-sweep: venv
 
 bench-sweep-blobs: venv
 	$(BIN)/python -m tools.bench_study --configfile config/sweep.yaml --datasets blobs --cores 2
+
+# type-I error, coverage and power of the paired procedures at the study's repeats
+inference-sim: venv
+	$(BIN)/python -m tools.inference_sim --cores 2 --out docs/inference.md
 
 clean:
 	rm -rf results .snakemake

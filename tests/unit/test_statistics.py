@@ -503,3 +503,22 @@ def test_a_rising_reference_curve_still_gives_the_reference_M():
     table = dee_rows(runs, long, 200)
     assert table.loc["ref", "identified"] == "yes" and table.loc["ref", "dee"] == 4.0
     assert table.loc["ref", "reference_gain"] == pytest.approx(np.mean(curves[:, 0] - curves[:, -1]))
+
+
+def test_the_diverged_run_demo_gives_better_through_the_paired_table():
+    # twenty seeds where the ensemble's NLL is 0.05 nats below the final model's; then one
+    # final model's NLL blown up to 1e30 (a diverged run): the verdict stays "better"
+    rng = np.random.default_rng(21)
+    final = 0.45 + rng.normal(0, 0.02, 20)
+    for blown in (None, 1e6, 1e30):
+        df = pd.DataFrame(
+            {"dataset": "d", "method": "m", "seed": range(1, 21), "members": 3, "test_rows": 1000}
+        )
+        for model in ("final", "ensemble"):
+            for m in METRICS:
+                df[f"{model}_{m}"] = 0.5 if m == "accuracy" else final - (0.05 if model == "ensemble" else 0)
+        df["ensemble_vote_accuracy"] = 0.5
+        if blown is not None:
+            df.loc[7, "final_nll"] = blown
+        row = tables.paired_table(df).query("metric == 'nll' and comparison == 'final'").iloc[0]
+        assert (row.verdict, row.wins, row.ties, row.losses) == ("better", 20, 0, 0)
