@@ -29,7 +29,9 @@ VERDICTS = ("better", "worse", "unclear", "too few repeats")
 
 def read(tables: Path) -> pd.DataFrame:
     """The tested rows of a ``paired_tests.csv`` (a verdict other than ``not tested``)."""
-    df = pd.read_csv(tables / "paired_tests.csv", keep_default_na=False, na_values=[""])
+    df = pd.read_csv(
+        tables / "paired_tests.csv", dtype={"family": str}, keep_default_na=False, na_values=[""]
+    )
     df["family"] = df["family"].fillna("")
     return df[df["verdict"] != "not tested"]
 

@@ -495,6 +495,26 @@ def test_a_flat_reference_curve_identifies_no_dee():
     assert table.loc["m", "dee_text"].startswith("not identifiable: 1 to 3 reference models gain")
 
 
+def test_a_gain_within_the_curves_own_noise_identifies_no_dee():
+    # the default study's case: ten independent models beat one by 0.0015 nats in every
+    # seed (a gain the paired test would call certain), while the curve's level moves by
+    # 0.01 from seed to seed: placed on a curve that rises by less than its level's
+    # uncertainty, any value near it would read "> 10" or "< 1" on noise
+    rng = np.random.default_rng(14)
+    level = 0.462 + rng.normal(0, 0.01, 30)
+    curves = level[:, None] + np.linspace(0.0015, 0.0, 10)[None, :]
+    runs, long = study_with_reference(np.full(30, 0.455), curves)
+    table = dee_rows(runs, long, 200)
+    half = st.t.ppf(0.975, 29) * np.std(level, ddof=1) / math.sqrt(30)  # of c(1) and c(M) alike
+    assert table.loc["m", "reference_gain"] == pytest.approx(0.0015, abs=1e-12)
+    assert table.loc["m", "reference_level_half_width"] == pytest.approx(half, rel=1e-9)
+    assert half > 0.0015 and table.loc["m", "identified"] == "no" and np.isnan(table.loc["m", "dee"])
+    assert (
+        table.loc["m", "dee_text"]
+        == f"not identifiable: 1 to 10 reference models gain 0.0015, within the +-{half:.4f} uncertainty of the curve's level"
+    )
+
+
 def test_a_rising_reference_curve_still_gives_the_reference_M():
     # calibrated curves can rise at the end; the reference's own value is c(M) and its DEE M
     rng = np.random.default_rng(13)

@@ -20,10 +20,11 @@ reference method's own full ensemble, ``v = c(M)``, has a DEE of exactly
 gives ``+inf`` ("> M", better than the whole reference ensemble), ``v`` above
 ``c~(1)`` gives ``-inf`` ("< 1", worse than one model); NaN gives NaN.
 
-The DEE is only read where the curve identifies it (:func:`identified`): the
-reference's gain from one model to ``M``, per repeat ``c_s(1) - c_s(M)``,
-must be positive by the study's paired test; on a flat curve any ``v`` near
-it would map to "> M" or "< 1" on differences of noise.
+The DEE is only read where the curve identifies it: the reference's gain
+from one model to ``M``, ``c(1) - c(M)``, must exceed the uncertainty of the
+curve's own level (the half-width of the interval of the mean of ``c(1)``,
+or of ``c(M)``, over repeats); on a curve whose whole rise is within that
+noise, any ``v`` near it would map to "> M" or "< 1" on differences of noise.
 
 The interval is a percentile bootstrap over repeats: the same resampled seeds
 for the reference curve and the method (their runs share seeds), censored
@@ -114,10 +115,10 @@ def text(value: float, low: float, high: float, members: int) -> str:
 
 def unidentified_text(gain: dict, members: int) -> str:
     """Why a DEE is not reported: the reference's gain from 1 to ``M`` models
-    (mean and interval, in nats) is not positive by the paired test."""
-    if math.isnan(gain["p_value"]):
+    (nats) is within the uncertainty of the curve's level."""
+    if math.isnan(gain["gain"]):
         return "n/a"
     return (
-        f"not identifiable: 1 to {members} reference models gain {gain['mean_diff']:+.4f} "
-        f"[{gain['ci_low']:+.4f}, {gain['ci_high']:+.4f}]"
+        f"not identifiable: 1 to {members} reference models gain {gain['gain']:.4f}, within the "
+        f"+-{gain['half_width']:.4f} uncertainty of the curve's level"
     )

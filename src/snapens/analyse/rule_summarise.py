@@ -129,7 +129,7 @@ def summarise(
     summary = tables.summary_table(run_df, confidence)
     paired_df = tables.paired_table(run_df, confidence, flips, points, plans, per_seed)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
-    dee = tables.dee_table(run_df, long, refs, confidence, resamples, flips)
+    dee = tables.dee_table(run_df, long, refs, confidence, resamples)
     write_csv(run_df, outputs["runs"])
     write_csv(summary, outputs["summary"])
     write_csv(paired_df, outputs["paired"])

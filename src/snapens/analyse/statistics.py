@@ -210,6 +210,76 @@ def sign_flip(diff_units, scale: float, confidence: float = 0.95, flips: int = F
     return out | {"ci_low": low, "ci_high": high, "p_value": p, "p_floor": floor, "null": null}
 
 
+@dataclass(frozen=True)
+class BestOf:
+    """The sign-flip distributions of ``a`` against each of ``R`` candidates
+    ``b_r`` (one :class:`Flipped` each), inverted for the difference against
+    the best candidate, ``theta``: in the gain orientation ``g_r = sign (a - b_r)``
+    (``sign`` +1 when higher is better, so that ``g > 0`` favours ``a``),
+    ``theta = min_r g_r``. Its lower end is the smallest of the candidates'
+    lower ends at the level itself (``a`` must beat every candidate: an
+    intersection-union bound, no adjustment), its upper end the smallest of
+    their upper ends at ``level / R`` (worse than one of ``R``: Bonferroni);
+    together they cover ``theta`` with at least the level's probability."""
+
+    nulls: tuple[Flipped, ...]
+    sign: int
+
+    def interval(self, alpha: float) -> tuple[float, float]:
+        """``[low, high]`` of ``a - best b`` in the metric's own orientation."""
+        R = len(self.nulls)
+        lows = [_gain(n.interval(alpha), self.sign)[0] for n in self.nulls]
+        highs = [_gain(n.interval(alpha / R), self.sign)[1] for n in self.nulls]
+        low, high = min(lows), min(highs)
+        return (low, high) if self.sign > 0 else (-high, -low)
+
+
+def _gain(interval: tuple[float, float], sign: int) -> tuple[float, float]:
+    low, high = interval
+    return (low, high) if sign > 0 else (-high, -low)
+
+
+def against_best(
+    diffs: dict[str, np.ndarray],
+    scale: float,
+    higher_is_better: bool,
+    confidence: float = 0.95,
+    flips: int = FLIPS,
+) -> dict:
+    """``a`` against the best of several ``b_r`` whose integer differences
+    ``a - b_r`` over the same repeats are ``diffs[r]``, without choosing ``r``
+    on them: ``a`` is better than the best only if it is better than every
+    ``b_r`` (each sign-flip test at the full level: an intersection-union
+    test), and worse than the best if it is worse than some ``b_r`` (each at
+    ``level / R``: Bonferroni over the ``R`` candidates). So
+    ``p_value = min(1, max_r p_r [every mean favouring a], R min_r p_r [over
+    those favouring some b_r])`` and the interval (:class:`BestOf`) excludes
+    zero exactly when ``p_value <= 1 - confidence``. The point estimate and
+    the other statistics are those against the candidate with the best mean
+    (``best``), which leans towards the candidates: the interval and the
+    verdict do not depend on that choice."""
+    sign = 1 if higher_is_better else -1
+    each = {r: sign_flip(d, scale, confidence, flips) for r, d in diffs.items()}
+    gains = {r: sign * res["mean_diff"] for r, res in each.items()}
+    best = min(gains, key=gains.get)  # the candidate a gains least against: the best b
+    R = len(each)
+    favour_a = [r for r in each if gains[r] > 0]
+    favour_b = [r for r in each if gains[r] < 0]
+    p_better = max(each[r]["p_value"] for r in each) if len(favour_a) == R else 1.0
+    p_worse = min(1.0, R * min(each[r]["p_value"] for r in favour_b)) if favour_b else 1.0
+    null = BestOf(tuple(res["null"] for res in each.values()), sign) if each[best]["null"] else None
+    low, high = null.interval(alpha_of(confidence)) if null else (math.nan, math.nan)
+    floors = [res["p_floor"] for res in each.values()]
+    return each[best] | {
+        "best": best,
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": min(1.0, p_better, p_worse) if null else math.nan,
+        "p_floor": min(max(floors), min(1.0, R * min(floors))) if null else math.nan,
+        "null": null,
+    }
+
+
 def simultaneous(null: Flipped | None, family: int, confidence: float = 0.95) -> tuple[float, float]:
     """The Bonferroni interval of one of ``family`` comparisons: the sign-flip
     interval at level ``1 - (1 - confidence) / family``. All ``family``

@@ -266,8 +266,9 @@ def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
         f"reference curve is the mean over repeats of ensembles of any k of its {top} models; each "
         "value is measured on each half of the test rows (temperature fitted on the other half) and "
         f"averaged. The curve is read on its upper envelope (made non-increasing from the right, so the "
-        f"reference's own value reads exactly {top}), and only where the reference gains from 1 to {top} "
-        f'models by the paired sign-flip test at {pct}%: elsewhere "not identifiable", with that gain. '
+        f"reference's own value reads exactly {top}), and only where the reference's gain from 1 to {top} "
+        f"models exceeds the uncertainty of the curve's level (the half-width of the {pct}% interval of its "
+        f'mean over repeats): elsewhere "not identifiable", with that gain. '
         f"{pct}% percentile bootstrap interval over repeats ({int(r0.bootstrap_resamples)} "
         f'resamples). "> {top}": better than the whole reference ensemble; "< 1": worse than one model.',
         "",
@@ -373,8 +374,8 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str, confidence: float = 0.95)
                     {str(c) for n in headline_metrics() for c in g[column("single", n, "chosen")].dropna()}
                 )
                 chosen = (
-                    f" (its rate chosen per metric on the odd seeds and one fold of the test rows, the "
-                    f"comparison made on the even seeds and the other fold: {', '.join(picks)})"
+                    " (every single-model rate, nothing chosen: better than the best only if better than each "
+                    f"rate, worse if worse than one; the rate of the best mean: {', '.join(picks)})"
                 )
             out.append(
                 f"``{base}`` on {dataset} ({len(g)} grid point{'s' if len(g) > 1 else ''} with more than one "
@@ -601,9 +602,10 @@ def _sweep_section(
         if values is not None and "single" in comparisons_of(g):
             lines += [
                 "Share of the best single model's distance to the limit (Bayes-optimal classifier) that "
-                "each ensemble closes, (ensemble - single) / (limit - single) summed over repeats, both "
-                f"cross-fitted, with its {pct}% interval (the sign-flip test of the ratio inverted; "
-                "unbounded where the distance itself is not clearly non-zero); every grid point, none picked.",
+                "each ensemble closes, (ensemble - single) / (limit - single) summed over repeats, against "
+                f"the single-model rate of the best mean, with its {pct}% interval for the best rate (the "
+                "sign-flip test of the ratio inverted for every rate; unbounded where the distance itself is "
+                "not clearly non-zero); every grid point, none picked.",
                 "",
             ]
             for name, m in headline_metrics().items():

@@ -34,9 +34,10 @@ import numpy as np
 import pandas as pd
 
 from snapens.analyse import dee as dee_
-from snapens.analyse.selection import PROTOCOL, choices, chosen_text, crossfit, fold_units, measured_seeds
+from snapens.analyse.selection import PROTOCOL, choices, chosen_text, measured_seeds
 from snapens.analyse.statistics import (
     FLIPS,
+    against_best,
     alpha_of,
     compare_units,
     holm,
@@ -410,9 +411,9 @@ def paired_table(
     one. Between methods that are not grid points of a sweep (``points``),
     every pair, final against final and ensemble against ensemble. Per grid
     point of a swept method with ``baselines`` and more than one member: its
-    ensemble against the best single model at equal cost (chosen by
-    cross-fitting, :mod:`snapens.analyse.selection`) and against the
-    equal-cost independent ensemble of the same size and rate.
+    ensemble against the best single model at equal cost (every single-model
+    rate, nothing chosen: :func:`snapens.analyse.statistics.against_best`)
+    and against the equal-cost independent ensemble of the same size and rate.
     """
     points = points or {}
     out = _Paired(confidence, flips)
@@ -497,26 +498,75 @@ def partner(points: dict[str, dict], base: str, point: dict, keys=None) -> str |
     return None
 
 
+BEST_OF = (
+    "every single-model rate, on every seed and test row: better than the best only if better than "
+    "each rate, worse if worse than one of them (Bonferroni over the rates); the point estimate is "
+    "against the rate with the best mean"
+)
+
+
 def limit_share(
-    fit, a: dict[str, np.ndarray], limit, name: str, seeds, confidence: float, flips: int
+    a: np.ndarray, singles: dict[str, np.ndarray], best: str, limit, name: str, seeds, out
 ) -> dict:
-    """Of an ensemble against the cross-fitted best single model, where the
-    data's limit is known (``limit``: :class:`snapens.analyse.limits.Limit`):
-    the single model's distance to the limit, ``|mean(L - b)|``, and the share
-    of it the ensemble closes, ``sum(a - b) / sum(L - b)`` over repeats (``a``,
-    ``b``: per repeat, the mean of the two folds), with its interval
-    (:func:`snapens.analyse.statistics.ratio_interval`)."""
+    """Of an ensemble (per seed ``a``) against the best of the single models
+    (``singles``, per seed), where the data's limit is known (``limit``:
+    :class:`snapens.analyse.limits.Limit`): the distance of the one with the
+    best mean (``best``) to the limit, ``|mean(L - b)|``, and the share of the
+    best single model's distance that the ensemble closes. Per candidate the
+    share ``sum(a - b_r) / sum(L - b_r)`` and its interval come from
+    :func:`snapens.analyse.statistics.ratio_interval`; the share against the
+    best candidate is the smallest of them (a share falls as the single model
+    nears the limit), so its lower end is the smallest lower end at the
+    study's level and its upper end the smallest upper end at ``level / R``,
+    as for :class:`snapens.analyse.statistics.BestOf`."""
     if limit is None:
         return dict.fromkeys(LIMIT_COLUMNS, math.nan)
-    b = fit.value()
-    gap = limit.of(name, seeds) - b
-    share, low, high = ratio_interval((a["even"] + a["odd"]) / 2 - b, gap, confidence, flips)
+    L = limit.of(name, seeds)
+    alpha, R = alpha_of(out.confidence), len(singles)
+    shares = {r: ratio_interval(a - b, L - b, out.confidence, out.flips) for r, b in singles.items()}
+    wide = {r: ratio_interval(a - b, L - b, 1 - alpha / R, out.flips) for r, b in singles.items()}
     return {
-        "limit_distance": abs(_mean(gap)),
-        "limit_share": share,
-        "limit_share_ci_low": low,
-        "limit_share_ci_high": high,
+        "limit_distance": abs(_mean(L - singles[best])),
+        "limit_share": shares[best][0],
+        "limit_share_ci_low": min(v[1] for v in shares.values()),
+        "limit_share_ci_high": min(v[2] for v in wide.values()),
     }
+
+
+def _best_single_rows(out: _Paired, dataset: str, method: str, g, methods, candidates, b: Baselines, limit):
+    """The grid point's ensemble against the best single model at equal cost,
+    per metric (:func:`snapens.analyse.statistics.against_best`: every
+    candidate rate, every seed and test row; nothing chosen)."""
+    seeds = list(g.index.intersection(sorted(set.intersection(*(set(methods[c].index) for c in candidates)))))
+    rows = g.loc[seeds, "test_rows"].to_numpy()
+    for m in METRICS:
+        metric_ = metric(m)
+        a = g.loc[seeds, f"ensemble_{m}"].to_numpy(dtype=np.float64)
+        bs = {c: methods[c].loc[seeds, f"ensemble_{m}"].to_numpy(dtype=np.float64) for c in candidates}
+        a_units = metric_.units(a, rows)
+        diffs = {c: a_units - metric_.units(v, rows) for c, v in bs.items()}
+        scale = _scale(metric_, rows)
+        res = against_best(diffs, scale, metric_.higher_is_better, out.confidence, out.flips)
+        best = res["best"]
+        described = compare_units(
+            diffs[best], _mean(bs[best]), metric_.higher_is_better, out.confidence, scale, 100
+        )
+        keys = dict(
+            dataset=dataset,
+            metric=m,
+            comparison="single",
+            family=b.base,
+            a_method=method,
+            a_model="ensemble",
+            b_method=f"{b.base}: best single",
+            b_model="ensemble",
+        )
+        flags = (g.loc[seeds].get(DIVERGED), methods[best].loc[seeds].get(DIVERGED))
+        row = described | {k: res[k] for k in ("ci_low", "ci_high", "p_value", "p_floor", "null")}
+        row |= {"mean_a": _mean(a), "mean_b": _mean(bs[best])} | divergence(*flags)
+        extra = {"selection": BEST_OF, "b_chosen": candidates[best]}
+        extra |= limit_share(a, bs, best, limit, m, seeds, out)
+        out._append(keys, row, True, extra)
 
 
 def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines, limit=None) -> None:
@@ -526,36 +576,7 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines, li
             continue
         g = methods[method]
         if candidates:
-            seeds = g.index.intersection(
-                sorted(set.intersection(*(set(methods[c].index) for c in candidates)))
-            )
-            rows = int(g.loc[seeds, "test_rows"].iloc[0])
-            for m in METRICS:
-                fit = crossfit({c: methods[c] for c in candidates}, m, seeds)
-                reported = list(fit.seeds)  # the even seeds: the odd ones chose
-                a = {f: g.loc[reported, f"ensemble_{m}_{f}"].to_numpy(dtype=np.float64) for f in FOLDS}
-                units, scale = fold_units(m, a, fit.measured, rows)
-                keys = dict(
-                    dataset=dataset,
-                    metric=m,
-                    comparison="single",
-                    family=b.base,
-                    a_method=method,
-                    a_model="ensemble",
-                    b_method=f"{b.base}: best single",
-                    b_model="ensemble",
-                )
-                out.add(
-                    keys,
-                    units,
-                    scale,
-                    _mean((a["even"] + a["odd"]) / 2),
-                    _mean(fit.value()),
-                    _chosen_divergence(g, methods, fit),
-                    selection=PROTOCOL,
-                    b_chosen=chosen_text(fit.chosen, candidates.get),
-                    **limit_share(fit, a, limit, m, reported, out.confidence, out.flips),
-                )
+            _best_single_rows(out, dataset, method, g, methods, candidates, b, limit)
         other = partner(points, b.equal_cost, point) if b.equal_cost else None
         if other in methods:
             gb = methods[other]
@@ -572,16 +593,6 @@ def _baseline_rows(out: _Paired, dataset: str, methods, points, b: Baselines, li
                     b_model="ensemble",
                 )
                 out.models(keys, g.loc[seeds], gb.loc[seeds], g.loc[seeds, "test_rows"])
-
-
-def _chosen_divergence(g: pd.DataFrame, methods, fit):
-    """Per measured seed, whether the grid point's run diverged and whether
-    the run of a chosen single model (on either fold) did; None without flags."""
-    if DIVERGED not in g or any(DIVERGED not in methods[c] for c in set(fit.chosen.values())):
-        return None
-    seeds = list(fit.seeds)
-    chosen = [any(bool(methods[c].at[s, DIVERGED]) for c in fit.chosen.values()) for s in seeds]
-    return g.loc[seeds, DIVERGED].to_numpy(dtype=bool), np.array(chosen, dtype=bool)
 
 
 def long_table(records) -> pd.DataFrame:
@@ -656,9 +667,7 @@ DEE_COLUMNS = [
     "reference_nll_first",
     "reference_nll_last",
     "reference_gain",
-    "reference_gain_ci_low",
-    "reference_gain_ci_high",
-    "reference_gain_p",
+    "reference_level_half_width",
     "identified",
     "dee",
     "dee_ci_low",
@@ -724,15 +733,19 @@ def _reference_curves(long, runs_by_method, ref: Reference, metric_name: str, se
     return curves, seeds, chosen
 
 
-def reference_gain(folds: dict[str, np.ndarray], confidence: float, flips: int = FLIPS) -> dict:
-    """The reference curve's gain from one model to all ``M``, per repeat
-    ``c_s(1) - c_s(M)`` (each the mean of its two folds), compared with zero
-    by the study's paired test on exact units (:func:`snapens.analyse.statistics.paired`):
-    ``mean_diff``, ``ci_low``, ``ci_high``, ``p_value``."""
-    first = {f: folds[f][:, 0] for f in FOLDS}
-    last = {f: folds[f][:, -1] for f in FOLDS}
-    units, scale = fold_units("nll", first, last, 0)
-    return compare_units(units, math.nan, True, confidence, scale, flips)
+def reference_gain(curves: np.ndarray, confidence: float) -> dict:
+    """Whether the reference curve can place a value: its gain from one model
+    to all ``M``, ``c(1) - c(M)`` (``curves``: per repeat, ``c_s(k)``), against
+    the uncertainty of its own level, the larger half-width of the Student-t
+    intervals of ``c(1)`` and of ``c(M)`` over repeats. ``identified`` when the
+    gain exceeds it: a curve whose whole rise is within the noise of a mean
+    over these repeats maps a value near it to "> M" or "< 1" on noise."""
+    if len(curves) < 2:
+        return {"gain": math.nan, "half_width": math.nan, "identified": False}
+    first, last = (mean_ci(curves[:, k], confidence) for k in (0, -1))
+    half = max((c["ci_high"] - c["ci_low"]) / 2 for c in (first, last))
+    gain = dee_.mean(curves[:, 0]) - dee_.mean(curves[:, -1])
+    return {"gain": gain, "half_width": half, "identified": bool(gain > half)}
 
 
 def dee_table(
@@ -741,7 +754,6 @@ def dee_table(
     references: dict[str, Reference],
     confidence: float = 0.95,
     resamples: int = 2000,
-    flips: int = FLIPS,
 ) -> pd.DataFrame:
     """Deep ensemble equivalent of every method's full ensemble, per dataset
     and metric (:data:`DEE_METRICS`: calibrated NLL, then raw NLL).
@@ -754,9 +766,9 @@ def dee_table(
     the DEE is that of the means over repeats (:mod:`snapens.analyse.dee`),
     with its percentile bootstrap interval over the seeds the method and the
     reference share, ``+inf`` for "> M" and ``-inf`` for "< 1". It is reported
-    only where the reference's gain from one model to ``M``
-    (:func:`reference_gain`) is positive by the paired test at the study's
-    level (``identified``), else NaN, with the gain in ``dee_text``.
+    only where the reference's gain from one model to ``M`` exceeds the
+    uncertainty of the curve's level (:func:`reference_gain`, ``identified``),
+    else NaN, with the gain and that uncertainty in ``dee_text``.
     """
     rows = []
     indexed = {key: g.set_index("seed") for key, g in runs.groupby(["dataset", "method"], sort=False)}
@@ -771,7 +783,7 @@ def dee_table(
             seeds = seeds.intersection(runs_by_method[m].index)
         part = long[long.dataset == dataset]
         for name in DEE_METRICS:
-            gain = {"mean_diff": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}
+            gain = reference_gain(np.empty((0, 0)), confidence)
             v = np.empty(0)
             if len(seeds):
                 folds, measured, chosen = _reference_curves(part, runs_by_method, ref, name, seeds)
@@ -782,13 +794,13 @@ def dee_table(
                 curves = (folds["odd"] + folds["even"]) / 2
                 curve = dee_.curve_of(curves)
                 point = dee_.equivalent(curve, dee_.mean(v))
-                gain = reference_gain(folds, confidence, flips)
+                gain = reference_gain(curves, confidence)
             else:
                 members = int(runs_by_method[next(iter(ref.candidates.values()))]["members"].iloc[0])
                 curves, chosen = np.full((0, members), math.nan), {}
                 curve, point = np.full(members, math.nan), math.nan
             members = curves.shape[1]
-            found = bool(gain["p_value"] <= alpha_of(confidence) and gain["mean_diff"] > 0)
+            found = gain["identified"]
             low, high = dee_.bootstrap(curves, v, resamples, confidence) if len(v) > 1 else (math.nan,) * 2
             if not found:
                 point = low = high = math.nan
@@ -805,10 +817,8 @@ def dee_table(
                     "nll_mean": dee_.mean(v) if len(v) else math.nan,
                     "reference_nll_first": curve[0],
                     "reference_nll_last": curve[-1],
-                    "reference_gain": gain["mean_diff"],
-                    "reference_gain_ci_low": gain["ci_low"],
-                    "reference_gain_ci_high": gain["ci_high"],
-                    "reference_gain_p": gain["p_value"],
+                    "reference_gain": gain["gain"],
+                    "reference_level_half_width": gain["half_width"],
                     "identified": "yes" if found else "no",
                     "dee": point,
                     "dee_ci_low": low,
