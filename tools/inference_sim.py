@@ -14,11 +14,13 @@ sign-flip test (:func:`snapens.analyse.statistics.sign_flip`), the previous
 symmetric bootstrap-t, the t-test, the BCa and percentile bootstraps of the
 mean, the Wilcoxon signed-rank test with the Hodges-Lehmann interval, the
 sign test with the order-statistic interval of the median, and the
-probability of improvement. It also simulates the choice of a best single
-model over seeds (:mod:`snapens.analyse.selection`) against an ensemble that
-is exactly as good. It replaces the generated blocks of ``--out`` (the lines
-between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``) and keeps the
-prose around them. Every cell is cut into chunks of :data:`CHUNK`
+probability of improvement. It also simulates the comparison of an
+ensemble with the best of several single models (rates) over seeds, by three
+schemes that choose a rate and by the study's, which chooses none
+(:func:`snapens.analyse.statistics.against_best`), and the repeats a
+"worse" verdict against the best of the rates needs. It replaces the
+generated blocks of ``--out`` (the lines between ``<!-- NAME:begin -->``
+and ``<!-- NAME:end -->``) and keeps the prose around them. Every cell is cut into chunks of :data:`CHUNK`
 replications, each with its own seed, so the numbers do not depend on
 ``--cores``.
 
@@ -47,9 +49,9 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, optimize, special, stats
 
-from snapens.analyse.selection import OTHER, PROTOCOL, choose, crossfit, fold_units
-from snapens.analyse.statistics import FLIPS, alpha_of, p_floor, repeats_needed, sign_flip
-from snapens.evaluate.metrics import FOLDS, METRICS
+from snapens.analyse.selection import OTHER, choose
+from snapens.analyse.statistics import FLIPS, against_best, alpha_of, p_floor, repeats_needed, sign_flip
+from snapens.evaluate.metrics import FOLDS, METRICS, grid_units
 
 LEVEL = 0.95  # confidence; a verdict is p <= 1 - LEVEL
 ALPHA = alpha_of(LEVEL)
@@ -657,14 +659,16 @@ def run_cell(task: Task) -> dict[str, tuple[int, int]]:
 # ---------------------------------------------------------------- selection over seeds
 
 SELECTION = {"equal": 0.0, "one_better": 0.01}  # setting -> how much better one rate (and the ensemble) is
-RATES, SEEDS, SEED_SD, FOLD_SD, MU, ROWS, BEST = 5, 20, 0.02, 0.005, 0.3, 10_000, 2
+RATES, SEEDS, SEED_SD, FOLD_SD, MU, BEST = 5, 20, 0.02, 0.005, 0.3, 2
+SCALE = 2e9  # fold_units: the two folds' differences on the 1e-9 grid, summed
 
 
 def selection_draw(rng: np.random.Generator, better: float):
     """One replication: per rate, a frame of the single models' NLL per
     fold (index seed, columns ``ensemble_nll_even/odd``, as
-    :mod:`snapens.analyse.selection` reads a candidate), and the ensemble's
-    values per fold. Rate :data:`BEST` and the ensemble are ``better`` lower."""
+    :func:`snapens.analyse.selection.choose` reads a candidate), and the
+    ensemble's values per fold. Rate :data:`BEST` and the ensemble are
+    ``better`` lower."""
     seeds = np.arange(SEEDS)
     single = MU + rng.normal(0, SEED_SD, (SEEDS, RATES, 1)) + rng.normal(0, FOLD_SD, (SEEDS, RATES, 2))
     single[:, BEST] -= better
@@ -678,11 +682,19 @@ def selection_draw(rng: np.random.Generator, better: float):
     return frames, {fold: ensemble[:, i] for i, fold in enumerate(FOLDS)}
 
 
+def fold_units(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> np.ndarray:
+    """Per seed, ``a - b`` averaged over the two folds as exact integers in
+    units of ``1 / SCALE``: each fold's values put on the 1e-9 grid on their
+    own (:func:`snapens.evaluate.metrics.grid_units`), the two folds'
+    differences summed. ``a`` and ``b`` map a fold to per-seed values."""
+    return sum(grid_units(a[fold]) - grid_units(b[fold]) for fold in FOLDS)
+
+
 Scheme = tuple[dict[str, np.ndarray], list[str], list[int]]  # measured per fold, choices, seeds measured
 
 
 def all_seeds(frames: dict[str, pd.DataFrame], seeds: list[int]) -> Scheme:
-    """The first protocol: the rate chosen on one fold by its mean over all
+    """The first scheme: the rate chosen on one fold by its mean over all
     seeds, measured on the other fold of the same seeds."""
     measured, chosen = {}, []
     for fold in FOLDS:
@@ -693,7 +705,7 @@ def all_seeds(frames: dict[str, pd.DataFrame], seeds: list[int]) -> Scheme:
 
 
 def two_way(frames: dict[str, pd.DataFrame], seeds: list[int]) -> Scheme:
-    """The second protocol: each half of the seeds (by parity) measured on
+    """The second scheme: each half of the seeds (by parity) measured on
     one fold with the rate chosen on the other half's seeds and the other
     fold; every seed measured."""
     halves = {0: [s for s in seeds if s % 2 == 0], 1: [s for s in seeds if s % 2]}
@@ -707,41 +719,90 @@ def two_way(frames: dict[str, pd.DataFrame], seeds: list[int]) -> Scheme:
     return {fold: values.to_numpy() for fold, values in measured.items()}, chosen, seeds
 
 
-def study(frames: dict[str, pd.DataFrame], seeds: list[int]) -> Scheme:
-    """The study's protocol, :func:`snapens.analyse.selection.crossfit`
-    (the seeds it measures: ``CrossFit.seeds``, all of them if it has none)."""
-    fit = crossfit(frames, "nll", seeds)
-    return fit.measured, list(fit.chosen.values()), list(getattr(fit, "seeds", ())) or seeds
+def one_way(frames: dict[str, pd.DataFrame], seeds: list[int]) -> Scheme:
+    """The third scheme, a one-way cross-fit: the odd seeds choose, the even
+    seeds are measured. Each fold of the even seeds is measured with the
+    rate chosen on the odd seeds' other fold (the even rows with the choice
+    on the odd rows, and vice versa); per even seed the comparison takes the
+    mean of the two folds (:func:`fold_units`)."""
+    odd, even = [s for s in seeds if s % 2], [s for s in seeds if s % 2 == 0]
+    reading = {c: g.loc[odd] for c, g in frames.items()}
+    measured, chosen = {}, []
+    for fold in FOLDS:
+        pick = choose(reading, "nll", OTHER[fold])
+        measured[fold] = frames[pick].loc[even, f"ensemble_nll_{fold}"].to_numpy()
+        chosen.append(pick)
+    return measured, chosen, even
+
+
+CHOOSING = {"all_seeds": all_seeds, "two_way": two_way, "one_way": one_way}
+
+
+def compare_chosen(
+    scheme: Callable, frames: dict[str, pd.DataFrame], ensemble: dict[str, np.ndarray], seeds: list[int]
+) -> tuple[dict, float, int]:
+    """A scheme that chooses: the ensemble against the chosen rate on the
+    seeds it measures, by :func:`sign_flip` on :func:`fold_units`; the
+    result, the share of its choices that picked rate :data:`BEST`, and the
+    number of seeds compared."""
+    measured, chosen, compared = scheme(frames, seeds)
+    own = {fold: values[compared] for fold, values in ensemble.items()}
+    res = sign_flip(fold_units(own, measured), SCALE, LEVEL, FLIPS)
+    return res, sum(c == f"rate-{BEST}" for c in chosen) / len(chosen), len(compared)
+
+
+def every_rate(
+    frames: dict[str, pd.DataFrame], ensemble: dict[str, np.ndarray], seeds: list[int]
+) -> tuple[dict, float, int]:
+    """The study's scheme, which chooses nothing: the ensemble against every
+    rate on every seed and both folds (per seed the mean of the two folds,
+    i.e. every test row), by :func:`snapens.analyse.statistics.against_best`;
+    the result, whether its ``best`` (the rate with the best mean) is rate
+    :data:`BEST` (1 or 0), and the number of seeds compared."""
+    own = {fold: values[seeds] for fold, values in ensemble.items()}
+    diffs = {
+        name: fold_units(own, {fold: g.loc[seeds, f"ensemble_nll_{fold}"].to_numpy() for fold in FOLDS})
+        for name, g in frames.items()
+    }
+    res = against_best(diffs, SCALE, False, LEVEL, FLIPS)
+    return res, float(res["best"] == f"rate-{BEST}"), len(seeds)
 
 
 SCHEMES = {
-    "all_seeds": (all_seeds, "all seeds, other fold (first)"),
-    "two_way": (two_way, "each half for the other (second)"),
-    "study": (study, "`crossfit` (the study)"),
+    "all_seeds": "all seeds, other fold (first)",
+    "two_way": "each half for the other (second)",
+    "one_way": "odd seeds choose, even seeds compared (third)",
+    "every_rate": "every rate, `against_best` (the study)",
 }
+
+
+def compare(
+    name: str, frames: dict[str, pd.DataFrame], ensemble: dict[str, np.ndarray], seeds: list[int]
+) -> tuple[dict, float, int]:
+    """Scheme ``name`` (:data:`SCHEMES`) on one replication."""
+    if name == "every_rate":
+        return every_rate(frames, ensemble, seeds)
+    return compare_chosen(CHOOSING[name], frames, ensemble, seeds)
 
 
 def run_selection(task: Task) -> dict[str, tuple]:
     """``scheme -> (false "worse", false "better", sum of the mean
     differences, sum of the share of choices that picked rate BEST, sum of
-    the seeds compared)``; a difference is the ensemble minus the chosen rate on the
-    seeds the scheme measures."""
+    the seeds compared)``; a difference is the ensemble minus the baseline
+    (a loss: > 0 is worse), its direction that of the mean difference."""
     rng, better = task.rng(), SELECTION[task.law]
     out = {name: [0, 0, 0.0, 0.0, 0] for name in SCHEMES}
     for _ in range(task.reps):
         frames, ensemble = selection_draw(rng, better)
-        for name, (scheme, _) in SCHEMES.items():
-            measured, chosen, seeds = scheme(frames, list(range(SEEDS)))
-            own = {fold: values[seeds] for fold, values in ensemble.items()}
-            units, scale = fold_units("nll", own, measured, ROWS)
-            res = sign_flip(units, scale, LEVEL, FLIPS)
+        for name in SCHEMES:
+            res, share, seeds = compare(name, frames, ensemble, list(range(SEEDS)))
             found = bool(verdict(res["p_value"]))
             tally = out[name]
             tally[0] += int(found and res["mean_diff"] > 0)
             tally[1] += int(found and res["mean_diff"] < 0)
             tally[2] += res["mean_diff"]
-            tally[3] += sum(c == f"rate-{BEST}" for c in chosen) / len(chosen)
-            tally[4] += len(seeds)
+            tally[3] += share
+            tally[4] += seeds
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -1001,19 +1062,34 @@ def simulation_block(totals: dict, settings: Settings, command: str) -> str:
 
 
 def floor_block(families=(1, 2, 3, 5, 10, 20, 50, 100, 250, 500)) -> str:
-    """Repeats a family of ``m`` comparisons needs for a first verdict under Holm."""
+    """Repeats a family of ``m`` comparisons needs for a first verdict under
+    Holm; and, for a comparison against the best of :data:`RATES` rates
+    (:func:`snapens.analyse.statistics.against_best`), the repeats a "worse"
+    verdict needs, whose p-value is ``RATES`` times the smallest: those of a
+    family of ``m * RATES``. A "better" verdict's floor is that of one test."""
     rows = []
     for m in families:
-        n = repeats_needed(m, LEVEL, FLIPS)
+        n, worse = repeats_needed(m, LEVEL, FLIPS), repeats_needed(m * RATES, LEVEL, FLIPS)
         rows.append(
-            [m, f"{ALPHA / m:.4g}", "—" if n is None else n, "—" if n is None else f"{p_floor(n, FLIPS):.5g}"]
+            [
+                m,
+                f"{ALPHA / m:.4g}",
+                "—" if n is None else n,
+                "—" if n is None else f"{p_floor(n, FLIPS):.5g}",
+                "—" if worse is None else worse,
+            ]
         )
+    header = [
+        "family size m",
+        "Holm's first threshold 0.05/m",
+        "repeats needed",
+        "smallest p at that n",
+        f'repeats for "worse" against the best of {RATES}',
+    ]
     return (
         "Generated by the same run (`snapens.analyse.statistics.repeats_needed`, "
-        f"flips = {FLIPS}, confidence {LEVEL}).\n\n"
-        + markdown(
-            ["family size m", "Holm's first threshold 0.05/m", "repeats needed", "smallest p at that n"], rows
-        )
+        f"flips = {FLIPS}, confidence {LEVEL}; the last column: `repeats_needed(m * {RATES})`, "
+        f"where {RATES} x the smallest p reaches 0.05/m).\n\n" + markdown(header, rows)
     )
 
 
@@ -1023,7 +1099,7 @@ def selection_block(totals: dict, settings: Settings) -> str:
     for name, better in SELECTION.items():
         cell = totals[("selection", name, SEEDS)]
         reps = cell["reps"]
-        for scheme, (_, label) in SCHEMES.items():
+        for scheme, label in SCHEMES.items():
             worse, wins, total, best, seeds = cell[scheme]
             rows.append(
                 [
@@ -1049,10 +1125,13 @@ def selection_block(totals: dict, settings: Settings) -> str:
         f"Generated by the same run: {settings.reps_selection} replications per setting; "
         f"{SEEDS} seeds, {RATES} rates, seed sd {SEED_SD}, fold sd {FOLD_SD}, mean {MU}; "
         f"`equal`: every rate and the ensemble equally good; `one_better`: rate {BEST} and the ensemble "
-        f"{SELECTION['one_better']} lower than the other rates. The study's scheme, as "
-        f"`snapens.analyse.selection.PROTOCOL` states it: {PROTOCOL}. Difference = ensemble - chosen "
-        "baseline on the seeds compared (a loss: > 0 is worse), tested with `sign_flip` on `fold_units`; "
-        f"a verdict is p <= {ALPHA}. Monte-Carlo standard error of a 5 % rate: "
+        f"{SELECTION['one_better']} lower than the other rates. Difference = ensemble - baseline "
+        "(a loss: > 0 is worse), per seed the mean of the two folds (each fold on the 1e-9 grid). "
+        "The first three schemes test the difference with the chosen rate on the seeds compared with "
+        "`sign_flip`; the study's tests the differences with every rate on every seed with "
+        f"`snapens.analyse.statistics.against_best` (R = {RATES}), its mean difference the one against "
+        "the rate with the best mean (`best`), and its last column the share of replications in which "
+        f"`best` is rate {BEST}. A verdict is p <= {ALPHA}. Monte-Carlo standard error of a 5 % rate: "
         f"{mc_se(0.05, settings.reps_selection)} points, of a 2.5 % rate "
         f"{mc_se(0.025, settings.reps_selection)}.\n\n" + markdown(header, rows, "ll" + "r" * 5)
     )

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from snapens.analyse.statistics import sign_flip
+from snapens.analyse.statistics import against_best, sign_flip
 from tools import inference_sim as sim
 
 PROSE = (
@@ -246,12 +246,13 @@ def test_selection_schemes_choose_a_clearly_best_rate_and_measure_their_seeds():
     frames, ensemble = sim.selection_draw(np.random.default_rng(0), 0.0)
     frames["rate-3"] -= 1.0  # far better on every seed and fold
     seeds = list(range(sim.SEEDS))
-    for name, (scheme, _) in sim.SCHEMES.items():
+    for name, scheme in sim.CHOOSING.items():
         measured, chosen, compared = scheme(frames, seeds)
         assert set(chosen) == {"rate-3"}, name
         for fold in ("even", "odd"):
             assert measured[fold].tolist() == frames["rate-3"].loc[compared, f"ensemble_nll_{fold}"].tolist()
     assert sim.all_seeds(frames, seeds)[2] == sim.two_way(frames, seeds)[2] == seeds
+    assert sim.one_way(frames, seeds)[2] == list(range(0, sim.SEEDS, 2))  # the even seeds
     # the second protocol: the even seeds are measured with the choice of the odd ones, and vice versa
     odd = [s for s in seeds if s % 2]
     frames["rate-1"].loc[odd, "ensemble_nll_odd"] -= 5.0  # the odd seeds prefer rate-1 on the odd rows
@@ -260,3 +261,78 @@ def test_selection_schemes_choose_a_clearly_best_rate_and_measure_their_seeds():
     assert chosen == ["rate-1", "rate-3", "rate-3", "rate-3"]
     assert measured["even"][0] == frames["rate-1"].at[0, "ensemble_nll_even"]
     assert measured["even"][1] == frames["rate-3"].at[1, "ensemble_nll_even"]
+
+
+def candidate(values_by_seed):
+    """A rate's runs: ``{seed: (nll on the even rows, nll on the odd rows)}``."""
+    return pd.DataFrame(
+        {
+            "ensemble_nll_even": {s: e for s, (e, _) in values_by_seed.items()},
+            "ensemble_nll_odd": {s: o for s, (_, o) in values_by_seed.items()},
+        }
+    )
+
+
+def test_one_way_chooses_on_the_odd_seeds_other_fold_and_measures_the_even_seeds():
+    # on the odd seeds "a" is better on the odd rows, "b" on the even rows; the even
+    # seeds, whatever their values, do not enter the choice: the even rows are
+    # measured with the choice on the odd rows ("a"), the odd rows with that on the even rows ("b")
+    a = candidate({1: (0.5, 0.3), 2: (9.0, 8.0), 3: (0.5, 0.3), 4: (7.0, 6.0)})
+    b = candidate({1: (0.3, 0.5), 2: (0.0, 0.1), 3: (0.3, 0.5), 4: (0.2, 0.4)})
+    measured, chosen, compared = sim.one_way({"a": a, "b": b}, [1, 2, 3, 4])
+    assert chosen == ["a", "b"] and compared == [2, 4]
+    assert measured["even"].tolist() == [9.0, 7.0] and measured["odd"].tolist() == [0.1, 0.4]
+    # per even seed the mean of the two folds: (1 - 9.0 + 0.1 - 0.1) / 2 = -4, (1 - 7.0 + 0.4 - 0.4) / 2 = -3
+    units = sim.fold_units({"even": np.array([1.0, 1.0]), "odd": np.array([0.1, 0.4])}, measured)
+    assert (units / sim.SCALE).tolist() == [-4.0, -3.0]
+
+
+def test_fold_units_is_the_mean_of_the_two_folds_on_the_grid():
+    a = {"even": np.array([0.3, 0.1]), "odd": np.array([0.5, 0.1])}
+    b = {"even": np.array([0.1, 0.1]), "odd": np.array([0.2, 0.3])}
+    units = sim.fold_units(a, b)
+    assert units.dtype == np.int64 and units.tolist() == [500_000_000, -200_000_000]
+    assert (units / sim.SCALE).tolist() == [0.25, -0.1]
+
+
+def test_every_rate_is_against_best_over_every_rate_seed_and_row():
+    seeds = list(range(7))
+    ensemble = {"even": np.full(7, 0.3), "odd": np.full(7, 0.3)}
+    worse = candidate({s: (0.5, 0.5) for s in seeds})  # the ensemble 0.2 lower on every seed
+    close = candidate({s: (0.4, 0.4 - 0.01 * s) for s in seeds})
+    res, best, compared = sim.every_rate({"r0": worse, "r1": close}, ensemble, seeds)
+    # better than both on all seven seeds: the larger of the two p-values, each 2/2**7
+    assert compared == 7 and res["best"] == "r1" and best == 0.0 and res["p_value"] == 2 / 128
+    assert res["mean_diff"] == pytest.approx(np.mean([(-0.1 + (-0.1 + 0.01 * s)) / 2 for s in seeds]))
+    diffs = {
+        "r0": np.full(7, -400_000_000),
+        "r1": np.array([-200_000_000 + 10_000_000 * s for s in seeds]),
+    }
+    ref = against_best(diffs, 2e9, False, 0.95, sim.FLIPS)
+    for key in ("best", "p_value", "mean_diff", "ci_low", "ci_high", "p_floor"):
+        assert res[key] == ref[key], key
+    # one rate better than the ensemble on every seed: worse than one of two, 2 x 2/2**7
+    better = candidate({s: (0.2, 0.2) for s in seeds})
+    res, _, _ = sim.every_rate({"r0": worse, "rate-2": better}, ensemble, seeds)
+    assert res["best"] == "rate-2" and res["p_value"] == 4 / 128 and res["mean_diff"] == pytest.approx(0.1)
+    assert sim.every_rate({"r0": worse, f"rate-{sim.BEST}": better}, ensemble, seeds)[1] == 1.0
+    # at six seeds the same is no verdict: 2 x 2/2**6 > 0.05, though each p is 2/64
+    res, _, _ = sim.every_rate({"r0": worse, "rate-2": better}, ensemble, seeds[:6])
+    assert res["p_value"] == 4 / 64 and not sim.verdict(res["p_value"])
+
+
+def test_selection_cell_counts_each_scheme():
+    task = sim.Task("selection", "one_better", sim.SEEDS, 0, 6, 100)
+    out = sim.run_selection(task)
+    assert set(out) == set(sim.SCHEMES) == {*sim.CHOOSING, "every_rate"}
+    for name, (worse, wins, _, best, seeds) in out.items():
+        assert 0 <= worse + wins <= 6 and 0 <= best <= 6
+        assert seeds == 6 * (sim.SEEDS // 2 if name == "one_way" else sim.SEEDS)
+    assert sim.run_selection(task) == out  # seeded
+
+
+def test_floor_block_adds_the_repeats_of_a_worse_verdict_against_the_best_of_the_rates():
+    block = sim.floor_block((1, 100))
+    # m = 1: 2/2**6 <= 0.05; R = 5: 5 x 2/2**8 <= 0.05 < 5 x 2/2**7. m = 100 (500 tests): none
+    assert "| 1 | 0.05 | 6 | 0.03125 | 8 |" in block
+    assert "| 100 | 0.0005 | 12 | 0.00048828 | — |" in block

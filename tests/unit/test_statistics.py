@@ -509,10 +509,27 @@ def test_a_gain_within_the_curves_own_noise_identifies_no_dee():
     assert table.loc["m", "reference_gain"] == pytest.approx(0.0015, abs=1e-12)
     assert table.loc["m", "reference_level_half_width"] == pytest.approx(half, rel=1e-9)
     assert half > 0.0015 and table.loc["m", "identified"] == "no" and np.isnan(table.loc["m", "dee"])
-    assert (
-        table.loc["m", "dee_text"]
-        == f"not identifiable: 1 to 10 reference models gain 0.0015, within the +-{half:.4f} uncertainty of the curve's level"
+    assert table.loc["m", "value_half_width"] == 0.0  # the method's value is the same every seed
+    assert table.loc["m", "dee_text"] == (
+        f"not identifiable: 1 to 10 reference models gain 0.0015, within the +-{half:.4f} uncertainty "
+        "of placing the value on the curve"
     )
+
+
+def test_a_value_too_noisy_for_a_curve_that_gains_little_identifies_no_dee():
+    # the reference's level is known to +-0.0006 and it gains 0.0015, but the method's own
+    # mean moves by more than the whole curve: its DEE is not identified, the reference's is
+    rng = np.random.default_rng(15)
+    level = 0.462 + rng.normal(0, 0.0015, 30)
+    curves = level[:, None] + np.linspace(0.0015, 0.0, 10)[None, :]
+    values = 0.460 + rng.normal(0, 0.006, 30)
+    runs, long = study_with_reference(values, curves)
+    table = dee_rows(runs, long, 200)
+    spread = st.t.ppf(0.975, 29) * np.std(values, ddof=1) / math.sqrt(30)
+    assert table.loc["m", "value_half_width"] == pytest.approx(spread, rel=1e-9)
+    assert table.loc["m", "reference_level_half_width"] < 0.0015 < spread
+    assert table.loc["m", "identified"] == "no" and table.loc["ref", "identified"] == "yes"
+    assert table.loc["ref", "dee"] == 10.0
 
 
 def test_a_rising_reference_curve_still_gives_the_reference_M():

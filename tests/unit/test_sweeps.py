@@ -130,3 +130,30 @@ def test_every_table_and_figure_puts_members_across():
     text = "\n".join(_sweep_section(sweep, "toy", 95))
     assert "#### snapshot vs its own final model: capped NLL (lower is better), columns: members" in text
     assert "| lr_max | 1 | 5 |" in text
+
+
+def test_a_family_that_cannot_call_the_ensemble_worse_than_the_best_single_model_says_so():
+    from snapens.analyse.summary import sweep_sentences
+
+    def point(members, lr, repeats):
+        row = _row(members, lr, -0.01, "unclear", -0.01, "unclear") | {"role": "judged", "repeats": repeats}
+        for name in ("accuracy", "nll_capped", "nll_calibrated_capped"):
+            row |= {
+                f"vs_single_{name}_mean": -0.01,
+                f"vs_single_{name}_verdict": "" if members == 1 else "unclear",
+            }
+            row[f"vs_single_{name}_chosen"] = "lr_max 0.01"
+        return row
+
+    rates = (0.003, 0.01, 0.03, 0.1, 0.3)
+
+    def text(repeats):
+        rows = [point(1, lr, repeats) for lr in rates] + [point(m, 0.01, repeats) for m in (2, 5)]
+        return " ".join(sweep_sentences(pd.DataFrame(rows), "toy"))
+
+    # worse than one of 5 rates in a family of 2: each test at 0.05 / 10, which 2 / 2**n reaches at n = 9
+    assert (
+        'no "worse" verdict is possible at 8 repeats (worse than one of 5 rates, a family of 2 needs 9'
+        in text(8)
+    )
+    assert 'no "worse" verdict' not in text(9)

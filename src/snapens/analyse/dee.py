@@ -21,10 +21,11 @@ gives ``+inf`` ("> M", better than the whole reference ensemble), ``v`` above
 ``c~(1)`` gives ``-inf`` ("< 1", worse than one model); NaN gives NaN.
 
 The DEE is only read where the curve identifies it: the reference's gain
-from one model to ``M``, ``c(1) - c(M)``, must exceed the uncertainty of the
-curve's own level (the half-width of the interval of the mean of ``c(1)``,
-or of ``c(M)``, over repeats); on a curve whose whole rise is within that
-noise, any ``v`` near it would map to "> M" or "< 1" on differences of noise.
+from one model to ``M``, ``c(1) - c(M)``, must exceed the uncertainty of
+placing ``v`` on the curve (the larger half-width of the intervals over
+repeats of the means of ``c(1)``, of ``c(M)`` and of ``v``); on a curve whose
+whole rise is within that noise, a ``v`` near it would map to "> M" or "< 1"
+on differences of noise.
 
 The interval is a percentile bootstrap over repeats: the same resampled seeds
 for the reference curve and the method (their runs share seeds), censored
@@ -115,10 +116,10 @@ def text(value: float, low: float, high: float, members: int) -> str:
 
 def unidentified_text(gain: dict, members: int) -> str:
     """Why a DEE is not reported: the reference's gain from 1 to ``M`` models
-    (nats) is within the uncertainty of the curve's level."""
+    (nats) is within the uncertainty of placing the value on the curve."""
     if math.isnan(gain["gain"]):
         return "n/a"
     return (
         f"not identifiable: 1 to {members} reference models gain {gain['gain']:.4f}, within the "
-        f"+-{gain['half_width']:.4f} uncertainty of the curve's level"
+        f"+-{max(gain['level'], gain['value']):.4f} uncertainty of placing the value on the curve"
     )

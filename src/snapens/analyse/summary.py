@@ -267,8 +267,8 @@ def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
         "value is measured on each half of the test rows (temperature fitted on the other half) and "
         f"averaged. The curve is read on its upper envelope (made non-increasing from the right, so the "
         f"reference's own value reads exactly {top}), and only where the reference's gain from 1 to {top} "
-        f"models exceeds the uncertainty of the curve's level (the half-width of the {pct}% interval of its "
-        f'mean over repeats): elsewhere "not identifiable", with that gain. '
+        f"models exceeds the uncertainty of placing the value on it (the half-widths of the {pct}% intervals "
+        f'of the means over repeats of the curve\'s ends and of the value): elsewhere "not identifiable". '
         f"{pct}% percentile bootstrap interval over repeats ({int(r0.bootstrap_resamples)} "
         f'resamples). "> {top}": better than the whole reference ensemble; "< 1": worse than one model.',
         "",
@@ -336,7 +336,10 @@ def comparisons_of(g: pd.DataFrame) -> list[str]:
     return [c for c in ("single", "equal", "final") if c in have]
 
 
-def _counts(g: pd.DataFrame, comparison: str) -> str:
+def _counts(g: pd.DataFrame, comparison: str, rates: int = 1, confidence: float = 0.95) -> str:
+    """Per headline metric: at how many of the grid points ``g`` the ensemble
+    is better and worse, and where; that no verdict (or no "worse" verdict
+    against the best of ``rates`` single models) is possible at the repeats."""
     n = len(g)
     parts = []
     for name, m in headline_metrics().items():
@@ -353,6 +356,12 @@ def _counts(g: pd.DataFrame, comparison: str) -> str:
         where = f" ({_points(g, better)})" if better else ""
         against = f" ({_points(g, worse)})" if worse and len(worse) <= n // 2 else ""
         parts.append(f"in {m.label} at {len(better)} of {n}{where}, worse at {len(worse)}{against}")
+    reps, needed = int(g.repeats.min()), repeats_needed(n * rates, confidence)
+    if comparison == "single" and rates > 1 and (needed is None or needed > reps):
+        parts.append(
+            f'no "worse" verdict is possible at {reps} repeats (worse than one of {rates} rates, a family of '
+            f"{n} needs {needed or 'more'} repeats of one sign)"
+        )
     return "; ".join(parts)
 
 
@@ -363,6 +372,7 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str, confidence: float = 0.95)
     member (a one-member ensemble is its final model)."""
     out = []
     for base, g in judged(sweep[sweep.dataset == dataset]).groupby("base", sort=False):
+        rates = int((g.members == 1).sum())  # the single models the best is sought among
         g = g[g.members > 1]
         if not len(g):
             continue
@@ -381,7 +391,9 @@ def sweep_sentences(sweep: pd.DataFrame, dataset: str, confidence: float = 0.95)
                 f"``{base}`` on {dataset} ({len(g)} grid point{'s' if len(g) > 1 else ''} with more than one "
                 f"member, {reps} repeats "
                 f"each) against {COMPARISONS[comparison]}{chosen}: its ensemble is better (sign-flip test, "
-                f"Holm-adjusted over the family of {len(g)}) " + _counts(g, comparison) + "."
+                f"Holm-adjusted over the family of {len(g)}) "
+                + _counts(g, comparison, rates, confidence)
+                + "."
             )
             out += divergence_sentences(g, base, comparison, 1 - confidence)
         out += annealing_sentences(g, base)

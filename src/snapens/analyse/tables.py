@@ -668,6 +668,7 @@ DEE_COLUMNS = [
     "reference_nll_last",
     "reference_gain",
     "reference_level_half_width",
+    "value_half_width",
     "identified",
     "dee",
     "dee_ci_low",
@@ -733,19 +734,21 @@ def _reference_curves(long, runs_by_method, ref: Reference, metric_name: str, se
     return curves, seeds, chosen
 
 
-def reference_gain(curves: np.ndarray, confidence: float) -> dict:
+def reference_gain(curves: np.ndarray, values: np.ndarray, confidence: float) -> dict:
     """Whether the reference curve can place a value: its gain from one model
     to all ``M``, ``c(1) - c(M)`` (``curves``: per repeat, ``c_s(k)``), against
-    the uncertainty of its own level, the larger half-width of the Student-t
-    intervals of ``c(1)`` and of ``c(M)`` over repeats. ``identified`` when the
-    gain exceeds it: a curve whose whole rise is within the noise of a mean
-    over these repeats maps a value near it to "> M" or "< 1" on noise."""
+    the uncertainty of placing the value on it, the larger half-width of the
+    Student-t intervals over repeats of the curve's ends ``c(1)`` and ``c(M)``
+    (its level) and of the value's mean (``values``, per repeat). ``identified``
+    when the gain exceeds it: on a curve whose whole rise is within that noise
+    a value near it reads "> M" or "< 1" on noise."""
     if len(curves) < 2:
-        return {"gain": math.nan, "half_width": math.nan, "identified": False}
-    first, last = (mean_ci(curves[:, k], confidence) for k in (0, -1))
-    half = max((c["ci_high"] - c["ci_low"]) / 2 for c in (first, last))
+        return {"gain": math.nan, "level": math.nan, "value": math.nan, "identified": False}
+    first, last, value = (mean_ci(x, confidence) for x in (curves[:, 0], curves[:, -1], values))
+    level = max((c["ci_high"] - c["ci_low"]) / 2 for c in (first, last))
+    spread = (value["ci_high"] - value["ci_low"]) / 2
     gain = dee_.mean(curves[:, 0]) - dee_.mean(curves[:, -1])
-    return {"gain": gain, "half_width": half, "identified": bool(gain > half)}
+    return {"gain": gain, "level": level, "value": spread, "identified": bool(gain > max(level, spread))}
 
 
 def dee_table(
@@ -767,8 +770,8 @@ def dee_table(
     with its percentile bootstrap interval over the seeds the method and the
     reference share, ``+inf`` for "> M" and ``-inf`` for "< 1". It is reported
     only where the reference's gain from one model to ``M`` exceeds the
-    uncertainty of the curve's level (:func:`reference_gain`, ``identified``),
-    else NaN, with the gain and that uncertainty in ``dee_text``.
+    uncertainty of placing the value on the curve (:func:`reference_gain`,
+    ``identified``), else NaN, with the gain and that uncertainty in ``dee_text``.
     """
     rows = []
     indexed = {key: g.set_index("seed") for key, g in runs.groupby(["dataset", "method"], sort=False)}
@@ -783,7 +786,7 @@ def dee_table(
             seeds = seeds.intersection(runs_by_method[m].index)
         part = long[long.dataset == dataset]
         for name in DEE_METRICS:
-            gain = reference_gain(np.empty((0, 0)), confidence)
+            gain = reference_gain(np.empty((0, 0)), np.empty(0), confidence)
             v = np.empty(0)
             if len(seeds):
                 folds, measured, chosen = _reference_curves(part, runs_by_method, ref, name, seeds)
@@ -794,7 +797,7 @@ def dee_table(
                 curves = (folds["odd"] + folds["even"]) / 2
                 curve = dee_.curve_of(curves)
                 point = dee_.equivalent(curve, dee_.mean(v))
-                gain = reference_gain(curves, confidence)
+                gain = reference_gain(curves, v, confidence)
             else:
                 members = int(runs_by_method[next(iter(ref.candidates.values()))]["members"].iloc[0])
                 curves, chosen = np.full((0, members), math.nan), {}
@@ -818,7 +821,8 @@ def dee_table(
                     "reference_nll_first": curve[0],
                     "reference_nll_last": curve[-1],
                     "reference_gain": gain["gain"],
-                    "reference_level_half_width": gain["half_width"],
+                    "reference_level_half_width": gain["level"],
+                    "value_half_width": gain["value"],
                     "identified": "yes" if found else "no",
                     "dee": point,
                     "dee_ci_low": low,
