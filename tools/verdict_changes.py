@@ -1,7 +1,8 @@
 """Which verdicts two runs of a study's tables disagree on: a study's
 ``paired_tests.csv`` before and after a change of procedure, set side by side.
 
-    python -m tools.verdict_changes BEFORE_TABLES AFTER_TABLES [--metrics accuracy nll ...] [--out changes.md]
+    python -m tools.verdict_changes BEFORE_TABLES AFTER_TABLES [--metrics accuracy nll ...]
+        [--pair nll_capped=nll ...] [--out changes.md]
 
 ``BEFORE_TABLES`` and ``AFTER_TABLES`` are two ``tables/`` directories of the
 same study (e.g. a copy of ``results/sweep/tables`` made before the change, and
@@ -66,9 +67,21 @@ def main(argv=None) -> None:
     ap.add_argument("before", type=Path, help="the tables/ directory before the change")
     ap.add_argument("after", type=Path, help="the tables/ directory after it")
     ap.add_argument("--metrics", nargs="*", help="only these metrics (default: every metric both have)")
+    ap.add_argument(
+        "--pair",
+        nargs="*",
+        default=[],
+        metavar="AFTER=BEFORE",
+        help="read the after-table's metric AFTER as BEFORE (e.g. nll_capped=nll: a new headline metric "
+        "set beside the one it replaced)",
+    )
     ap.add_argument("--out", type=Path, help="write both tables here as markdown")
     args = ap.parse_args(argv)
-    both = matched(read(args.before), read(args.after), args.metrics)
+    after = read(args.after)
+    renames = dict(pair.split("=", 1) for pair in args.pair)
+    if renames:
+        after = after[~after["metric"].isin(set(renames.values()))].replace({"metric": renames})
+    both = matched(read(args.before), after, args.metrics)
     summary, changed = counts(both), changes(both)
     text = "\n\n".join(
         [

@@ -66,3 +66,13 @@ def test_changed_verdicts_are_counted_and_listed(tmp_path, capsys):
     ]
     verdict_changes.main([str(before), str(after), "--metrics", "nll", "--out", str(tmp_path / "c.md")])
     assert "too few repeats" in capsys.readouterr().out and (tmp_path / "c.md").exists()
+
+
+def test_a_new_metric_is_set_beside_the_one_it_replaced(tmp_path):
+    before = tables(tmp_path, "before", [("nll", "a", "unclear")])
+    after = tables(tmp_path, "after", [("nll", "a", "unclear"), ("nll_capped", "a", "better")])
+    out = tmp_path / "c.md"
+    verdict_changes.main([str(before), str(after), "--pair", "nll_capped=nll", "--out", str(out)])
+    changed = out.read_text().split("\n\n")[1]  # the capped NLL read as the NLL it replaced
+    rows = [r for r in changed.splitlines() if r.startswith("| d ")]
+    assert len(rows) == 1 and "| unclear " in rows[0] and "| better " in rows[0]
