@@ -712,15 +712,20 @@ def baseline_reference(points: dict[str, dict], b: Baselines) -> Reference | Non
     return Reference(b.full_cost, {at: candidates[at] for at in common}, {at: selectors[at] for at in common})
 
 
+def chooses(ref: Reference) -> bool:
+    """Whether a reference has a choice to make: more than one candidate."""
+    return bool(ref.selectors) and len(ref.candidates) > 1
+
+
 def _reference_curves(long, runs_by_method, ref: Reference, metric_name: str, seeds):
     """Per fold, measured seed x k: the reference curve of each seed measured
     on the fold; the seeds measured; and the choice per fold. With a choice
-    (``ref.selectors``) the candidate is chosen on the odd seeds' other fold
+    (:func:`chooses`) the candidate is chosen on the odd seeds' other fold
     (:func:`snapens.analyse.selection.choices`) and the even seeds are
     measured; without one, every seed."""
     prefix = DEE_METRICS[metric_name]
     seeds = list(seeds)
-    if ref.selectors:
+    if chooses(ref):
         selectors = {lab: runs_by_method[m].loc[seeds] for lab, m in ref.selectors.items()}
         chosen = choices(selectors, metric_name, seeds)
         seeds = measured_seeds(seeds)
@@ -814,7 +819,7 @@ def dee_table(
                     "metric": name,
                     "reference": ref.name,
                     "reference_chosen": chosen_text(chosen) if chosen else "",
-                    "selection": PROTOCOL if ref.selectors else "",
+                    "selection": PROTOCOL if chooses(ref) else "",
                     "repeats": len(v),
                     "reference_members": members,
                     "nll_mean": dee_.mean(v) if len(v) else math.nan,
