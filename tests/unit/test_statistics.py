@@ -559,3 +559,19 @@ def test_the_diverged_run_demo_gives_better_through_the_paired_table():
             df.loc[7, "final_nll"] = blown
         row = tables.paired_table(df).query("metric == 'nll' and comparison == 'final'").iloc[0]
         assert (row.verdict, row.wins, row.ties, row.losses) == ("better", 20, 0, 0)
+
+
+def test_the_front_page_names_the_dee_or_why_it_is_not_identifiable():
+    from snapens.analyse.summary import dee_sentence
+
+    rng = np.random.default_rng(16)
+    level = 0.462 + rng.normal(0, 0.01, 30)
+    curves = level[:, None] + np.linspace(0.0015, 0.0, 10)[None, :]
+    runs, long = study_with_reference(np.full(30, 0.455), curves)
+    table = tables.dee_table(runs, long, REF, resamples=200)
+    (line, _) = dee_sentence(table, "d", "m")
+    assert line.startswith(
+        "Deep ensemble equivalent of ``m``'s ensemble on d (calibrated NLL; reference ``ref``)"
+    )
+    assert "not identifiable: 1 to 10 reference models gain 0.0015" in line
+    assert dee_sentence(table, "d", "absent") == [] and dee_sentence(None, "d", "m") == []

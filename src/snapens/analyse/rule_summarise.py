@@ -155,7 +155,7 @@ def summarise(
         outputs["markdown"],
     )
     write_text(
-        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits, draws),
+        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits, draws, dee),
         outputs["headline"],
     )
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

@@ -733,6 +733,23 @@ def boundary_sentences(sdf: pd.DataFrame) -> list[str]:
     ]
 
 
+def dee_sentence(dee: pd.DataFrame | None, dataset: str, method: str) -> list[str]:
+    """The front page's deep ensemble equivalent of ``method`` on ``dataset``
+    (the primary metric), or why it is not identifiable."""
+    if dee is None or not len(dee):
+        return []
+    primary = next(iter(DEE_METRICS))
+    d = dee[(dee.dataset == dataset) & (dee.method == method) & (dee.metric == primary)]
+    if not len(d):
+        return []
+    r = d.iloc[0]
+    return [
+        f"Deep ensemble equivalent of ``{method}``'s ensemble on {dataset} ({dee_label(primary)}; reference "
+        f"{reference_text(r).replace('`', '``')}): {r.dee_text}.",
+        "",
+    ]
+
+
 def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str]:
     """Final model vs ensemble of ``snapshot`` (else the first method, unless a
     sweep speaks for the dataset)."""
@@ -813,6 +830,7 @@ def headline_rst(
     sweep: pd.DataFrame | None = None,
     limits: pd.DataFrame | None = None,
     draws: dict[str, str] | None = None,
+    dee: pd.DataFrame | None = None,
 ) -> str:
     """The headline answer as reStructuredText (the report's front page includes it):
     final model vs full ensemble on the headline metrics, per dataset and method;
@@ -824,8 +842,16 @@ def headline_rst(
     out += [line for text in draw_sentences(summary, paired_df, draws or {}) for line in (text, "")]
     for dataset, sdf in summary.groupby("dataset", sort=False):
         swept = [] if sweep is None or not len(sweep) else sweep_sentences(sweep, dataset, confidence)
+        lead = _lead_sentence(sdf, paired_df, dataset, pct, shown, bool(swept))
         out += [
-            *_lead_sentence(sdf, paired_df, dataset, pct, shown, bool(swept)),
+            *lead,
+            *(
+                dee_sentence(
+                    dee, dataset, "snapshot" if "snapshot" in set(sdf.method) else sdf.method.iloc[0]
+                )
+                if lead
+                else []
+            ),
             *[line for text in swept for line in (text, "")],
             *[line for text in limit_sentences(sweep, limits, dataset) for line in (text, "")],
         ]
