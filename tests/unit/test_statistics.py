@@ -575,3 +575,10 @@ def test_the_front_page_names_the_dee_or_why_it_is_not_identifiable():
     )
     assert "not identifiable: 1 to 10 reference models gain 0.0015" in line
     assert dee_sentence(table, "d", "absent") == [] and dee_sentence(None, "d", "m") == []
+
+
+def test_a_reference_read_back_from_csv_names_no_rate_it_did_not_choose():
+    from snapens.analyse.summary import reference_text
+
+    row = pd.read_csv(io.StringIO("reference,reference_chosen,selection\nindependent,,\n")).iloc[0]
+    assert reference_text(row) == "`independent`"  # not "at nan"

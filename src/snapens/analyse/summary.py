@@ -237,14 +237,19 @@ def dee_label(metric: str) -> str:
     return METRICS[metric].label if metric in METRICS else metric
 
 
+def _text(value) -> str:
+    """A table's text cell, empty for an empty cell (NaN once read back from CSV)."""
+    return value if isinstance(value, str) else ""
+
+
 def reference_text(r) -> str:
     """The DEE reference of a ``deep_ensemble_equivalent.csv`` row: method,
     rate and how it was chosen."""
-    chosen = f" at {r.reference_chosen}" if r.reference_chosen else ""
+    chosen = f" at {r.reference_chosen}" if _text(r.reference_chosen) else ""
     how = (
         " (chosen on the odd seeds and one fold of the test rows, measured on the even seeds and the "
         "other fold; the pick for the even rows, then for the odd, when they differ)"
-        if r.selection
+        if _text(r.selection)
         else ""
     )
     return f"`{r.reference}`{chosen}{how}"

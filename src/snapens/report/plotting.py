@@ -369,8 +369,15 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
         return hi_edge if v == ABOVE else lo_edge if v == BELOW else v
 
     for i, r in df.iterrows():
-        if pd.isna(r.dee):  # not identified on this method's seeds
-            ax.annotate("n/a", ((1 + top) / 2, i), ha="center", va="center", fontsize="small")
+        if pd.isna(r.dee):  # the curve's gain is within the noise of placing this value on it
+            ax.annotate(
+                "not identifiable" if r.get("identified") == "no" else "n/a",
+                ((1 + top) / 2, i),
+                ha="center",
+                va="center",
+                fontsize="small",
+                color="grey",
+            )
             continue
         point, low, high = place(r.dee), place(r.dee_ci_low), place(r.dee_ci_high)
         ax.plot([low, high], [i, i], color=color, lw=2)
@@ -391,9 +398,16 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
     ax.set_xlim(0.2, top + 1.2)
     ax.set_yticks(range(len(df)), df["method"])
     ax.set_ylim(len(df) - 0.5, -0.7)
+    unread = df[df["dee"].isna()]
+    why = (
+        f"\nnot identifiable: the reference gains {unread['reference_gain'].iloc[0]:.4f} from 1 to {top} models, "
+        "within the uncertainty of placing the value on its curve"
+        if len(unread) and "reference_gain" in unread
+        else ""
+    )
     ax.set_xlabel(
         f"independently trained models of equal mean {dee_label(primary)} (1..{top}; open circle and "
-        f"arrow: beyond the curve)\nreference: {reference_text(df.iloc[0]).replace('`', '')}",
+        f"arrow: beyond the curve)\nreference: {reference_text(df.iloc[0]).replace('`', '')}{why}",
         fontsize="small",
     )
     ax.set_title(f"{dataset}: how many independently trained models is each ensemble worth?")
