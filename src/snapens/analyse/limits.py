@@ -32,35 +32,13 @@ class Limit:
         return self.values.set_axis(self.seeds).loc[seeds, name].to_numpy(dtype=np.float64)
 
 
-def limits_by_seed(
-    datasets: dict[str, dict], tests: dict[str, list], seeds: dict[str, list], evaluation=None
-):
-    """:class:`Limit` of every dataset whose kind knows its class densities:
-    ``tests`` as for :func:`limits_table`, ``seeds[name]`` the seed of each
-    draw of a redrawn dataset."""
-    out = {}
-    for name in datasets:
-        values = []
-        for spec, X, y in tests[name]:
-            log_probs = limit_log_probabilities(spec, X)
-            if log_probs is not None:
-                v = evaluate(y, evaluation=evaluation, log_probs=log_probs)
-                values.append({m: (v[f"{m}_{FOLDS[0]}"] + v[f"{m}_{FOLDS[1]}"]) / 2 for m in METRICS})
-        if values:
-            redrawn = len(tests[name]) > 1 or bool(datasets[name].get("redraw"))
-            out[name] = Limit(pd.DataFrame(values), list(seeds[name]) if redrawn else None)
-    return out
-
-
-def limits_table(datasets: dict[str, dict], tests: dict[str, list], evaluation=None) -> pd.DataFrame:
-    """``limits.csv``: per dataset whose kind knows its class densities
+def draw_values(datasets: dict[str, dict], tests: dict[str, list], evaluation=None) -> dict[str, list]:
+    """Per dataset whose kind knows its class densities
     (:func:`snapens.data.kinds.limit_log_probabilities`), every metric and fold
-    column of the Bayes-optimal classifier on the study's test rows: the limit
-    no method can beat in expectation. ``tests`` maps a dataset to its draws,
-    ``[(spec, X_test, y_test), ...]``: one for a fixed dataset, one per seed
-    for a redrawn one (each draw's own limit, then their mean, the scale of the
-    study's means over repeats; ``draws`` counts them)."""
-    rows = []
+    column of the Bayes-optimal classifier on each draw's test rows. ``tests``
+    maps a dataset to its draws, ``[(spec, X_test, y_test), ...]``: one for a
+    fixed dataset, one per seed for a redrawn one."""
+    out = {}
     for name in datasets:
         values = []
         for spec, X, y in tests[name]:
@@ -68,14 +46,40 @@ def limits_table(datasets: dict[str, dict], tests: dict[str, list], evaluation=N
             if log_probs is not None:
                 values.append(evaluate(y, evaluation=evaluation, log_probs=log_probs))
         if values:
-            mean = pd.DataFrame(values).mean().to_dict()
-            rows.append(
-                {
-                    "dataset": name,
-                    "model": LIMIT_MODEL,
-                    "test_rows": len(tests[name][0][2]),
-                    "draws": len(values),
-                    **mean,
-                }
-            )
+            out[name] = values
+    return out
+
+
+def limits_by_seed(datasets: dict[str, dict], values: dict[str, list], seeds: dict[str, list]):
+    """:class:`Limit` of every dataset of ``values`` (:func:`draw_values`):
+    per draw the mean of each metric's two folds; ``seeds[name]`` the seed of
+    each draw of a redrawn dataset."""
+    out = {}
+    for name, draws in values.items():
+        means = [{m: (v[f"{m}_{FOLDS[0]}"] + v[f"{m}_{FOLDS[1]}"]) / 2 for m in METRICS} for v in draws]
+        redrawn = len(draws) > 1 or bool(datasets[name].get("redraw"))
+        out[name] = Limit(pd.DataFrame(means), list(seeds[name]) if redrawn else None)
+    return out
+
+
+def limits_table(
+    datasets: dict[str, dict], tests: dict[str, list], evaluation=None, values: dict[str, list] | None = None
+) -> pd.DataFrame:
+    """``limits.csv``: per dataset whose kind knows its class densities, every
+    metric and fold column of the Bayes-optimal classifier on the study's test
+    rows (:func:`draw_values`, or the ``values`` it already gave): the limit
+    no method can beat in expectation; for a redrawn dataset each draw's own
+    limit, then their mean, the scale of the study's means over repeats
+    (``draws`` counts them)."""
+    values = draw_values(datasets, tests, evaluation) if values is None else values
+    rows = [
+        {
+            "dataset": name,
+            "model": LIMIT_MODEL,
+            "test_rows": len(tests[name][0][2]),
+            "draws": len(draws),
+            **pd.DataFrame(draws).mean().to_dict(),
+        }
+        for name, draws in values.items()
+    ]
     return pd.DataFrame(rows, columns=["dataset", "model", "test_rows", "draws", *evaluated_columns()])

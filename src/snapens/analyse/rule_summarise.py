@@ -96,7 +96,7 @@ def summarise(
     ``manifests``, then read by ``threads`` processes."""
     from snapens.analyse import summary as reporting
     from snapens.analyse import tables
-    from snapens.analyse.limits import limits_by_seed, limits_table
+    from snapens.analyse.limits import draw_values, limits_by_seed, limits_table
 
     if manifests:
         check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
@@ -124,8 +124,9 @@ def summarise(
     # the Bayes-optimal classifier where the data's densities are known
     specs = (study or {}).get("datasets", {})
     tests = {d: test_draws(specs.get(d), paths, study, d) for d, paths in files.items()}
-    limits = limits_table(specs, tests, evaluation)
-    per_seed = limits_by_seed(specs, tests, {d: seeds(study, d) for d in specs}, evaluation) if study else {}
+    values = draw_values(specs, tests, evaluation)
+    limits = limits_table(specs, tests, evaluation, values)
+    per_seed = limits_by_seed(specs, values, {d: seeds(study, d) for d in values}) if study else {}
     summary = tables.summary_table(run_df, confidence)
     paired_df = tables.paired_table(run_df, confidence, flips, points, plans, per_seed)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)

@@ -245,6 +245,7 @@ def against_best(
     higher_is_better: bool,
     confidence: float = 0.95,
     flips: int = FLIPS,
+    means_b: dict[str, float] | None = None,
 ) -> dict:
     """``a`` against the best of several ``b_r`` whose integer differences
     ``a - b_r`` over the same repeats are ``diffs[r]``, without choosing ``r``
@@ -255,11 +256,16 @@ def against_best(
     ``p_value = min(1, max_r p_r [every mean favouring a], R min_r p_r [over
     those favouring some b_r])`` and the interval (:class:`BestOf`) excludes
     zero exactly when ``p_value <= 1 - confidence``. The point estimate and
-    the other statistics are those against the candidate with the best mean
-    (``best``), which leans towards the candidates: the interval and the
-    verdict do not depend on that choice."""
+    the other statistics of :func:`compare_units` (``relative`` from
+    ``means_b``, each candidate's mean) are those against the candidate with
+    the best mean (``best``), which leans towards the candidates: the interval
+    and the verdict do not depend on that choice."""
     sign = 1 if higher_is_better else -1
-    each = {r: sign_flip(d, scale, confidence, flips) for r, d in diffs.items()}
+    means_b = means_b or {}
+    each = {
+        r: compare_units(d, means_b.get(r, math.nan), higher_is_better, confidence, scale, flips)
+        for r, d in diffs.items()
+    }
     gains = {r: sign * res["mean_diff"] for r, res in each.items()}
     best = min(gains, key=gains.get)  # the candidate a gains least against: the best b
     R = len(each)
@@ -330,20 +336,21 @@ def holm(p_values) -> np.ndarray:
     return out
 
 
-def ratio_interval(num, den, confidence: float = 0.95, flips: int = FLIPS) -> tuple[float, float, float]:
-    """``sum(num) / sum(den)`` over repeats and its interval by the sign-flip
-    test inverted (Fieller's construction): ``theta`` is kept when the test of
-    mean zero of ``num - theta * den`` does not reject at ``1 - confidence``.
-    For each flipped set ``A``, ``sum_A num - theta sum_A den`` changes sign at
-    ``theta = sum_A num / sum_A den``, so the test's counts are counted at
-    every such point. Returns ``(estimate, low, high)``; an end is infinite
-    when the denominator is not clearly non-zero (NaN when nothing is kept)."""
+def ratio_intervals(num, den, levels, flips: int = FLIPS) -> tuple[float, list[tuple[float, float]]]:
+    """``sum(num) / sum(den)`` over repeats and its interval at each of
+    ``levels`` (confidences) by the sign-flip test inverted (Fieller's
+    construction): ``theta`` is kept when the test of mean zero of
+    ``num - theta * den`` does not reject. For each flipped set ``A``,
+    ``sum_A num - theta sum_A den`` changes sign at ``theta = sum_A num / sum_A den``,
+    so the test's counts are counted at every such point, once for all
+    levels. An end is infinite when the denominator is not clearly non-zero
+    (NaN when nothing is kept)."""
     num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
     n = len(num)
     total_den = float(den.sum())
     estimate = float(num.sum()) / total_den if total_den else math.nan
     if n < 2:
-        return estimate, math.nan, math.nan
+        return estimate, [(math.nan, math.nan) for _ in levels]
     sets, _ = _flip_matrix(n, flips)
     a, e = sets @ num, sets @ den  # per set: sum_A num - theta sum_A den <= 0 ...
     pos, neg, flat = e > 0, e < 0, e == 0
@@ -357,11 +364,12 @@ def ratio_interval(num, den, confidence: float = 0.95, flips: int = FLIPS) -> tu
     # ... when theta >= r for e > 0, or theta <= r for e < 0 (and always or never for e = 0)
     le = np.searchsorted(up, theta, side="right") + (len(down) - np.searchsorted(down, theta, side="left"))
     ge = (len(up) - np.searchsorted(up, theta, side="left")) + np.searchsorted(down, theta, side="right")
-    threshold = alpha_of(confidence) * len(sets) / 2
-    kept = theta[(le + flat_le > threshold) & (ge + flat_ge > threshold)]
-    if not len(kept):
-        return estimate, math.nan, math.nan
-    return estimate, float(kept.min()), float(kept.max())
+    intervals = []
+    for confidence in levels:
+        threshold = alpha_of(confidence) * len(sets) / 2
+        kept = theta[(le + flat_le > threshold) & (ge + flat_ge > threshold)]
+        intervals.append((float(kept.min()), float(kept.max())) if len(kept) else (math.nan, math.nan))
+    return estimate, intervals
 
 
 def mcnemar(a, b) -> float:

@@ -44,7 +44,7 @@ from snapens.analyse.statistics import (
     mcnemar,
     mean_ci,
     paired,
-    ratio_interval,
+    ratio_intervals,
     simultaneous,
 )
 from snapens.core.sweeps import label
@@ -514,7 +514,7 @@ def limit_share(
     best mean (``best``) to the limit, ``|mean(L - b)|``, and the share of the
     best single model's distance that the ensemble closes. Per candidate the
     share ``sum(a - b_r) / sum(L - b_r)`` and its interval come from
-    :func:`snapens.analyse.statistics.ratio_interval`; the share against the
+    :func:`snapens.analyse.statistics.ratio_intervals`; the share against the
     best candidate is the smallest of them (a share falls as the single model
     nears the limit), so its lower end is the smallest lower end at the
     study's level and its upper end the smallest upper end at ``level / R``,
@@ -522,14 +522,13 @@ def limit_share(
     if limit is None:
         return dict.fromkeys(LIMIT_COLUMNS, math.nan)
     L = limit.of(name, seeds)
-    alpha, R = alpha_of(out.confidence), len(singles)
-    shares = {r: ratio_interval(a - b, L - b, out.confidence, out.flips) for r, b in singles.items()}
-    wide = {r: ratio_interval(a - b, L - b, 1 - alpha / R, out.flips) for r, b in singles.items()}
+    levels = (out.confidence, 1 - alpha_of(out.confidence) / len(singles))
+    shares = {r: ratio_intervals(a - b, L - b, levels, out.flips) for r, b in singles.items()}
     return {
         "limit_distance": abs(_mean(L - singles[best])),
         "limit_share": shares[best][0],
-        "limit_share_ci_low": min(v[1] for v in shares.values()),
-        "limit_share_ci_high": min(v[2] for v in wide.values()),
+        "limit_share_ci_low": min(intervals[0][0] for _, intervals in shares.values()),
+        "limit_share_ci_high": min(intervals[1][1] for _, intervals in shares.values()),
     }
 
 
@@ -545,12 +544,11 @@ def _best_single_rows(out: _Paired, dataset: str, method: str, g, methods, candi
         bs = {c: methods[c].loc[seeds, f"ensemble_{m}"].to_numpy(dtype=np.float64) for c in candidates}
         a_units = metric_.units(a, rows)
         diffs = {c: a_units - metric_.units(v, rows) for c, v in bs.items()}
-        scale = _scale(metric_, rows)
-        res = against_best(diffs, scale, metric_.higher_is_better, out.confidence, out.flips)
-        best = res["best"]
-        described = compare_units(
-            diffs[best], _mean(bs[best]), metric_.higher_is_better, out.confidence, scale, 100
+        means = {c: _mean(v) for c, v in bs.items()}
+        res = against_best(
+            diffs, _scale(metric_, rows), metric_.higher_is_better, out.confidence, out.flips, means
         )
+        best = res.pop("best")
         keys = dict(
             dataset=dataset,
             metric=m,
@@ -562,8 +560,7 @@ def _best_single_rows(out: _Paired, dataset: str, method: str, g, methods, candi
             b_model="ensemble",
         )
         flags = (g.loc[seeds].get(DIVERGED), methods[best].loc[seeds].get(DIVERGED))
-        row = described | {k: res[k] for k in ("ci_low", "ci_high", "p_value", "p_floor", "null")}
-        row |= {"mean_a": _mean(a), "mean_b": _mean(bs[best])} | divergence(*flags)
+        row = res | {"mean_a": _mean(a), "mean_b": means[best]} | divergence(*flags)
         extra = {"selection": BEST_OF, "b_chosen": candidates[best]}
         extra |= limit_share(a, bs, best, limit, m, seeds, out)
         out._append(keys, row, True, extra)
