@@ -72,23 +72,34 @@ def test_presplit_file_without_n_train_runs_with_steps_from_its_own_rows(tmp_pat
     assert "snapshot_weighted (cosine_epoch, 2 steps/epoch)" in svg
 
 
-def test_the_example_data_file_study_runs(tmp_path):
-    """config/file-dataset.yaml, shrunk to a tiny study: the CSV's string
-    labels become classes 0..2 in sorted order, and the study's tables are
-    written under the config's own root."""
+def test_the_example_data_file_study_answers_the_budget_question(tmp_path):
+    """config/file-dataset.yaml, its grid and training shrunk: the bundled
+    CSV exists, its string labels become classes 0..2 in sorted order, the
+    study's tables are written under the config's own root, and its front
+    page answers the equal-cost question (single models and equal-cost
+    ensembles as baselines)."""
     config = yaml.safe_load((ROOT / "config" / "file-dataset.yaml").read_text())
-    config["datasets"]["iris"]["path"] = str(ROOT / config["datasets"]["iris"]["path"])
+    ((name, spec),) = config["datasets"].items()
+    assert (ROOT / spec["path"]).is_file(), spec["path"]
+    spec["path"] = str(ROOT / spec["path"])
     config["study"]["repeats"] = 2
     config["training"]["epochs"] = 12
-    config["methods"] = {"snapshot": {**config["methods"]["snapshot"], "members": 3}}
+    config["sweeps"] = {
+        "snapshot": {"members": [1, 3], "lr_max": [0.01]},
+        "equal_cost": {"members": [3], "lr_max": [0.01]},
+    }
     check_config(config, SCHEMA)
-    res = snakemake(tmp_path, config, "--cores", "2", "results/file-dataset/tables/summary.csv")
+    res = snakemake(tmp_path, config, "--cores", "2", "results/file-dataset/tables/summary.md")
     assert res.returncode == 0, res.stdout + res.stderr
     summary = pd.read_csv(tmp_path / "results" / "file-dataset" / "tables" / "summary.csv")
-    assert list(summary.method) == ["snapshot"] and set(summary.dataset) == {"iris"}
+    assert set(summary.dataset) == {name}
+    assert {"snapshot/members-3_lr_max-0.01", "equal_cost/members-3_lr_max-0.01"} <= set(summary.method)
+    front = (tmp_path / "results" / "file-dataset" / "tables" / "summary.md").read_text().splitlines()[:15]
+    assert "## The answer" in front
+    assert any(f"**{name}**, `snapshot` (2 repeats)" in line for line in front), front
     import numpy as np
 
-    with np.load(tmp_path / "results" / "file-dataset" / "data" / "iris.npz") as npz:
+    with np.load(tmp_path / "results" / "file-dataset" / "data" / f"{name}.npz") as npz:
         assert (len(npz["y_train"]), len(npz["y_test"])) == (100, 50)
         assert set(npz["y_train"]) == set(npz["y_test"]) == {0, 1, 2}
     assert not (tmp_path / "results" / "tables").exists()  # nothing under the default root

@@ -152,11 +152,13 @@ def summarise(
         write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])
     draws = reporting.twins((study or {}).get("datasets", {}))
     write_text(
-        reporting.summary_markdown(summary, paired_df, confidence, title, dee, digest, sweep, limits, draws),
+        reporting.summary_markdown(
+            summary, paired_df, confidence, title, dee, digest, sweep, limits, draws, study
+        ),
         outputs["markdown"],
     )
     write_text(
-        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits, draws, dee),
+        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits, draws, dee, study),
         outputs["headline"],
     )
     log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from snapens.analyse import answer
 from snapens.analyse.statistics import repeats_needed
 from snapens.analyse.tables import (
     BOUNDARY,
@@ -22,6 +23,7 @@ from snapens.analyse.tables import (
     column,
     pair,
 )
+from snapens.core import numbers
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, T_MAX, T_MIN, VOTE
 from snapens.evaluate.scores import NONFINITE
@@ -57,7 +59,10 @@ def procedure_text(pct: int) -> str:
         f"or {TOO_FEW} where even every repeat of one sign could not reach Holm's first threshold. "
         "A verdict says the methods differ and which way their mean difference points; where they "
         "differ in spread or skew but not in mean, the test rejects more often than its level "
-        "(docs/inference.md measures how often). The headline NLLs are capped: a test row counts at "
+        '(docs/inference.md measures how often). A p written "≤ x" is at the floor of a test '
+        "resampled with random sign patterns (none reached the observed mean; x = 2 / (patterns + 1)): the "
+        "p is at most x, and its Holm-adjusted p at most the one shown. Every number has the decimals "
+        "that give its table's typical interval width two significant digits. The headline NLLs are capped: a test row counts at "
         "most 13.8 nats (probability 1e-6), so no confidently wrong row or diverged run decides a mean; "
         "the exact NLLs are reported beside them."
     )
@@ -75,18 +80,34 @@ def multiplicity_sentence(paired_df: pd.DataFrame, confidence: float) -> str:
     )
 
 
-def fmt_ci(mean, lo, hi, digits=3) -> str:
-    if pd.isna(lo):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+def fmt_ci(mean, lo, hi, digits=3, signed: bool = False) -> str:
+    """ "mean [low, high]" with ``digits`` decimals (:mod:`snapens.core.numbers`)."""
+    return numbers.fmt_interval(mean, lo, hi, digits, signed)
 
 
-def fmt_p(p) -> str:
-    return "n/a" if pd.isna(p) else (f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}")
+def p_text(p, holm: bool = False) -> str:
+    """A paired row's p (or Holm-adjusted p): "≤ floor" where a resampled
+    test's p is at its floor (:func:`snapens.core.numbers.fmt_p`)."""
+    floor = getattr(p, "p_floor", float("nan"))
+    at_floor = numbers.resampled_floor(p.n, floor) and p.p_value <= floor * (1 + 1e-9)
+    return numbers.fmt_p(p.p_holm if holm else p.p_value, at_floor)
 
 
 def _cell(r, prefix: str, digits: int) -> str:
     return fmt_ci(r[f"{prefix}_mean"], r[f"{prefix}_ci_low"], r[f"{prefix}_ci_high"], digits)
+
+
+def _width(lo, hi) -> float:
+    return float(hi - lo) if pd.notna(lo) and pd.notna(hi) else float("nan")
+
+
+def row_digits(rows, prefixes, pairs=()) -> int:
+    """The shared decimals of a table (:func:`snapens.core.numbers.shared_decimals`):
+    from the intervals of ``rows``' columns ``{prefix}_ci_low/high`` and of the
+    paired rows ``pairs``."""
+    widths = [_width(r[f"{x}_ci_low"], r[f"{x}_ci_high"]) for r in rows for x in prefixes]
+    widths += [_width(p.ci_low, p.ci_high) for p in pairs]
+    return numbers.shared_decimals(widths)
 
 
 def headline_metrics():
@@ -111,13 +132,15 @@ def _metric_section(sdf, paired_df, dataset, name, m) -> list[str]:
         "| method | repeats | final | ensemble | difference | p | p (Holm) | verdict | W/T/L |",
         "|---|---:|---|---|---|---:|---:|---|---|",
     ]
-    for _, r in sdf.iterrows():
-        p = pair(paired_df, dataset, name, r.method)
-        diff = fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=m.digits + 1)
+    rows = [r for _, r in sdf.iterrows()]
+    pairs = [pair(paired_df, dataset, name, r.method) for r in rows]
+    d = row_digits(rows, (f"final_{name}", f"ensemble_{name}"), pairs)
+    for r, p in zip(rows, pairs, strict=True):
+        diff = fmt_ci(p.mean_diff, p.ci_low, p.ci_high, d, signed=True)
         lines.append(
-            f"| {r.method} | {r.repeats} | {_cell(r, f'final_{name}', m.digits)} "
-            f"| {_cell(r, f'ensemble_{name}', m.digits)} | {diff} | {fmt_p(p.p_value)} "
-            f"| {fmt_p(p.p_holm)} | {p.verdict} | {p.wins}/{p.ties}/{p.losses} |"
+            f"| {r.method} | {r.repeats} | {_cell(r, f'final_{name}', d)} "
+            f"| {_cell(r, f'ensemble_{name}', d)} | {diff} | {p_text(p)} "
+            f"| {p_text(p, holm=True)} | {p.verdict} | {p.wins}/{p.ties}/{p.losses} |"
         )
     return [*lines, ""]
 
@@ -175,10 +198,12 @@ def draw_section(summary, paired_df, pairs: dict[str, str], pct: int) -> list[st
             f"| method | metric | {fixed} | verdict | {redrawn} | verdict |",
             "|---|---|---|---|---|---|",
         ]
-        for method, _, m, a, b in _draw_verdicts(summary, paired_df, redrawn, fixed):
+        rows = list(_draw_verdicts(summary, paired_df, redrawn, fixed))
+        for method, name, m, a, b in rows:
+            d = row_digits([], (), [x for *_, n, _, xa, xb in rows if n == name for x in (xa, xb)])
             lines.append(
-                f"| {method} | {m.label} | {fmt_ci(a.mean_diff, a.ci_low, a.ci_high, digits=m.digits + 1)} "
-                f"| {a.verdict} | {fmt_ci(b.mean_diff, b.ci_low, b.ci_high, digits=m.digits + 1)} | {b.verdict} |"
+                f"| {method} | {m.label} | {fmt_ci(a.mean_diff, a.ci_low, a.ci_high, d, True)} "
+                f"| {a.verdict} | {fmt_ci(b.mean_diff, b.ci_low, b.ci_high, d, True)} | {b.verdict} |"
             )
         lines.append("")
     return lines
@@ -220,14 +245,22 @@ def _versus_section(sdf, paired_df, dataset, model) -> list[str]:
         f"| method | {header} |",
         "|---|" + "---|---|---:|" * len(shown),
     ]
+    digits = {
+        name: row_digits(
+            rows,
+            (f"{model}_{name}",),
+            [pair(paired_df, dataset, name, r.method, model, against) for r in rows],
+        )
+        for name in shown
+    }
     for r in rows:
         cells = []
-        for name, m in shown.items():
-            p = pair(paired_df, dataset, name, r.method, model, against)
+        for name in shown:
+            p, d = pair(paired_df, dataset, name, r.method, model, against), digits[name]
             cells += [
-                _cell(r, f"{model}_{name}", m.digits),
-                fmt_ci(p.mean_diff, p.ci_low, p.ci_high, digits=m.digits + 1),
-                fmt_p(p.p_holm),
+                _cell(r, f"{model}_{name}", d),
+                fmt_ci(p.mean_diff, p.ci_low, p.ci_high, d, True),
+                p_text(p, holm=True),
             ]
         lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
     return [*lines, ""]
@@ -606,13 +639,15 @@ def _sweep_section(
     for base, g in part.groupby("base", sort=False):
         for comparison in comparisons_of(g):
             for name, m in headline_metrics().items():
+                d = grid_digits(g, comparison, name)
                 lines += _grid_table(
                     g,
                     f"{base} vs {COMPARISONS[comparison]}: {m.label} ({m.direction})",
-                    lambda r, name=name, m=m, c=comparison: (
+                    lambda r, name=name, c=comparison, d=d: (
                         ""
                         if verdict(r, name, c) == "not tested"
-                        else f"{r[column(c, name, 'mean')]:+.{m.digits + 1}f}{marks.get(verdict(r, name, c), '')}"
+                        else numbers.fmt(r[column(c, name, "mean")], d, True)
+                        + marks.get(verdict(r, name, c), "")
                     ),
                 )
         values = limit_values(limits, dataset)
@@ -644,12 +679,19 @@ def summary_markdown(
     sweep: pd.DataFrame | None = None,
     limits: pd.DataFrame | None = None,
     draws: dict[str, str] | None = None,
+    study: dict | None = None,
 ) -> str:
-    """A readable account of the headline comparison: final model vs full
-    ensemble; ``draws`` maps a redrawn dataset to its fixed twin (:func:`twins`)."""
+    """A readable account of the headline comparison: the answer in words
+    (:mod:`snapens.analyse.answer`) and the terms, then final model vs full
+    ensemble; ``draws`` maps a redrawn dataset to its fixed twin
+    (:func:`twins`); ``study`` (the resolved config) names the methods."""
     pct = int(round(confidence * 100))
     lines = [
         f"# {title}",
+        "",
+        *answer.answer_text(answer.answer_claims(summary, paired_df, sweep, draws, confidence)),
+        *answer.glossary((study or {}).get("methods"), (study or {}).get("sweeps")),
+        "## How the numbers are made",
         "",
         *provenance_line(config_hash),
         f"Means over repeats with {pct}% confidence intervals (Student t). "
@@ -768,13 +810,14 @@ def _lead_sentence(sdf, paired_df, dataset, pct, shown, swept: bool) -> list[str
     parts = []
     for i, (name, m) in enumerate(shown.items()):
         p = pair(paired_df, dataset, name, lead)
+        d = numbers.decimals(_width(p.ci_low, p.ci_high))
+        mean, low, high = (numbers.fmt(x, d, True) for x in (p.mean_diff, p.ci_low, p.ci_high))
         parts.append(
-            f"{p.mean_diff:+.4f} in {m.label} ({pct}% CI {p.ci_low:+.4f} to "
-            f"{p.ci_high:+.4f}, Holm-adjusted p = {fmt_p(p.p_holm)}: {p.verdict}, better in {p.wins} "
-            f"of {n} repeats)"
+            f"{mean} in {m.label} ({pct}% CI {low} to {high}, Holm-adjusted p = {p_text(p, True)}: "
+            f"{p.verdict}, better in {p.wins} of {n} repeats)"
             if i == 0
-            else f"{p.mean_diff:+.4f} in {m.label} (CI {p.ci_low:+.4f} to {p.ci_high:+.4f}, "
-            f"adjusted p = {fmt_p(p.p_holm)}: {p.verdict}, better in {p.wins} of {n})"
+            else f"{mean} in {m.label} (CI {low} to {high}, adjusted p = {p_text(p, True)}: {p.verdict}, "
+            f"better in {p.wins} of {n})"
         )
     return [
         f"**{dataset}**, method ``{lead}``, {n} repeats: the ensemble of all snapshots "
@@ -791,7 +834,16 @@ def _interval_cell(r, comparison: str, name: str, digits: int) -> str:
         return ""
     mark = {"better": " +", "worse": " -"}.get(verdict(r, name, comparison), "")
     mean, low, high = (r[column(comparison, name, stat)] for stat in ("mean", "sim_ci_low", "sim_ci_high"))
-    return f"{mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]{mark}"
+    return fmt_ci(mean, low, high, digits, signed=True) + mark
+
+
+def grid_digits(g: pd.DataFrame, comparison: str, name: str) -> int:
+    """The shared decimals of a grid's differences against ``comparison``:
+    from their simultaneous intervals."""
+    lo, hi = column(comparison, name, "sim_ci_low"), column(comparison, name, "sim_ci_high")
+    if lo not in g or hi not in g:
+        return numbers.shared_decimals([])
+    return numbers.shared_decimals(list((g[hi] - g[lo]).dropna()))
 
 
 def budget_table(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
@@ -821,7 +873,7 @@ def budget_table(sweep: pd.DataFrame, dataset: str, pct: int) -> list[str]:
         ]
         for _, r in g.iterrows():
             cells = [label(keys, tuple(r[k] for k in keys))]
-            cells += [_interval_cell(r, c, n, METRICS[n].digits + 1) for c in comparisons for n in names]
+            cells += [_interval_cell(r, c, n, grid_digits(g, c, n)) for c in comparisons for n in names]
             out.append("   * - " + "\n     - ".join(cells))
         out.append("")
     return out
@@ -836,13 +888,16 @@ def headline_rst(
     limits: pd.DataFrame | None = None,
     draws: dict[str, str] | None = None,
     dee: pd.DataFrame | None = None,
+    study: dict | None = None,
 ) -> str:
     """The headline answer as reStructuredText (the report's front page includes it):
     final model vs full ensemble on the headline metrics, per dataset and method;
     then whether the verdicts survive a new draw of the data (``draws``)."""
     pct = int(round(confidence * 100))
     shown = headline_metrics()
-    out = [line.replace("`", "``") for line in provenance_line(config_hash)]
+    out = answer.answer_text(answer.answer_claims(summary, paired_df, sweep, draws, confidence), rst=True)
+    out += answer.glossary((study or {}).get("methods"), (study or {}).get("sweeps"), rst=True)
+    out += [line.replace("`", "``") for line in provenance_line(config_hash)]
     out += [multiplicity_sentence(paired_df, confidence), ""]
     out += [line for text in draw_sentences(summary, paired_df, draws or {}) for line in (text, "")]
     for dataset, sdf in summary.groupby("dataset", sort=False):
@@ -874,14 +929,23 @@ def headline_rst(
         ]
         for m in shown.values():
             out += [f"     - final {m.label}", f"     - ensemble {m.label}", "     - difference (Holm p)"]
-        for _, r in sdf.iterrows():
+        rows = [r for _, r in sdf.iterrows()]
+        digits = {
+            name: row_digits(
+                rows,
+                (f"final_{name}", f"ensemble_{name}"),
+                [pair(paired_df, dataset, name, r.method) for r in rows],
+            )
+            for name in shown
+        }
+        for r in rows:
             cells = [f"``{r.method}``"]
-            for name, m in shown.items():
-                p = pair(paired_df, dataset, name, r.method)
+            for name in shown:
+                p, d = pair(paired_df, dataset, name, r.method), digits[name]
                 cells += [
-                    _cell(r, f"final_{name}", m.digits),
-                    _cell(r, f"ensemble_{name}", m.digits),
-                    f"{p.mean_diff:+.4f} ({fmt_p(p.p_holm)})",
+                    _cell(r, f"final_{name}", d),
+                    _cell(r, f"ensemble_{name}", d),
+                    f"{numbers.fmt(p.mean_diff, d, True)} ({p_text(p, holm=True)})",
                 ]
             out.append("   * - " + "\n     - ".join(cells))
         out.append("")
