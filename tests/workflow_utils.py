@@ -126,3 +126,58 @@ def same_tables(a: Path, b: Path, tables, run_files=("training.csv", "members.cs
     for run in runs:
         for name in run_files:
             assert filecmp.cmp(a / run / name, b / run / name, shallow=False), run / name
+
+
+def front_page_claims(tables: Path):
+    """The answer's claims of a finished study, from its tables as written."""
+    import json
+
+    import pandas as pd
+
+    from snapens.analyse.answer import answer_claims
+    from snapens.analyse.summary import twins
+
+    study = json.loads((tables / "study.json").read_text())["config"]
+    sweep = pd.read_csv(tables / "sweep.csv") if (tables / "sweep.csv").stat().st_size > 1 else None
+    return answer_claims(
+        pd.read_csv(tables / "summary.csv"),
+        pd.read_csv(tables / "paired_tests.csv", dtype={"family": str}),
+        sweep,
+        twins(study["datasets"]),
+        study["evaluation"]["confidence"],
+    )
+
+
+def check_front_page(tables: Path) -> int:
+    """The first 15 lines of ``summary.md`` hold the answer's sentences, and
+    every decimal a sentence writes is a value (times the claim's sign) of
+    the table row it names, as rounded; returns the decimals checked."""
+    import re
+
+    import pandas as pd
+
+    head = "\n".join((tables / "summary.md").read_text().splitlines()[:15])
+    assert "## The answer" in head, head
+    grid = re.compile(r"\b(lr_max|members)\b[ \d.,]*")
+    checked = 0
+    for claims in front_page_claims(tables):
+        text = "".join(c.text for c in claims).strip()
+        assert text[:60] in head, (text[:60], head)
+        for claim in claims:
+            numbers = re.findall(r"[+-]?\d+\.\d+", grid.sub(" ", claim.text))
+            if not claim.table:
+                assert not numbers, claim.text
+                continue
+            table = pd.read_csv(tables / claim.table, dtype={"family": str})
+            row = table.loc[(table[list(claim.key)] == pd.Series(claim.key)).all(axis=1)]
+            assert len(row) == 1, claim.key
+            values = [claim.sign * row.iloc[0][c] for c in claim.columns]
+            for n in numbers:
+                places = len(n.split(".")[1])
+                assert any(abs(v - float(n)) <= 10**-places / 2 + 1e-12 for v in values), (
+                    n,
+                    values,
+                    claim.text,
+                )
+                checked += 1
+    return checked

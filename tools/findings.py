@@ -154,9 +154,13 @@ def problems(folder: Path = FINDINGS, readme: Path = ROOT / "README.md", config:
         text = path.read_text()
         found = re.search(re.escape(BEGIN) + ".*?" + re.escape(END), text, re.S)
         if found is None or found.group(0) != want:
-            out.append(f"{path}: the findings text is not what the tables in {folder} give (run `make findings`)")
+            out.append(
+                f"{path}: the findings text is not what the tables in {folder} give (run `make findings`)"
+            )
     if (folder / "README.md").read_text() != findings_readme(folder):
-        out.append(f"{folder / 'README.md'}: not what the committed tables give (a table or the text was edited)")
+        out.append(
+            f"{folder / 'README.md'}: not what the committed tables give (a table or the text was edited)"
+        )
     committed = json.loads((folder / "study.json").read_text())["config_sha256"]
     now = resolved_hash(config)
     if committed != now:

@@ -118,7 +118,7 @@ def test_sweep_table_shows_the_three_comparisons():
     text = "\n".join(budget_table(sweep.reset_index(), "d", 95))
     assert "``snap`` at equal training cost" in text and "members 2, lr_max 0.01" in text
     assert "members 1" not in text  # a single model is the baseline, not a row
-    assert "+0.0400 [-inf, +inf]" in text  # against the equal-cost ensemble: four repeats cannot decide
+    assert "+0.040 [-inf, +inf]" in text  # four repeats cannot decide; no finite width: 3 decimals
 
 
 # --- the selection never reads the rows it reports on -----------------------------
@@ -405,4 +405,4 @@ def test_a_redrawn_dataset_is_set_beside_its_fixed_twin():
     text = draw_sentences(summary, paired, {"again": "blobs"})[0]
     assert "hold at 2 of 3 method x metric pairs" in text and "s accuracy: better vs unclear" in text
     table = "\n".join(draw_section(summary, paired, {"again": "blobs"}, 95))
-    assert "| s | capped NLL | 0.0100 [0.0000, 0.0200] | better |" in table and "| t |" not in table
+    assert "| s | capped NLL | +0.010 [0.000, +0.020] | better |" in table and "| t |" not in table

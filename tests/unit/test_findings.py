@@ -11,11 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from tools import findings
-from workflow_utils import ROOT
-
 from snapens.analyse.answer import answer_claims, judged_groups
 from snapens.analyse.summary import twins
+from tools import findings
+from workflow_utils import ROOT
 
 NUMBER = re.compile(r"[+-]?\d+\.\d+")
 GRID = re.compile(r"\b(lr_max|members)\b[ \d.,]*")  # grid point labels: values of the grid, not results
@@ -90,7 +89,7 @@ def test_every_number_of_the_answer_is_in_the_row_it_names():
 
 
 def test_pays_counts_match_the_verdicts_counted_directly():
-    """"pays at k of n": k counted here from sweep.csv's verdict columns,
+    """ "pays at k of n": k counted here from sweep.csv's verdict columns,
     without the answer module: both equal-cost verdicts "better"."""
     sweep, draws = committed()
     text = " ".join(c.text for p in answer_claims(None, None, sweep, draws) for c in p)

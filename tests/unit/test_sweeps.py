@@ -109,9 +109,10 @@ def test_sweep_section_marks_the_adjusted_verdicts_and_leaves_one_member_points_
     )
     text = "\n".join(_sweep_section(sweep, "toy", 95))
     assert "#### snapshot vs its own final model: capped NLL (lower is better), columns: members" in text
-    assert "| 0.01 |  | -0.2000+ | -0.1000+ |" in text  # better; members 1 not compared
-    assert "| 0.1 |  | -0.0100 | +0.0400- |" in text  # unclear; worse
-    assert "| 0.01 |  | +0.0000 | +0.0200+ |" in text  # accuracy, higher is better
+    # no intervals in these rows: the number rule's fallback of 3 decimals; zero unsigned
+    assert "| 0.01 |  | -0.200+ | -0.100+ |" in text  # better; members 1 not compared
+    assert "| 0.1 |  | -0.010 | +0.040- |" in text  # unclear; worse
+    assert "| 0.01 |  | 0.000 | +0.020+ |" in text  # accuracy, higher is better
     assert "``snapshot`` on toy (4 grid points with more than one member, 5 repeats each)" in text
     assert "in capped NLL at 2 of 4 (lr_max 0.01: members 2, 5), worse at 1 (lr_max 0.1: members 5)" in text
     assert "share" not in text  # the calibration share had no interval: it is gone

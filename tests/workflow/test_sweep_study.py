@@ -242,3 +242,14 @@ def test_nll_floor_rebuilds_the_published_verdicts(sweep_study, capsys):
     nll_floor.main([str(sweep_study)])
     out = capsys.readouterr().out
     assert "Paired NLL verdicts, exact against floored:" in out
+
+
+def test_front_page_answers_the_budget_question_first(sweep_study):
+    """The sweep's summary.md opens with whether the ensemble pays at equal
+    cost, each decimal from the sweep.csv row its sentence names."""
+    from workflow_utils import check_front_page
+
+    tables = sweep_study / "tables"
+    assert check_front_page(tables) >= 2
+    head = "\n".join((tables / "summary.md").read_text().splitlines()[:15])
+    assert "snapshot ensemble pays" in head and "no verdict is possible at 2 repeats" in head

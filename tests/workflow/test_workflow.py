@@ -464,3 +464,16 @@ def test_verify_names_each_file_changed_since_its_job_and_its_command_restores_t
     assert {p.name: p.read_bytes() for p in (results / "figures").iterdir()} == figures
     again = snakemake(work, config, "--cores", "1", "verify", snakefile=work / "Snakefile")
     assert again.returncode == 0 and "verified" in again.stdout + again.stderr, again.stdout + again.stderr
+
+
+def test_front_page_answers_first_in_sentences_backed_by_table_rows(study):
+    """summary.md opens with the answer (the ensemble against its own final
+    model, and where the equal-cost question is asked), each decimal from
+    the paired_tests.csv row its sentence names; the report's headline too."""
+    from workflow_utils import check_front_page
+
+    tables = study / "tables"
+    assert check_front_page(tables) >= 3
+    head = "\n".join((tables / "summary.md").read_text().splitlines()[:15])
+    assert "config/sweep.yaml" in head  # no baselines: names the configs that have them
+    assert (tables / "headline.rst").read_text().startswith("**The answer.**")

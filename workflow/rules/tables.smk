@@ -9,7 +9,13 @@ rule summarise:
     output:
         **{
             name: (
-                report(path, category="Tables", caption="../report/tables.rst")
+                report(
+                    path,
+                    category="Tables",
+                    subcategory="Across repeats",
+                    caption="../report/tables.rst",
+                    labels={"table": path.rsplit("/", 1)[-1]},
+                )
                 if name in ("summary", "paired", "dee", "sweep")
                 else path
             )

@@ -123,7 +123,7 @@ def pays_rows(g: pd.DataFrame, name: str) -> list:
 def _largest_gain(g: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim | None:
     """The point of ``rows`` with the largest gain over the best single model,
     with its simultaneous interval over the grid."""
-    tested = [r for r in rows if _verdict(r, name, "single") not in ("not tested", TOO_FEW)]
+    tested = [r for r in rows if _verdict(r, name, "single") != "not tested"]
     if not tested:
         return None
     best = max(tested, key=lambda r: _gain_interval(r, "single", name)[0])
@@ -141,12 +141,16 @@ def _largest_gain(g: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim
     )
 
 
+def _undecidable(g: pd.DataFrame, name: str) -> bool:
+    """Whether every verdict of ``g`` on ``name`` is "too few repeats"."""
+    verdicts = [_verdict(r, name, c) for _, r in g.iterrows() for c in _comparisons(g)]
+    return bool(verdicts) and all(v == TOO_FEW for v in verdicts)
+
+
 def _pays_text(g: pd.DataFrame, name: str) -> str:
-    """ "pays at 2 of 20 grid points (lr_max 0.1: members 10, 50)", or why
-    nothing can be said."""
-    comparisons = _comparisons(g)
-    verdicts = [_verdict(r, name, c) for _, r in g.iterrows() for c in comparisons]
-    if verdicts and all(v == TOO_FEW for v in verdicts):
+    """Where the ensembles of ``g`` pay ("pays at 2 of 20 grid points
+    (lr_max 0.1: members 10, 50)"), or that nothing can be said."""
+    if _undecidable(g, name):
         return f"no verdict is possible at {int(g.repeats.min())} repeats"
     pays = pays_rows(g, name)
     where = f" ({_points(g, pays)})" if pays else ""
@@ -161,6 +165,8 @@ def _metric_claims(g: pd.DataFrame, dataset: str, name: str, rates: int, confide
     gain = _largest_gain(g, pays_rows(g, name) or [r for _, r in g.iterrows()], name, dataset)
     if gain is not None:
         out.append(gain)
+    if _undecidable(g, name):
+        return [*out, Claim(". ")]
     counts = []
     for c in _comparisons(g):
         better = sum(_verdict(r, name, c) == "better" for _, r in g.iterrows())
@@ -231,15 +237,23 @@ def overall_claim(sweep: pd.DataFrame, datasets: list[str]) -> Claim | None:
     """One sentence over the datasets: where the first judged method pays
     in the first of :data:`ANSWER_METRICS`, and where it does not."""
     name = ANSWER_METRICS[0]
-    pays, not_pays = [], []
+    pays, not_pays, open_ = [], [], []
     for dataset in datasets:
         groups = judged_groups(sweep, dataset)
         if not groups:
             continue
         base, g = groups[0]
+        if _undecidable(g, name):
+            open_.append(f"{dataset} ({int(g.repeats.min())} repeats)")
+            continue
         rows = pays_rows(g, name)
         (pays if rows else not_pays).append(
             f"{dataset} ({len(rows)} of {len(g)} grid points: {_points(g, rows)})" if rows else dataset
+        )
+    if open_ and not pays and not not_pays:
+        return Claim(
+            f"At equal training cost, whether the snapshot ensemble pays cannot be judged: no verdict is "
+            f"possible on {_listing(open_)}."
         )
     if not pays and not not_pays:
         return None
@@ -248,6 +262,7 @@ def overall_claim(sweep: pd.DataFrame, datasets: list[str]) -> Claim | None:
         f"than the equal-cost ensemble, Holm-adjusted) in {METRICS[name].label} on "
         + ("; ".join(pays) if pays else "no dataset")
         + (f", and at no grid point on {_listing(not_pays, 'or')}" if not_pays and pays else "")
+        + (f"; no verdict is possible on {_listing(open_)}" if open_ else "")
         + "."
     )
     return Claim(text)

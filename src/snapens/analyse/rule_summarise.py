@@ -16,6 +16,7 @@ from snapens.core.settings import config_hash, seeds
 from snapens.data.dataset import load_dataset, load_draws, npz_arrays
 from snapens.data.kinds import draw_spec
 from snapens.evaluate.runfiles import read_run_tables, table_columns
+from snapens.train.schedules import peak_rate
 
 
 def first_file(paths: Sequence[str | Path]) -> Path:
@@ -130,7 +131,8 @@ def summarise(
     summary = tables.summary_table(run_df, confidence)
     paired_df = tables.paired_table(run_df, confidence, flips, points, plans, per_seed)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
-    dee = tables.dee_table(run_df, long, refs, confidence, resamples)
+    rates = {name: peak_rate(spec["schedule"]) for name, spec in (methods or {}).items()}
+    dee = tables.dee_table(run_df, long, refs, confidence, resamples, rates)
     write_csv(run_df, outputs["runs"])
     write_csv(summary, outputs["summary"])
     write_csv(paired_df, outputs["paired"])

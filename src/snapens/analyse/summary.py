@@ -277,8 +277,14 @@ def _text(value) -> str:
 
 def reference_text(r) -> str:
     """The DEE reference of a ``deep_ensemble_equivalent.csv`` row: method,
-    rate and how it was chosen."""
-    chosen = f" at {r.reference_chosen}" if _text(r.reference_chosen) else ""
+    its rate (chosen, or its only one) and how it was chosen."""
+    rate = r.get("reference_rate") if hasattr(r, "get") else None
+    if _text(r.reference_chosen):
+        chosen = f" at {r.reference_chosen}"
+    elif rate is not None and pd.notna(rate):
+        chosen = f" (peak rate {rate:g})"
+    else:
+        chosen = ""
     how = (
         " (chosen on the odd seeds and one fold of the test rows, measured on the even seeds and the "
         "other fold; the pick for the even rows, then for the odd, when they differ)"

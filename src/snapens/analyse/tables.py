@@ -657,6 +657,7 @@ DEE_COLUMNS = [
     "metric",
     "reference",
     "reference_chosen",
+    "reference_rate",
     "selection",
     "repeats",
     "reference_members",
@@ -759,9 +760,12 @@ def dee_table(
     references: dict[str, Reference],
     confidence: float = 0.95,
     resamples: int = 2000,
+    rates: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Deep ensemble equivalent of every method's full ensemble, per dataset
     and metric (:data:`DEE_METRICS`: calibrated NLL, then raw NLL).
+    ``reference_rate`` is the peak rate (``rates``, per method) of a reference
+    with one candidate; a chosen one's rate is in ``reference_chosen``.
 
     Per repeat, both the reference curve (its ensembles of any k of its
     members) and the method's value are measured on each fold of the test
@@ -816,6 +820,9 @@ def dee_table(
                     "metric": name,
                     "reference": ref.name,
                     "reference_chosen": chosen_text(chosen) if chosen else "",
+                    "reference_rate": (rates or {}).get(next(iter(ref.candidates.values())), math.nan)
+                    if len(ref.candidates) == 1
+                    else math.nan,
                     "selection": PROTOCOL if chooses(ref) else "",
                     "repeats": len(v),
                     "reference_members": members,
