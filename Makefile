@@ -15,7 +15,7 @@ SNAKEMAKE_ARGS ?=
 RESULTS = $$($(BIN)/python -c 'import yaml, sys; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG))
 
 .PHONY: help venv study figures test test-integration test-slurm verify bench bench-lanes bench-study bench-study-baseline \
-	bench-study-scale bench-sweep bench-sweep-blobs inference-sim report report-check lint format clean
+	bench-study-scale bench-sweep bench-sweep-blobs inference-sim report report-check lint format clean clean-study
 
 help:
 	@echo "make study             run a study (CONFIG=$(CONFIG)) on $(CORES) cores"
@@ -34,6 +34,8 @@ help:
 	@echo "make bench-study-scale the default study with 300 repeats at --cores 2"
 	@echo "make bench-sweep       the sweep (config/sweep.yaml) at --cores 2; bench-sweep-blobs: its blobs part"
 	@echo "make inference-sim     the simulation study of the paired test's size and coverage (docs/inference.md)"
+	@echo "make clean             caches only (bytecode, pytest, ruff, Snakemake's): no study's files"
+	@echo "make clean-study       delete one study's files, under its results root (CONFIG=$(CONFIG)), nothing else"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import re, sys; low, high = (tuple(map(int, v.split("."))) for v in re.findall(r"[0-9.]+", "$(PYTHON_RANGE)")); sys.exit(0 if low <= sys.version_info[:2] < high else "Python $(PYTHON_RANGE) is needed, found " + sys.version.split()[0] + "; set PYTHON=...")'
@@ -109,5 +111,35 @@ bench-sweep-blobs: venv
 inference-sim: venv
 	$(BIN)/python -m tools.inference_sim --cores 2 --out docs/inference.md
 
+# Caches only, each made again when needed: Python's bytecode, pytest's and
+# ruff's caches, Snakemake's file-information cache of the last dry run and its
+# temporary copies of scripts. Not the studies' files, nor .snakemake's records
+# of them (metadata: what made each output, so that changed code or params
+# rerun it; incomplete: the outputs of interrupted jobs, which would otherwise
+# pass for finished), its logs and conda environments, nor .venv. Refused while
+# a Snakemake run holds its locks here, whose temporary files these may be.
 clean:
-	rm -rf results .snakemake
+	@if [ -n "$$(ls -A .snakemake/locks 2>/dev/null)" ]; then \
+		echo "make clean: a Snakemake run holds .snakemake/locks; let it end (or, if none runs, snakemake --unlock)" >&2; \
+		exit 1; \
+	fi
+	find . \( -path ./.venv -o -path ./.git \) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .snakemake/iocache .snakemake/scripts .snakemake/auxiliary
+
+# A study's own entries under its results root (specification section 7, its
+# report and the report's screenshots), e.g. `make clean-study
+# CONFIG=config/sweep.yaml` for results/sweep/; another study's root inside it
+# (results/sweep/ in the default study's results/) stays. Snakemake's records
+# of the deleted files are harmless: the next run makes the files again.
+STUDY_ENTRIES := data runs tables figures logs benchmarks report.html report-check
+
+clean-study: venv
+	@root="$(RESULTS)"; \
+	test -n "$$root" || { echo "make clean-study: no results root read from $(CONFIG)" >&2; exit 1; }; \
+	real=$$($(BIN)/python -c 'import os, sys; print(os.path.realpath(sys.argv[1]))' "$$root"); \
+	case "$(CURDIR)/" in "$$real"/*) \
+		echo "make clean-study: $(CONFIG)'s results root $$root holds the project; not deleting" >&2; exit 1;; \
+	esac; \
+	echo "deleting the study of $(CONFIG) under $$root/: $(STUDY_ENTRIES)"; \
+	for entry in $(STUDY_ENTRIES); do rm -rf -- "$$root/$$entry"; done; \
+	[ ! -d "$$root" ] || rmdir -- "$$root" 2>/dev/null || echo "kept in $$root/ (not this study's):" $$(ls -A "$$root")
