@@ -28,7 +28,7 @@ min_version("9.27")
 # Every problem of the config at once, named by key and value, before any job;
 # then Snakemake's validation fills in the schema's defaults.
 try:
-    check_config(config, f"{workflow.current_basedir}/../schemas/config.schema.yaml")
+    check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 except ConfigError as err:
     raise WorkflowError(str(err))
 validate(config, schema="../schemas/config.schema.yaml")
