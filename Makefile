@@ -15,7 +15,7 @@ SNAKEMAKE_ARGS ?=
 RESULTS = $$($(BIN)/python -c 'import yaml, sys; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG))
 
 .PHONY: help venv study figures test test-integration test-slurm verify bench bench-lanes bench-study bench-study-baseline \
-	bench-study-scale bench-sweep bench-sweep-blobs inference-sim report report-check lint format clean clean-study
+	bench-study-scale bench-sweep bench-sweep-blobs findings inference-sim report report-check lint format clean clean-study
 
 help:
 	@echo "make study             run a study (CONFIG=$(CONFIG)) on $(CORES) cores"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench-study-baseline  the default study against BASELINE=$(BASELINE), alternately, 3 pairs"
 	@echo "make bench-study-scale the default study with 300 repeats at --cores 2"
 	@echo "make bench-sweep       the sweep (config/sweep.yaml) at --cores 2; bench-sweep-blobs: its blobs part"
+	@echo "make findings          copy the finished sweep's key tables and figures to docs/findings/ and write its findings"
 	@echo "make inference-sim     the simulation study of the paired test's size and coverage (docs/inference.md)"
 	@echo "make clean             caches only (bytecode, pytest, ruff, Snakemake's): no study's files"
 	@echo "make clean-study       delete one study's files, under its results root (CONFIG=$(CONFIG)), nothing else"
@@ -106,6 +107,11 @@ bench-sweep: venv
 
 bench-sweep-blobs: venv
 	$(BIN)/python -m tools.bench_study --configfile config/sweep.yaml --datasets blobs --cores 2
+
+# the sweep's tables and frontier figures copied to docs/findings/, and the
+# findings text (docs/findings/README.md, README's "Findings") generated from them
+findings: venv
+	$(BIN)/python -m tools.findings make --config config/sweep.yaml
 
 # type-I error, coverage and power of the paired procedures at the study's repeats
 inference-sim: venv

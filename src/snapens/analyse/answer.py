@@ -211,19 +211,18 @@ def redraw_claims(sweep: pd.DataFrame, fixed: str, redrawn: str) -> list[Claim]:
         h = theirs.get(base)
         if h is None:
             continue
-        parts = []
+        parts, fixed_count = [], []
         for name in ANSWER_METRICS:
             mine = {r["method"] for r in pays_rows(g, name)}
             other = {r["method"] for r in pays_rows(h, name)}
-            parts.append(
-                f"{METRICS[name].label} at {len(other)} of {len(h)} grid points ({len(mine & other)} of them "
-                f"among the {len(mine)} of the fixed draw)"
-            )
+            same = f", {len(mine & other)} of them among the fixed draw's" if mine and other else ""
+            parts.append(f"{METRICS[name].label} at {len(other)} of {len(h)} grid points{same}")
+            fixed_count.append(str(len(mine)))
         out.append(
             Claim(
                 f"On data redrawn for every repeat ({redrawn}, {int(h.repeats.min())} repeats), `{base}` pays in "
                 + " and in ".join(parts)
-                + ". "
+                + f" (on the fixed draw: {' and '.join(fixed_count)}). "
             )
         )
     return out
@@ -257,14 +256,17 @@ def overall_claim(sweep: pd.DataFrame, datasets: list[str]) -> Claim | None:
         )
     if not pays and not not_pays:
         return None
-    text = (
-        f"At equal training cost, the snapshot ensemble pays (is better than the best single model and "
-        f"than the equal-cost ensemble, Holm-adjusted) in {METRICS[name].label} on "
-        + ("; ".join(pays) if pays else "no dataset")
-        + (f", and at no grid point on {_listing(not_pays, 'or')}" if not_pays and pays else "")
-        + (f"; no verdict is possible on {_listing(open_)}" if open_ else "")
-        + "."
+    head = (
+        "At equal training cost, the snapshot ensemble pays (is better than the best single model and "
+        f"than the equal-cost ensemble, Holm-adjusted) in {METRICS[name].label}"
     )
+    if pays:
+        text = f"{head} on {'; '.join(pays)}" + (
+            f", and at no grid point on {_listing(not_pays, 'or')}" if not_pays else ""
+        )
+    else:
+        text = f"{head} at no grid point on {_listing(not_pays, 'or')}"
+    text += (f"; no verdict is possible on {_listing(open_)}" if open_ else "") + "."
     return Claim(text)
 
 
