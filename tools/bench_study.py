@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
+import os
 import re
 import resource
 import statistics
@@ -109,11 +110,13 @@ def results_root(configfiles: list[Path]) -> str:
 
 
 def run_study(
-    workdir: Path, cores: int, configfiles: list[Path], snakefile: Path
+    workdir: Path, cores: int, configfiles: list[Path], snakefile: Path, library: Path | None = None
 ) -> tuple[float, float, float]:
-    """Run the study from an empty ``workdir``; return its wall time, the CPU
-    time of Snakemake and all its jobs, and that of the Snakemake process
-    alone (scheduling, bookkeeping, starting and benchmarking jobs), in seconds."""
+    """Run the study from an empty ``workdir`` (with the library from the
+    ``src`` directory ``library`` before the installed one, for Snakemake and
+    every job, if given); return its wall time, the CPU time of Snakemake and
+    all its jobs, and that of the Snakemake process alone (scheduling,
+    bookkeeping, starting and benchmarking jobs), in seconds."""
     if (workdir / results_root(configfiles)).exists():
         raise SystemExit(
             f"{workdir / results_root(configfiles)} exists: the benchmark starts from an empty directory"
@@ -133,8 +136,11 @@ def run_study(
     print(f"[bench-study] snakemake {' '.join(args)}", flush=True)
     cmd = [sys.executable, "-c", LAUNCHER, str(own), *args]
     start, cpu = time.perf_counter(), children_cpu()
+    env = dict(os.environ)
+    if library is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(library), *filter(None, [os.environ.get("PYTHONPATH")])])
     with open(workdir / "snakemake.log", "w") as out:
-        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     wall, cpu = time.perf_counter() - start, children_cpu() - cpu
     if proc.returncode:
         raise SystemExit(f"snakemake failed (exit {proc.returncode}); see {workdir / 'snakemake.log'}")
@@ -489,7 +495,8 @@ def study_configs(
 
 def checkout(rev: str, into: Path) -> Path:
     """The project's tree at git revision ``rev``, extracted into ``into``
-    (its Snakefile puts its own ``src/`` first, for Snakemake and every job)."""
+    (its study runs with its own ``src/`` first on ``PYTHONPATH``, for
+    Snakemake and every job: :func:`compare_with_baseline`)."""
     if into.exists():
         raise SystemExit(f"{into} exists: the baseline is extracted into a new directory")
     into.mkdir(parents=True)
@@ -524,7 +531,9 @@ def compare_with_baseline(rev: str, pairs: int, cores: int, configfiles: list[Pa
     baseline_config = [tree / "config" / "config.yaml"]
     walls = []
     for i in range(1, pairs + 1):
-        old = run_study(base / f"baseline-{rev}" / f"run-{i}", cores, baseline_config, tree / "Snakefile")[0]
+        old = run_study(
+            base / f"baseline-{rev}" / f"run-{i}", cores, baseline_config, tree / "Snakefile", tree / "src"
+        )[0]
         new = run_study(base / f"run-{i}", cores, configfiles, ROOT / "Snakefile")[0]
         walls.append((old, new))
     differ = identical_tables(
