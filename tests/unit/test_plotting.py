@@ -16,6 +16,14 @@ from snapens.report.figures import FAMILIES
 from workflow_utils import ROOT
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_every_family_has_a_caption_asking_its_question_and_a_function(name):
     family = FAMILIES[name]
@@ -168,10 +176,21 @@ def test_censored_equivalents_are_labelled_not_drawn_as_numbers(tmp_path):
 
 
 def test_sweep_heatmap_marks_the_cells_without_an_adjusted_verdict(tmp_path):
-    svg = drawn(plotting.sweep_heatmap("d", sweep_table(), 0.95), tmp_path, "heat")[1].decode()
-    # M = 2 (no adjusted verdict) is in parentheses; M = 5 is clear; M = 1 is blank
-    assert "(+0.001)" in svg and "(-0.001)" in svg and "0.000" not in svg
-    assert "+0.020" in svg and "-0.020" in svg and "(+0.020)" not in svg and "(-0.020)" not in svg
+    fig = plotting.sweep_heatmap("d", sweep_table(), 0.95)
+    cells = {
+        ax.get_title().split(":\n")[1]: sorted({t.get_text() for t in ax.texts})
+        for ax in fig.axes
+        if ax.texts
+    }
+    # M = 2 (no adjusted verdict) is in parentheses; M = 5 is clear; M = 1 is blank (no "+0.0");
+    # accuracy in percentage points (+0.001 is +0.1), the NLLs in nats
+    assert cells == {
+        "accuracy (higher is better)": ["(+0.1)", "+2.0"],
+        "capped NLL (lower is better)": ["(-0.001)", "-0.020"],
+        "capped calibrated NLL (lower is better)": ["(-0.001)", "-0.020"],
+    }
+    svg = drawn(fig, tmp_path, "heat")[1].decode()
+    assert "(+0.1)" in svg and "accuracy (percentage points)" in svg and "capped NLL (nats)" in svg
 
 
 def test_sweep_accuracy_with_two_schedule_keys_draws_a_panel_per_other_value():
@@ -268,7 +287,254 @@ def test_diversity_panels_of_a_statistic_share_one_scale_with_its_fixed_end(tmp_
     assert limits == [(0.0, 0.4), (0.5, 1.0)]
     bars = [ax for ax in fig.axes if not ax.images and ax.collections]
     assert len(bars) == 2  # one colour bar per statistic, not one per panel
-    assert "b\nmembers-3\ndisagreement" in [ax.get_title() for ax in fig.axes]
+    # each pair of panels under its method's name, each panel titled with its statistic
+    assert [t.get_text() for t in fig.texts if t is not fig._suptitle] == ["a", "b/members-3"]
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["disagreement", "correlation"] * 2
     assert drawn(fig, tmp_path, "first") == drawn(
         plotting.diversity("d", diversity_table()), tmp_path, "second"
     )
+
+
+# --- every family from small tables: readable (snapens.report.layout), and what the issue asked
+
+
+def learning_table():
+    """Four methods; a and b train alike (the same curves: both must show)."""
+    epochs = np.arange(60)
+    frames = []
+    for method, lr in (("a", 0.01), ("b", 0.01), ("c", 0.02), ("d", 0.005)):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "dataset": "d",
+                    "method": method,
+                    "epoch": epochs,
+                    "lr": lr * (1 + np.cos(np.pi * (epochs % 20) / 20)) / 2,
+                    "loss": 1.2 * np.exp(-epochs / (30 if method in "ab" else 20)) + 0.25,
+                    "accuracy": 0.9 - 0.5 * np.exp(-epochs / 10),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def curves_table():
+    rows = []
+    for method in ("a", "b", "c"):
+        for k in range(1, 6):
+            row = {"dataset": "d", "method": method, "k": k}
+            for kind, level in (("single", 0.8 - 0.01 * k), ("ensemble", 0.82)):
+                row |= {
+                    f"{kind}_accuracy_mean": level,
+                    f"{kind}_accuracy_ci_low": level - 0.01,
+                    f"{kind}_accuracy_ci_high": level + 0.01,
+                }
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_table():
+    rows = []
+    for i, method in enumerate(("a", "b/members-3_lr_max-0.1", "c")):
+        row = {"dataset": "d", "method": method}
+        for j, model in enumerate(("final", "ensemble", "swa", "swa_tail", "weighted")):
+            for name in METRICS:
+                value = np.nan if (model == "weighted" and method != "a") else 0.4 + 0.01 * (i + j)
+                row |= {
+                    f"{model}_{name}_mean": value,
+                    f"{model}_{name}_ci_low": value - 0.005,
+                    f"{model}_{name}_ci_high": value + 0.005,
+                }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def decision_grid():
+    """Two methods of three members and one of a single member (its ensemble is its final model)."""
+    x, y = np.meshgrid(np.linspace(-3, 3, 40), np.linspace(-3, 3, 40))
+    names, probs = [], []
+    for method, shift in (("a", 0.0), ("b", 0.5), ("c", 0.0)):
+        for what, extra in (("final model", 0.0), (f"ensemble of {1 if method == 'c' else 3}", 0.3)):
+            logits = np.stack(
+                [x.ravel(), y.ravel() + shift + (0 if method == "c" else extra), -x.ravel()], axis=1
+            )
+            p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+            names.append(f"{method}: {what}")
+            probs.append(p)
+    rng = np.random.default_rng(0)
+    return {
+        "names": np.array(names),
+        "probs": np.array(probs, dtype=np.float32),
+        "seed": np.array(7),
+        "grid_x": x.astype(np.float32),
+        "grid_y": y.astype(np.float32),
+        "X_test": rng.normal(size=(100, 2)).astype(np.float32),
+        "y_test": rng.integers(0, 3, 100),
+    }
+
+
+def schedules():
+    methods = {
+        "snapshot": {"schedule": {"name": "cosine_epoch", "lr_max": 0.01}, "members": 5},
+        "constant": {"schedule": {"name": "constant", "lr": 0.01}, "members": 5},
+        "independent": {
+            "schedule": {"name": "step_decay", "lr": 0.01, "factor": 0.1, "milestones": [0.5, 0.75]},
+            "members": 5,
+            "ensemble": "independent",
+        },
+    }
+    for m in methods.values():
+        m.setdefault("ensemble", "snapshots")
+        m["steps_per_epoch"] = 4
+    return {"epochs": 50, "methods": methods}
+
+
+STUDY = {"config": {"methods": {"ref": {"schedule": {"name": "cosine_epoch", "lr_max": 0.05}}}}}
+
+DRAWINGS = {
+    "lr_schedules": lambda: plotting.lr_schedules("d", schedules()),
+    "learning_curves": lambda: plotting.learning_curves("d", learning_table()),
+    "tutorial": lambda: plotting.tutorial("d", curves_table(), 0.95),
+    "paired_differences": lambda: plotting.paired_differences("d", runs_table(), 0.95),
+    "diversity": lambda: plotting.diversity("d", diversity_table()),
+    "methods": lambda: plotting.methods("d", summary_table(), 0.95),
+    "deep_ensemble_equivalent": lambda: plotting.deep_ensemble_equivalent("d", dee_table(), STUDY),
+    "decision_regions": lambda: plotting.decision_regions("d", decision_grid()),
+    "sweep_heatmap": lambda: plotting.sweep_heatmap("d", sweep_table(), 0.95),
+    "sweep_gain": lambda: plotting.sweep_gain("d", sweep_table(), 0.95),
+    "sweep_accuracy": lambda: plotting.sweep_accuracy("d", sweep_table(), 0.95),
+    "frontier": lambda: plotting.frontier("d", *frontier_tables()),
+}
+
+
+def test_every_family_is_drawn_here():
+    assert set(DRAWINGS) == set(FAMILIES)
+
+
+@pytest.mark.parametrize("name", list(DRAWINGS))
+def test_every_family_reads_without_overlaps_empty_axes_or_excess_width(name):
+    """The same check every plot job runs (tests/workflow run it strict on the tiny studies)."""
+    from snapens.report import layout
+
+    assert layout.problems(DRAWINGS[name]()) == []
+
+
+def test_a_dataset_of_a_family_with_nothing_to_draw_says_so_and_passes_the_check():
+    from snapens.report import layout
+
+    for fig in (
+        plotting.sweep_heatmap("other", sweep_table(), 0.95),
+        plotting.sweep_gain("other", sweep_table(), 0.95),
+        plotting.sweep_accuracy("other", sweep_table(), 0.95),
+        plotting.frontier("other", *frontier_tables()),
+        plotting.deep_ensemble_equivalent("other", dee_table()),
+        plotting.diversity("d", diversity_table()[diversity_table().method == "zzz"]),
+    ):
+        assert layout.problems(fig) == []
+        assert any(t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_every_method_has_its_own_colour_line_style_and_marker_in_every_family():
+    """learning_curves: a and b draw the same curves, told apart by line style
+    and markers; the colours are those paired_differences gives the methods."""
+    fig = plotting.learning_curves("d", learning_table())
+    lines = {line.get_label(): line for line in fig.axes[1].get_lines()}
+    assert list(lines) == ["a", "b", "c", "d"]
+    styles = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in lines.values()}
+    assert len(styles) == 4 and len({s[0] for s in styles}) == 4 and len({s[1] for s in styles}) == 4
+    assert lines["a"].get_markevery() != lines["b"].get_markevery()  # markers shifted, never stacked
+    assert fig.axes[2].get_legend() is not None  # beside the panels, outside the data
+    styles = plotting.method_styles(["a", "b", "b/members-3_lr_max-0.1", "c"])
+    assert styles["b/members-3_lr_max-0.1"] == styles["b"] != styles["a"]
+    pairs = plotting.paired_differences("d", runs_table(), 0.95)
+    from matplotlib.colors import to_hex
+
+    drawn_colors = [
+        to_hex(c.get_facecolor()[0]) for c in pairs.axes[0].collections if len(c.get_offsets()) == 10
+    ]
+    assert drawn_colors[:2] == [to_hex(lines["a"].get_color()), to_hex(lines["b"].get_color())]
+
+
+def test_difference_axes_name_the_metric_and_its_unit():
+    fig = plotting.paired_differences("d", runs_table(), 0.95)
+    labels = [ax.get_xlabel().replace("\n", " ") for ax in fig.axes]
+    assert labels[0] == "ensemble \u2212 final, accuracy (percentage points)"
+    assert "ensemble \u2212 final, NLL (nats)" in labels
+    assert all(label.endswith(")") for label in labels)
+    gain = plotting.sweep_gain("d", sweep_table(), 0.95)
+    assert [ax.get_ylabel().replace("\n", " ") for ax in gain.axes][:2] == [
+        "ensemble \u2212 final, accuracy (percentage points)",
+        "ensemble \u2212 final, capped NLL (nats)",
+    ]
+    # drawn in those units: +0.02 of accuracy is +2 percentage points
+    assert max(np.max(line.get_ydata()) for line in gain.axes[0].get_lines()) == pytest.approx(2.0)
+
+
+def test_the_deep_ensemble_equivalent_follows_the_identifiability_rule_and_names_its_reference():
+    table = dee_table().assign(identified=["yes", "yes", "no", "yes"], reference_gain=0.0123)
+    table["reference_chosen"] = np.nan  # as read back from an empty CSV cell
+    fig = plotting.deep_ensemble_equivalent("d", table, STUDY)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("not identifiable") == 1 and "< 1" not in texts  # c is not identified: no number
+    assert "reference: ref at lr_max 0.05" in ax.get_title() and "nan" not in ax.get_title()
+    assert "gains 0.0123 nats" in ax.get_title()
+    # without the study's config the reference is named without a rate, never "at nan"
+    title = plotting.deep_ensemble_equivalent("d", table).axes[0].get_title()
+    assert "reference: ref\n" in title + "\n" and "nan" not in title
+    nothing = plotting.deep_ensemble_equivalent("d", table.assign(identified="no"), STUDY)
+    assert "Not identifiable for any method on d" in nothing.axes[0].texts[0].get_text()
+
+
+def test_a_dataset_without_deep_ensemble_equivalent_says_why_from_the_tables():
+    elsewhere = plotting.deep_ensemble_equivalent("e", dee_table()).axes[0].texts[0].get_text()
+    assert "none of its methods trains independent members" in elsewhere.replace("\n", " ")
+    assert "ref (on d), was not run on e" in elsewhere.replace("\n", " ")
+    none = plotting.deep_ensemble_equivalent("e", dee_table().iloc[:0]).axes[0].texts[0].get_text()
+    assert "no method of this study trains independent members" in none.replace("\n", " ")
+
+
+def test_decision_regions_show_where_the_ensemble_differs_with_a_class_legend():
+    fig = plotting.decision_regions("d", decision_grid())
+    panels = [ax for ax in fig.axes if ax.collections]
+    assert len(panels) == 2  # a and b; c has one member: its ensemble is its final model
+    assert panels[0].get_title().startswith("a\nthe ensemble of 3 differs on")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[:3] == [f"class {c}: final model's region" for c in range(3)]
+    assert "the ensemble predicts another class" in legend
+    assert "left out: 1 method of one member" in fig._suptitle.get_text()
+
+
+def test_frontier_ticks_only_the_costs_drawn_and_keeps_its_legend_off_the_panels():
+    fig = plotting.frontier("d", *frontier_tables())
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+    assert ax.get_xlim()[1] < 3.5 and all(a.get_legend() is None for a in fig.axes) and fig.legends
+
+
+def test_methods_wraps_its_metrics_into_rows_of_four():
+    fig = plotting.methods("d", summary_table(), 0.95)
+    columns = {round(ax.get_position().x0, 3) for ax in fig.axes}
+    assert len(fig.axes) == len(METRICS) and len(columns) == min(4, len(METRICS))
+
+
+def test_the_reference_is_named_with_the_rate_chosen_or_the_single_one_configured():
+    row = dee_table().iloc[0]
+    chosen = row.copy()
+    chosen["reference_chosen"], chosen["selection"] = "lr_max 0.1", "cross-fit: chosen on the odd seeds"
+    assert (
+        plotting._reference_name(chosen, None)
+        == "ref at lr_max 0.1 (chosen on the odd seeds and one test fold)"
+    )
+    one_rate = {
+        "config": {"methods": {"ref": {"schedule": {"lr_max": 0.01}}}, "sweeps": {"ref": {"lr_max": [0.3]}}}
+    }
+    assert plotting._reference_name(row, one_rate) == "ref at lr_max 0.3"  # the swept value, not the base's
+    two_rates = {
+        "config": {
+            "methods": {"ref": {"schedule": {"lr_max": 0.01}}},
+            "sweeps": {"ref": {"lr_max": [0.1, 0.3]}},
+        }
+    }
+    assert plotting._reference_name(row, two_rates) == "ref"  # nothing chosen among two: no rate to name
+    assert plotting._reference_name(row, STUDY) == "ref at lr_max 0.05"

@@ -7,7 +7,7 @@ and ``.svg`` by the function ``function`` (default ``snapens.report.plotting.{na
 called as ``function(dataset, **tables, **params)`` where ``tables`` are its
 ``inputs`` (argument name -> study table, :data:`snapens.core.paths.TABLE_FILES`
 or ``decision_grid``) read back (``.csv`` as a DataFrame, ``.npz`` as a dict
-of arrays) and ``params`` the named figure parameters of the config (see
+of arrays, ``.json`` as what it holds) and ``params`` the named figure parameters of the config (see
 ``figure_params`` in ``workflow/rules/common.smk``). Its caption is
 ``workflow/report/{name}.rst`` and starts with the question it answers.
 
@@ -60,7 +60,7 @@ register(
 )
 register(Family("diversity", "Diversity of the members", {"diversity": "diversity"}))
 register(Family("methods", "Methods side by side", {"summary": "summary"}, ("confidence",)))
-register(Family("deep_ensemble_equivalent", "Deep ensemble equivalent", {"dee": "dee"}))
+register(Family("deep_ensemble_equivalent", "Deep ensemble equivalent", {"dee": "dee", "study": "study"}))
 register(Family("decision_regions", "Decision regions", {"grid": "decision_grid"}, datasets="two_d"))
 register(
     Family(

@@ -1,8 +1,16 @@
-"""Figures, drawn from the study's tables (never from models)."""
+"""Figures, drawn from the study's tables (never from models).
+
+Every function returns its Figure (``snapens.report.layout.problems`` checks
+it, :func:`save` writes it). They share: one colour, line style and marker per
+method (:func:`method_styles`, the same in every family), differences drawn
+in the metric's unit (:func:`diff_label`), at most :data:`WIDTH` inches wide
+(``layout.MAX_WIDTH`` is the limit), legends outside the data.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from snapens.core.runtime import not_importable  # noqa: E402
 
@@ -26,6 +35,9 @@ from snapens.core.io import atomic_path  # noqa: E402
 from snapens.core.paths import FIGURE_FORMATS  # noqa: E402
 from snapens.evaluate.metrics import METRICS  # noqa: E402
 from snapens.train.schedules import Budget, learning_rates, snapshot_epochs  # noqa: E402
+
+WIDTH = 15.0  # inches: every figure's width (layout.MAX_WIDTH, 16, is the limit the tests hold)
+MINUS = "\u2212"
 
 
 def _style() -> None:
@@ -58,13 +70,160 @@ def save(fig, stem: str | Path, dpi: int = 150) -> list[Path]:
     return paths
 
 
-def _grid(n: int, width: float = 4.2, height: float = 3.4):
-    cols = min(n, 4)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharey=True)
+# --- shared: colours per method, units, grid points, layout -------------------------
+
+# One colour per method, in the order the tables list the methods (a sweep's
+# grid points take their base method's): Okabe and Ito's colour-blind-safe
+# qualitative palette without its yellow (too pale on white), then brown,
+# grey and olive. Line style and marker cycle beside it, so that two methods
+# with the same curve (snapshot and snapshot_step) both show.
+METHOD_COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#000000",
+    "#8C564B",
+    "#7F7F7F",
+    "#BCBD22",
+)
+LINESTYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+
+
+def _base(method: str) -> str:
+    return str(method).split(sweeps.SEPARATOR, 1)[0]
+
+
+def method_styles(methods) -> dict[str, dict[str, str]]:
+    """``{method: {"color", "ls", "marker"}}``, by the position of its base
+    method among ``methods`` (every method of a table, all datasets: so each
+    method has the same style in every figure of the study)."""
+    bases = list(dict.fromkeys(_base(m) for m in methods))
+    styles = {}
+    for m in dict.fromkeys(methods):
+        i = bases.index(_base(m))
+        styles[m] = {
+            "color": METHOD_COLORS[i % len(METHOD_COLORS)],
+            "ls": LINESTYLES[i % len(LINESTYLES)],
+            "marker": MARKERS[i % len(MARKERS)],
+        }
+    return styles
+
+
+def _methods(table: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(table["method"])) if "method" in table else []
+
+
+def _unit(name: str, m) -> tuple[float, str]:
+    """How a difference in metric ``name`` is drawn: the factor its values are
+    multiplied by and its unit. Shares of rows (accuracy, ECE) in percentage
+    points, NLLs in nats."""
+    if m.count or "ece" in name.split("_"):
+        return 100.0, "percentage points"
+    if "nll" in name.split("_"):
+        return 1.0, "nats"
+    return 1.0, getattr(m, "unit", "") or "no unit"
+
+
+def _value_unit(name: str, m) -> str:
+    """The unit of a value of metric ``name`` as the tables hold it."""
+    if m.count:
+        return "share of test rows"
+    if "ece" in name.split("_"):
+        return "probability"
+    if "nll" in name.split("_"):
+        return "nats"
+    return getattr(m, "unit", "") or "no unit"
+
+
+def diff_label(name: str, m, baseline: str = "final") -> str:
+    """An axis of differences: ``ensemble − final, accuracy (percentage points)``."""
+    return f"ensemble {MINUS} {baseline}, {m.label} ({_unit(name, m)[1]})"
+
+
+_POINT = re.compile(r"(?:^|_)([A-Za-z][A-Za-z0-9_]*?)-(-?[0-9][0-9.eE+-]*)(?=_[A-Za-z]|$)")
+
+
+def _point(method: str) -> tuple[str, dict[str, str]]:
+    """A method's base and, for a sweep's grid point (:func:`snapens.core.sweeps.point_name`),
+    its values as written in its name: ``("snapshot", {"members": "5", "lr_max": "0.1"})``."""
+    base, sep, rest = str(method).partition(sweeps.SEPARATOR)
+    return base, (dict(_POINT.findall(rest)) if sep else {})
+
+
+def _groups(methods) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Panels for many methods: ``[(title, [(method, line label), ...]), ...]``.
+    A sweep's grid points are grouped by base method and the value across
+    (:func:`snapens.core.sweeps.axes`), a line per value of the other keys;
+    every other method is a group of its own."""
+    groups: dict[tuple, tuple[str, list]] = {}
+    for m in methods:
+        base, point = _point(m)
+        if not point:
+            groups[(m,)] = (m, [(m, m)])
+            continue
+        across, others = sweeps.axes(list(point))
+        if others:
+            key, title = (base, across, point[across]), f"{base}, {across} {point[across]}"
+            line = ", ".join(f"{k} {point[k]}" for k in others)
+        else:
+            key, title, line = (base,), base, f"{across} {point[across]}"
+        groups.setdefault(key, (title, []))[1].append((m, line))
+    return list(groups.values())
+
+
+def _line_colors(labels) -> dict[str, tuple]:
+    """A sequential colour per line label of a sweep (ordered by their values)."""
+
+    def order(label):
+        return tuple(float(v) for v in re.findall(r" (-?[0-9][0-9.eE+-]*)", label)), label
+
+    labels = sorted(dict.fromkeys(labels), key=order)
+    return dict(zip(labels, sns.color_palette("viridis", len(labels))))
+
+
+def _two_lines(name: str) -> str:
+    """A grid point's name on two lines (base, then its values): panels stay narrow."""
+    return str(name).replace(sweeps.SEPARATOR, "\n", 1)
+
+
+def _panels(n: int, columns: int, panel_width: float, panel_height: float, extra: float = 1.0, **kw):
+    """``(fig, axes)``: ``n`` panels in rows of ``columns``, constrained
+    layout, the places left over in the last row removed."""
+    cols = max(1, min(n, columns))
+    rows = max(1, math.ceil(n / cols))
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(min(WIDTH, panel_width * cols), panel_height * rows + extra),
+        squeeze=False,
+        layout="constrained",
+        **kw,
+    )
     for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    return fig, axes.flat
+        ax.remove()
+    return fig, axes
+
+
+def _legend_below(fig, handles, columns: int = 4, **kw) -> None:
+    """The figure's legend under its panels (never over data, nor the title)."""
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(columns, len(handles)), **kw)
+
+
+def _message(ax, text: str, width: int = 90) -> None:
+    """A panel that says why there is nothing to draw (lines of at most ``width`` characters)."""
+    import textwrap
+
+    text = "\n".join(textwrap.fill(part, width) for part in text.split("\n"))
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+# --- the study's figures ----------------------------------------------------------------
 
 
 def tutorial(dataset: str, curves: pd.DataFrame, confidence: float = 0.95):
@@ -75,10 +234,11 @@ def tutorial(dataset: str, curves: pd.DataFrame, confidence: float = 0.95):
     """
     _style()
     df = curves[curves["dataset"] == dataset]
-    methods = list(dict.fromkeys(df["method"]))
-    fig, axes = _grid(len(methods))
+    methods = _methods(df)
+    fig, axes = _panels(len(methods), 4, 3.75, 2.9, sharey=True)
     pct = int(round(confidence * 100))
-    for ax, method in zip(axes, methods):
+    single_color, ensemble_color = "#555555", METHOD_COLORS[0]
+    for ax, method in zip(axes.flat, methods):
         g = df[df["method"] == method].sort_values("k")
         k = g["k"].to_numpy()
         single = g["single_accuracy_mean"].to_numpy()
@@ -87,21 +247,30 @@ def tutorial(dataset: str, curves: pd.DataFrame, confidence: float = 0.95):
             single,
             yerr=[single - g["single_accuracy_ci_low"], g["single_accuracy_ci_high"] - single],
             fmt="o",
-            ms=4,
+            ms=3.5,
             capsize=2,
-            label="single snapshot",
+            color=single_color,
         )
-        ax.plot(k, g["ensemble_accuracy_mean"], marker=".", label="ensemble of last k")
-        ax.fill_between(k, g["ensemble_accuracy_ci_low"], g["ensemble_accuracy_ci_high"], alpha=0.25)
-        ax.set_title(method)
-        ax.set_xlabel("k (snapshots counted from the end)")
-        ax.set_xticks(k)
-    axes[0].set_ylabel(f"test accuracy (mean, {pct}% CI)")
-    axes[0].legend(loc="lower left", fontsize="small")
+        ax.plot(k, g["ensemble_accuracy_mean"], marker=".", color=ensemble_color)
+        ax.fill_between(
+            k, g["ensemble_accuracy_ci_low"], g["ensemble_accuracy_ci_high"], alpha=0.25, color=ensemble_color
+        )
+        ax.set_title(_two_lines(method), fontsize="medium")
+        ax.set_xlabel("k, counted from the last snapshot")
+        ax.set_xlim(0.5, max(k.max(), 1) + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"test accuracy\n(share of rows; mean, {pct}% CI)")
+    _legend_below(
+        fig,
+        [
+            plt.Line2D([], [], color=single_color, marker="o", ls="", label="the k-th snapshot alone"),
+            plt.Line2D([], [], color=ensemble_color, marker=".", label="ensemble of the last k snapshots"),
+        ],
+    )
     fig.suptitle(
         f"{dataset}: does averaging the last k snapshots beat each snapshot alone? (mean over repeats)"
     )
-    fig.tight_layout()
     return fig
 
 
@@ -110,48 +279,118 @@ def lr_schedules(dataset: str, schedules: dict[str, Any]):
 
     ``schedules`` holds ``epochs`` and, per method, its ``schedule``,
     ``members``, ``ensemble``, ``steps_per_epoch`` (from the rows it trains on)
-    and ``epochs`` (each model's, when its members share the budget).
+    and ``epochs`` (each model's, when its members share the budget). A
+    sweep's grid points share a panel per base method and value across, a
+    line per value of the other keys.
     """
     _style()
     methods = schedules["methods"]
-    fig, axes = _grid(len(methods), height=2.8)
-    for ax, (name, m) in zip(axes, methods.items()):
-        epochs = m.get("epochs", schedules["epochs"])
-        independent = m.get("ensemble") == "independent"
-        steps = m["steps_per_epoch"]
-        budget = Budget(epochs, 1 if independent else m["members"], steps)
-        lr = learning_rates(m["schedule"], budget, per="step")
-        x = np.arange(len(lr)) / steps
-        ax.plot(x, lr, lw=1)
-        marks = snapshot_epochs(m["schedule"]["name"], epochs, budget.members)
-        last_step = [(e + 1) * steps - 1 for e in marks]
-        ax.plot(np.asarray(marks) + 1 - 1 / steps, lr[last_step], "v", ms=5, label="snapshot")
-        runs = f", x{m['members']} runs" if independent else ""
-        ax.set_title(f"{name} ({m['schedule']['name']}{runs}, {steps} steps/epoch)", fontsize="medium")
+    groups = _groups(methods)
+    styles = method_styles(methods)
+    colors = _line_colors(label for _, lines in groups for _, label in lines if len(lines) > 1)
+    fig, axes = _panels(len(groups), 3, 5.0, 2.7, sharey=True)
+    for ax, (title, lines) in zip(axes.flat, groups):
+        for name, label in lines:
+            m = methods[name]
+            epochs = m.get("epochs", schedules["epochs"])
+            independent = m.get("ensemble") == "independent"
+            steps = m["steps_per_epoch"]
+            budget = Budget(epochs, 1 if independent else m["members"], steps)
+            lr = learning_rates(m["schedule"], budget, per="step")
+            color = colors.get(label, styles[name]["color"]) if len(lines) > 1 else styles[name]["color"]
+            ax.plot(np.arange(len(lr)) / steps, lr, lw=1, color=color)
+            marks = snapshot_epochs(m["schedule"]["name"], epochs, budget.members)
+            last_step = [(e + 1) * steps - 1 for e in marks]
+            ax.plot(
+                np.asarray(marks) + 1 - 1 / steps,
+                lr[last_step],
+                "v",
+                ms=5,
+                color=color,
+                mec="black",
+                mew=0.5,
+                clip_on=False,
+            )
+        first = methods[lines[0][0]]
+        how = f"({first['schedule']['name']}, {first['steps_per_epoch']} steps/epoch)"
+        runs = [f"{first['members']} independent runs"] if first.get("ensemble") == "independent" else []
+        # a method's name and schedule on one line; a grid point's group on two
+        head = [title, how] if len(lines) > 1 else [f"{title} {how}"]
+        ax.set_title("\n".join(head + runs), fontsize="medium")
         ax.set_xlabel("epoch")
-    axes[0].set_ylabel("learning rate")
-    axes[0].legend(loc="upper right", fontsize="small")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    for ax in axes[:, 0]:
+        ax.set_ylabel("learning rate")
+    handles = [plt.Line2D([], [], marker="v", ls="", color="grey", mec="black", label="snapshot taken")]
+    handles += [plt.Line2D([], [], color=c, lw=2, label=label) for label, c in colors.items()]
+    _legend_below(fig, handles, columns=6)
     fig.suptitle(f"{dataset}: learning rate per iteration and where each snapshot is taken")
-    fig.tight_layout()
     return fig
 
 
+def _log_axis(axis, values) -> None:
+    """A log scale labelled in plain numbers, at 1, 2, 3 and 5 of each decade
+    on a range of ``values`` within a decade, fewer on longer ranges (no
+    minor labels: on a short range they run into each other)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    decades = math.log10(v.max() / v.min()) if v.size else 0.0
+    subs = (1.0, 2.0, 3.0, 5.0) if decades < 1.2 else (1.0, 2.0, 5.0) if decades < 3 else (1.0,)
+    axis.axes.set_yscale("log") if axis.axis_name == "y" else axis.axes.set_xscale("log")
+    axis.set_major_locator(LogLocator(subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+LEARNING_PANELS = (
+    ("lr", "learning rate"),
+    ("loss", "training loss (log scale)"),
+    ("accuracy", "training accuracy"),
+)
+
+
 def learning_curves(dataset: str, learning: pd.DataFrame):
-    """Training loss and accuracy per epoch, mean over repeats, one line per method."""
+    """Learning rate, training loss and accuracy per epoch, mean over
+    repeats: one row with every method (each its colour, line style and
+    markers, so equal curves both show); a sweep's grid points a row per
+    base method and value across, a line per value of the other keys."""
     _style()
+    styles = method_styles(_methods(learning))
     df = learning[learning["dataset"] == dataset]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
-    for col, ax, label in (
-        ("lr", axes[0], "learning rate"),
-        ("loss", axes[1], "training loss"),
-        ("accuracy", axes[2], "training accuracy"),
-    ):
-        sns.lineplot(df, x="epoch", y=col, hue="method", ax=ax, lw=1, legend=ax is axes[2])
-        ax.set_ylabel(label)
-    axes[1].set_yscale("log")
-    sns.move_legend(axes[2], "lower right", fontsize="small", title=None)
+    groups = _groups(_methods(df))
+    plain = [m for title, lines in groups if len(lines) == 1 and not _point(lines[0][0])[1] for m, _ in lines]
+    rows = ([("", [(m, m) for m in plain])] if plain else []) + [
+        (title, lines) for title, lines in groups if not (len(lines) == 1 and lines[0][0] in plain)
+    ]
+    rows = rows or [("", [])]
+    colors = _line_colors(label for title, lines in rows if title for _, label in lines)
+    fig, axes = plt.subplots(
+        len(rows), 3, figsize=(WIDTH, 2.9 * len(rows) + 0.9), squeeze=False, layout="constrained"
+    )
+    for row, (title, lines) in zip(axes, rows):
+        for i, (method, label) in enumerate(lines):
+            g = df[df["method"] == method].sort_values("epoch")
+            epochs = g["epoch"].to_numpy()
+            every = max(1, len(epochs) // 8)
+            if title:  # a sweep's row: one colour per value, solid lines
+                style = {"color": colors[label], "ls": "-"}
+            else:
+                s = styles[method]
+                # markers spaced along the curve, each method's shifted, so no two stack
+                style = {**s, "markevery": (i * every // max(len(lines), 1), every), "ms": 4}
+            for ax, (column, _) in zip(row, LEARNING_PANELS):
+                ax.plot(epochs, g[column], lw=1.1, label=label, **style)
+        for ax, (_, name) in zip(row, LEARNING_PANELS):
+            ax.set_ylabel(name)
+            ax.set_xlabel("epoch")
+            if title:
+                ax.set_title(title, fontsize="medium")
+        _log_axis(row[1].yaxis, df[df["method"].isin([m for m, _ in lines])]["loss"])
+        if lines:
+            row[2].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
     fig.suptitle(f"{dataset}: learning curves (mean over repeats; independent: over members too)")
-    fig.tight_layout()
     return fig
 
 
@@ -162,53 +401,56 @@ def paired_differences(dataset: str, runs: pd.DataFrame, confidence: float = 0.9
     the same, byte for byte, whenever it is drawn from the same table.
     """
     from snapens.analyse.tables import compare
-    from snapens.evaluate.metrics import METRICS
 
     _style()
+    styles = method_styles(_methods(runs))
     df = runs[runs["dataset"] == dataset]
-    methods = list(dict.fromkeys(df["method"]))
-    fig, axes = plt.subplots(
-        1, len(METRICS), figsize=(4.2 * len(METRICS), 0.45 * len(methods) + 1.8), squeeze=False
-    )
-    colors = sns.color_palette("colorblind", len(methods))
-    for ax, (name, m) in zip(axes[0], METRICS.items()):
+    methods = _methods(df)
+    fig, axes = _panels(len(METRICS), 4, 3.75, 0.3 * len(methods) + 1.5, sharey=True)
+    for ax, (name, m) in zip(axes.flat, METRICS.items()):
+        scale = _unit(name, m)[0]
         for i, method in enumerate(methods):
             g = df[df["method"] == method].sort_values("seed")
-            diff = (g[f"ensemble_{name}"] - g[f"final_{name}"]).to_numpy()
+            diff = (g[f"ensemble_{name}"] - g[f"final_{name}"]).to_numpy() * scale
             jitter = np.random.default_rng(i).uniform(-0.2, 0.2, len(diff))
-            ax.scatter(diff, i + jitter, s=9, alpha=0.5, color=colors[i], linewidths=0)
+            ax.scatter(diff, i + jitter, s=9, alpha=0.5, color=styles[method]["color"], linewidths=0)
             res = compare(name, g[f"ensemble_{name}"], g[f"final_{name}"], g["test_rows"], confidence)
-            ax.errorbar(
-                res["mean_diff"],
-                i,
-                xerr=[[res["mean_diff"] - res["ci_low"]], [res["ci_high"] - res["mean_diff"]]],
-                fmt="D",
-                color="black",
-                ms=5,
-                capsize=3,
-            )
+            mean, low, high = (res[k] * scale for k in ("mean_diff", "ci_low", "ci_high"))
+            ax.errorbar(mean, i, xerr=[[mean - low], [high - mean]], fmt="D", color="black", ms=5, capsize=3)
         ax.axvline(0, color="grey", lw=1, ls="--")
         better = "right" if m.higher_is_better else "left"
-        ax.set_title(f"{m.label}: ensemble - final ({better} is better)")
-        ax.set_xlabel("difference")
-        ax.set_yticks(range(len(methods)), methods if ax is axes[0][0] else [])
+        ax.set_title(f"{m.label}\n({better} favours the ensemble)", fontsize="medium")
+        ax.set_xlabel(diff_label(name, m).replace(", ", ",\n", 1), fontsize="small")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.set_yticks(range(len(methods)), methods)
         ax.set_ylim(len(methods) - 0.5, -0.5)
     fig.suptitle(
         f"{dataset}: does the ensemble of all members beat the final model? Paired "
         f"differences per repeat, mean with {int(round(confidence * 100))}% CI"
     )
-    fig.tight_layout()
     return fig
 
 
-DIVERSITY_COLUMNS = 6  # methods per band of the diversity figure
+DIVERSITY_PAIRS = 4  # methods side by side, each a pair of panels; more wrap below
 # each statistic's colour map, the end of its scale that is fixed
 # (disagreement starts at 0; a correlation is at most 1; the other end is the
-# dataset's extreme, so every panel of a statistic shares one scale) and the
-# label of its colour bar
+# dataset's extreme, so every panel of a statistic shares one scale), the
+# label of its colour bar and its panels' title
 DIVERSITY_SCALES = {
-    "disagreement_mean": ("viridis", 0.0, None, "disagreement of members i and j\n(share of test rows)"),
-    "correlation_mean": ("magma", None, 1.0, "correlation of members i and j\n(softmax outputs)"),
+    "disagreement_mean": (
+        "viridis",
+        0.0,
+        None,
+        "disagreement of members i and j (share of test rows)",
+        "disagreement",
+    ),
+    "correlation_mean": (
+        "magma",
+        None,
+        1.0,
+        "correlation of members i and j (softmax outputs)",
+        "correlation",
+    ),
 }
 
 
@@ -221,92 +463,129 @@ def _shared_scale(values: pd.Series, low: float | None, high: float | None) -> t
     return (lo, hi) if hi > lo else (lo, lo + 1.0)
 
 
+def _member_ticks(n: int) -> list[int]:
+    """Members to label on an axis of ``n``: every one up to 6, else 1 and multiples of 5 (10)."""
+    step = 1 if n <= 6 else 5 if n <= 30 else 10
+    return sorted({1, *range(step, n + 1, step)})
+
+
 def diversity(dataset: str, diversity: pd.DataFrame):
-    """Mean pairwise disagreement (top) and softmax correlation (bottom) per
-    method, every panel of a statistic on one colour scale (one colour bar per
-    statistic, so methods compare by colour)."""
+    """Mean pairwise disagreement and softmax correlation per method, side by
+    side under the method's name, every panel of a statistic on one colour
+    scale (one colour bar per statistic, so methods compare by colour)."""
     _style()
     df = diversity[diversity["dataset"] == dataset]
-    methods = list(dict.fromkeys(df["method"]))
-    per_row = max(1, min(len(methods), DIVERSITY_COLUMNS))  # methods side by side; more wrap below
-    bands = max(1, math.ceil(len(methods) / per_row))
-    # fixed margins in inches (no tight_layout: its cost grows with the square
-    # of the panels, and a swept study has a hundred methods); the colour bars
-    # sit under the title
-    top, bottom, width = 2.2, 0.6, 3.2 * per_row
-    height = 6.2 * bands + top + bottom
-    fig, axes = plt.subplots(2 * bands, per_row, figsize=(width, height), squeeze=False)
-    fig.subplots_adjust(
-        left=0.9 / width,
-        right=1 - 0.2 / width,
-        top=1 - top / height,
-        bottom=bottom / height,
-        hspace=0.7,
-        wspace=0.45,
-    )
-    for i in range(len(methods), bands * per_row):  # empty places of the last band
-        axes[2 * (bands - 1), i % per_row].set_visible(False)
-        axes[2 * (bands - 1) + 1, i % per_row].set_visible(False)
+    # a method of one member has no pair of members to compare
+    single = [m for m, g in df.groupby("method", sort=False) if g["i"].max() <= 1]
+    methods = [m for m in _methods(df) if m not in single]
+    n = max(len(methods), 1)
+    per_row = math.ceil(n / math.ceil(n / DIVERSITY_PAIRS))  # rows as full as they can be
+    bands = math.ceil(n / per_row)
+    # fixed places in inches (no layout engine: its cost grows with the square
+    # of the panels, and a swept study has a hundred methods)
+    panel, inner, between, left, right = 1.45, 0.12, 0.6, 0.65, 0.2
+    head, name_room, foot, band_gap = 1.5, 0.45, 0.5, 0.45
+    pair = 2 * panel + inner
+    width = left + per_row * pair + (per_row - 1) * between + right
+    band = name_room + panel + band_gap
+    height = head + bands * band + foot
+    fig = plt.figure(figsize=(width, height))
     scales = {
-        stat: (cmap, *_shared_scale(df[stat], lo, hi)) for stat, (cmap, lo, hi, _) in DIVERSITY_SCALES.items()
+        stat: (cmap, *_shared_scale(df[stat], lo, hi))
+        for stat, (cmap, lo, hi, _, _) in DIVERSITY_SCALES.items()
     }
     images = {}
     for index, method in enumerate(methods):
-        band, col = divmod(index, per_row)
+        b, c = divmod(index, per_row)
+        x0 = left + c * (pair + between)
+        y0 = height - head - b * band - name_room - panel
         g = df[df["method"] == method]
-        name = method.replace("/", "\n")  # a grid point's values on their own line: panels stay narrow
-        for row, (stat, (cmap, vmin, vmax)) in enumerate(scales.items(), start=2 * band):
+        fig.text(
+            (x0 + pair / 2) / width,
+            (y0 + panel + name_room - 0.08) / height,
+            method,
+            ha="center",
+            va="top",
+            fontsize="small",
+            fontweight="bold",
+        )
+        for k, (stat, (cmap, vmin, vmax)) in enumerate(scales.items()):
+            ax = fig.add_axes(
+                ((x0 + k * (panel + inner)) / width, y0 / height, panel / width, panel / height)
+            )
             mat = g.pivot(index="i", columns="j", values=stat)
-            ax = axes[row, col]
             # imshow, not sns.heatmap: seaborn redraws the whole figure for every
             # heatmap it adds, which makes a grid of them quadratic in time
             images[stat] = ax.imshow(mat.to_numpy(), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-            ticks = np.arange(0, len(mat), max(1, len(mat) // 10))
-            ax.set_xticks(ticks, mat.columns[ticks])
-            ax.set_yticks(ticks, mat.index[ticks])
-            ax.grid(False)
-            ax.set_title(
-                f"{name}\n{stat.removesuffix('_mean')}" if row % 2 == 0 else stat.removesuffix("_mean"),
-                fontsize="small",
+            ticks = _member_ticks(len(mat))
+            ax.set_xticks([list(mat.columns).index(t) for t in ticks if t in mat.columns], ticks)
+            ax.set_yticks(
+                [list(mat.index).index(t) for t in ticks if t in mat.index], ticks if k == 0 else []
             )
-            ax.set_xlabel("member j")
-            ax.set_ylabel("member i")
+            ax.tick_params(labelsize="x-small", length=2, pad=1)
+            ax.grid(False)
+            ax.set_title(DIVERSITY_SCALES[stat][4], fontsize="x-small", pad=3)
+            ax.set_xlabel("member j", fontsize="x-small", labelpad=1)
+            if k == 0:
+                ax.set_ylabel("member i", fontsize="x-small", labelpad=1)
     for k, (stat, image) in enumerate(images.items()):
-        cax = fig.add_axes((0.08 + 0.46 * k, 1 - 0.85 / height, 0.38, 0.12 / height))
+        cax = fig.add_axes((0.06 + 0.5 * k, 1 - 1.0 / height, 0.38, 0.12 / height))
         bar = fig.colorbar(image, cax=cax, orientation="horizontal")
         bar.set_label(DIVERSITY_SCALES[stat][3], fontsize="small")
+        bar.ax.tick_params(labelsize="x-small")
         bar.solids.set_rasterized(False)  # vector colour bars: no full-figure raster per bar in the SVG
-    fig.suptitle(
-        f"{dataset}: how different are the members? (mean over repeats; member 1 = oldest)",
-        y=1 - 0.15 / height,
-        va="top",
+    left_out = (
+        f"; {len(single)} method{'s' if len(single) > 1 else ''} of one member left out" if single else ""
     )
+    fig.suptitle(
+        f"{dataset}: how different are the members?\n(mean over repeats; member 1 = the oldest snapshot"
+        f"{left_out})",
+        y=1 - 0.1 / height,
+        va="top",
+        fontsize="medium",
+    )
+    if not methods:
+        _message(fig.add_axes((0.1, 0.1, 0.8, 0.5)), "no method with more than one member on this dataset")
     return fig
+
+
+MODEL_COLORS = {
+    "final": "#000000",
+    "ensemble": "#0072B2",
+    "swa": "#009E73",
+    "swa_tail": "#E69F00",
+    "weighted": "#CC79A7",
+}
+MODELS = {
+    "final": "final model",
+    "ensemble": "ensemble of all members",
+    "swa": "weight average of every snapshot",
+    "swa_tail": "weight average of the last half",
+    "weighted": "ensemble with validation-fitted weights",
+}
 
 
 def methods(dataset: str, summary: pd.DataFrame, confidence: float = 0.95):
     """Final model, full ensemble, weight average and weighted ensemble of every
-    method: every metric with CIs."""
-    from snapens.evaluate.metrics import METRICS
-
+    method: every metric with CIs, a panel per metric."""
     _style()
     df = summary[summary["dataset"] == dataset]
     names = list(df["method"])
-    models = ("final", "ensemble", "swa", "swa_tail", "weighted")
-    fig, axes = plt.subplots(
-        1, len(METRICS), figsize=(4.6 * len(METRICS), 0.5 * len(names) + 1.8), sharey=True, squeeze=False
-    )
-    palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
-    offsets = dict(zip(models, (-0.3, -0.15, 0.0, 0.15, 0.3)))
-    for ax, (metric, m) in zip(axes[0], METRICS.items()):
-        for model in models:
+    fig, axes = _panels(len(METRICS), 4, 3.75, 0.42 * len(names) + 1.3, sharey=True)
+    palette = MODEL_COLORS
+    offsets = dict(zip(MODELS, (-0.3, -0.15, 0.0, 0.15, 0.3)))
+    drawn = {}
+    for ax, (metric, m) in zip(axes.flat, METRICS.items()):
+        for model in MODELS:
+            if f"{model}_{metric}_mean" not in df:
+                continue
             mean = df[f"{model}_{metric}_mean"].to_numpy(dtype=float)
             lo = df[f"{model}_{metric}_ci_low"].to_numpy(dtype=float)
             hi = df[f"{model}_{metric}_ci_high"].to_numpy(dtype=float)
             y = np.arange(len(names)) + offsets[model]
             ok = ~np.isnan(mean)
             if ok.any():
-                ax.errorbar(
+                drawn[model] = ax.errorbar(
                     mean[ok],
                     y[ok],
                     xerr=[(mean - lo)[ok], (hi - mean)[ok]],
@@ -314,69 +593,102 @@ def methods(dataset: str, summary: pd.DataFrame, confidence: float = 0.95):
                     ms=4,
                     capsize=2,
                     color=palette[model],
-                    label=model,
+                    label=MODELS[model],
                 )
         ax.set_yticks(range(len(names)), names)
-        ax.set_xlabel(f"test {m.label} ({m.direction})")
+        ax.set_xlabel(f"test {m.label} ({_value_unit(metric, m)})\n{m.direction}", fontsize="small")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.set_ylim(len(names) - 0.5, -0.5)
-    axes[0][0].legend(fontsize="small", loc="best")
+    _legend_below(fig, [drawn[k] for k in MODELS if k in drawn], columns=3)
     fig.suptitle(
-        f"{dataset}: which method and which way of using its members predicts best? "
+        f"{dataset}: which method, and which way of using its members, predicts best? "
         f"(mean, {int(round(confidence * 100))}% CI)"
     )
-    fig.tight_layout()
     return fig
 
 
-def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
+def _reference_name(row, study: dict | None) -> str:
+    """The DEE reference of a ``deep_ensemble_equivalent.csv`` row, with its
+    rate: the one chosen (``reference_chosen``) or, when nothing was chosen,
+    the one the study configures for it (``study.json``); never "nan"."""
+    ref = str(row["reference"])
+    chosen, selection = row.get("reference_chosen"), row.get("selection")
+    if isinstance(chosen, str) and chosen.strip():
+        chose = isinstance(selection, str) and selection.strip()
+        how = " (chosen on the odd seeds and one test fold)" if chose else ""
+        return f"{ref} at {chosen}{how}"
+    config = (study or {}).get("config", {})
+    grid = config.get("sweeps", {}).get(ref, {})
+    schedule = config.get("methods", {}).get(ref, {}).get("schedule", {})
+    for key in ("lr_max", "lr"):
+        values = grid.get(key, [schedule[key]] if key in schedule else [])
+        if len(values) == 1:
+            return f"{ref} at {key} {sweeps.value_label(values[0])}"
+    return ref
+
+
+def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame, study: dict | None = None):
     """Deep ensemble equivalent of each method's full ensemble with its
-    bootstrap interval; a value beyond the reference curve is drawn as an
-    arrow past its end and labelled "> M", never as a number."""
+    bootstrap interval, where the reference's curve identifies one
+    (``identified``; elsewhere "not identifiable"); a value beyond the
+    reference curve is drawn at its end and labelled "> M" or "< 1", never
+    as a number. The reference is named with its rate."""
     from snapens.analyse.dee import ABOVE, BELOW, fmt
-    from snapens.analyse.summary import dee_label, reference_text
+    from snapens.analyse.summary import dee_label
     from snapens.analyse.tables import DEE_METRICS
 
     _style()
+    question = f"{dataset}: how many independently trained models is each ensemble worth?"
     df = dee[dee["dataset"] == dataset]
     primary = next((m for m in DEE_METRICS if m in set(df["metric"])), None)
     df = df[df["metric"] == primary].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 0.5 * max(len(df), 1) + 1.8))
     if not len(df):
-        ax.text(
-            0.5, 0.5, "no method with independent members in this study", ha="center", transform=ax.transAxes
-        )
-        ax.set_title(f"{dataset}: deep ensemble equivalent")
-        fig.tight_layout()
+        fig, ax = plt.subplots(figsize=(9, 2.2), layout="constrained")
+        elsewhere = list(dict.fromkeys(dee["reference"].astype(str))) if len(dee) else []
+        if elsewhere:
+            where = ", ".join(dict.fromkeys(dee["dataset"].astype(str)))
+            text = (
+                f"No deep ensemble equivalent on {dataset}: none of its methods trains independent "
+                f"members, so there is no reference curve. The reference elsewhere, "
+                f"{' / '.join(elsewhere)} (on {where}), was not run on {dataset}."
+            )
+        else:
+            text = (
+                "No deep ensemble equivalent: no method of this study trains independent members, "
+                "so there is no reference curve to count models on."
+            )
+        _message(ax, text)
+        ax.set_title(question)
         return fig
     top = int(df["reference_members"].iloc[0])
-    if "identified" in df and not (df["identified"] == "yes").any():
-        ax.text(
-            0.5,
-            0.5,
-            f"the reference's curve identifies no deep ensemble equivalent:\n{df['dee_text'].iloc[0]}",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-        )
-        ax.set_axis_off()
-        ax.set_title(f"{dataset}: how many independently trained models is each ensemble worth?")
-        fig.tight_layout()
+    reference = _reference_name(df.iloc[0], study)
+    identified = (
+        df["identified"].astype(str).eq("yes") if "identified" in df else pd.Series(True, index=df.index)
+    )
+    identified &= df["dee"].notna()
+    gain = df["reference_gain"].iloc[0] if "reference_gain" in df else math.nan
+    why = (
+        f"the reference gains {gain:.4f} nats of {dee_label(primary)} from 1 to {top} "
+        "models, within the uncertainty of placing a value on its curve"
+        if np.isfinite(gain)
+        else "the reference has too few repeats for a curve"
+    )
+    if not identified.any():
+        fig, ax = plt.subplots(figsize=(9, 2.4), layout="constrained")
+        _message(ax, f"Not identifiable for any method on {dataset}. Reference: {reference}; {why}.")
+        ax.set_title(question)
         return fig
+    fig, ax = plt.subplots(figsize=(9.5, 0.4 * len(df) + 2.2), layout="constrained")
     lo_edge, hi_edge = 0.5, top + 0.8  # where "< 1" and "> M" are drawn
-    color = sns.color_palette("colorblind", 1)[0]
+    color = METHOD_COLORS[0]
 
     def place(v):
         return hi_edge if v == ABOVE else lo_edge if v == BELOW else v
 
     for i, r in df.iterrows():
-        if pd.isna(r.dee):  # the curve's gain is within the noise of placing this value on it
-            ax.annotate(
-                "not identifiable" if r.get("identified") == "no" else "n/a",
-                ((1 + top) / 2, i),
-                ha="center",
-                va="center",
-                fontsize="small",
-                color="grey",
+        if not identified[i]:  # the curve's gain is within the noise of placing this value on it
+            ax.text(
+                (1 + top) / 2, i, "not identifiable", ha="center", va="center", fontsize="small", color="grey"
             )
             continue
         point, low, high = place(r.dee), place(r.dee_ci_low), place(r.dee_ci_high)
@@ -384,67 +696,99 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame):
         for bound in {r.dee_ci_low, r.dee_ci_high} & {ABOVE, BELOW}:  # arrows past the curve's ends
             ax.plot(place(bound), i, marker=">" if bound == ABOVE else "<", color=color, ms=7)
         censored = r.dee in (ABOVE, BELOW)
-        ax.plot(point, i, "o", ms=8, color=color, mfc="white" if censored else color)
+        ax.plot(point, i, "o", ms=7, color=color, mfc="white" if censored else color)
         ax.annotate(
             fmt(r.dee, members=top),
             (point, i),
             textcoords="offset points",
-            xytext=(0, 7),
+            xytext=(0, 5),
             ha="center",
-            fontsize="small",
+            va="bottom",
+            fontsize="x-small",
         )
     ax.axvline(top, color="grey", lw=1, ls="--")
     ax.axvline(1, color="grey", lw=1, ls=":")
     ax.set_xlim(0.2, top + 1.2)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
     ax.set_yticks(range(len(df)), df["method"])
-    ax.set_ylim(len(df) - 0.5, -0.7)
-    unread = df[df["dee"].isna()]
-    why = (
-        f"\nnot identifiable: the reference gains {unread['reference_gain'].iloc[0]:.4f} from 1 to {top} models, "
-        "within the uncertainty of placing the value on its curve"
-        if len(unread) and "reference_gain" in unread
-        else ""
-    )
+    ax.tick_params(axis="y", labelsize="small" if len(df) < 30 else "x-small")
+    ax.set_ylim(len(df) - 0.5, -0.5)
     ax.set_xlabel(
-        f"independently trained models of equal mean {dee_label(primary)} (1..{top}; open circle and "
-        f"arrow: beyond the curve)\nreference: {reference_text(df.iloc[0]).replace('`', '')}{why}",
+        f"independently trained models of the reference of equal mean {dee_label(primary)} (1 to {top}; "
+        "open circle and arrow: beyond the curve)",
         fontsize="small",
     )
-    ax.set_title(f"{dataset}: how many independently trained models is each ensemble worth?")
-    fig.tight_layout()
+    import textwrap
+
+    notes = [f"reference: {reference}"]
+    if (~identified).any():
+        notes.append(f"not identifiable: {why}")
+    ax.set_title("\n".join([question, *(textwrap.fill(n, 100) for n in notes)]), fontsize="small")
     return fig
 
 
 def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
-    """Predicted class over the plane for each panel of a decision grid (see
-    :mod:`snapens.stages.decision_grid`), the test points on top."""
+    """Per method, over the plane: the final model's predicted class (shaded)
+    and where the ensemble of all its members predicts another (dark), with
+    the test points on top; a method of one member is left out (its ensemble
+    is its final model). Drawn from a decision grid (see
+    :mod:`snapens.evaluate.rule_decision_grid`), its first seed."""
     from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
     _style()
     names, probs = [str(n) for n in grid["names"]], grid["probs"]
     gx, gy, X, y = grid["grid_x"], grid["grid_y"], grid["X_test"], grid["y_test"]
-    cols = 2 if len(names) <= 8 else 6  # a method's two panels side by side
-    rows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4 * rows), squeeze=False)
-    for ax in axes.flat[len(names) :]:
-        ax.set_visible(False)
     n_classes = probs.shape[2]
+    panels: dict[str, dict[str, Any]] = {}
+    for name, p in zip(names, probs):
+        method, _, what = name.rpartition(": ")
+        panels.setdefault(method, {})["final" if what.startswith("final") else "ensemble"] = p
+        if what.startswith("ensemble of "):
+            panels[method]["members"] = what.removeprefix("ensemble of ")
+    single = [m for m, p in panels.items() if p.get("members") == "1"]
+    shown = [m for m, p in panels.items() if "final" in p and "ensemble" in p and m not in single]
     colors = sns.color_palette("colorblind", n_classes)
     cmap = ListedColormap(colors)
-    for ax, name, p in zip(axes.flat, names, probs):
-        label = p.argmax(axis=1).reshape(gx.shape)
-        conf = p.max(axis=1).reshape(gx.shape)
-        ax.contourf(gx, gy, label, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.35)
-        ax.contour(gx, gy, conf, levels=[0.5, 0.7, 0.9], colors="k", linewidths=0.4, alpha=0.5)
-        ax.scatter(X[:, 0], X[:, 1], c=[colors[c] for c in y], s=4, edgecolors="none")
-        ax.set_title(name, fontsize="medium")
+    fig, axes = _panels(max(len(shown), 1), 4, 3.7, 3.2, extra=1.3)
+    for ax, method in zip(axes.flat, shown):
+        final = panels[method]["final"].argmax(axis=1).reshape(gx.shape)
+        ensemble = panels[method]["ensemble"].argmax(axis=1).reshape(gx.shape)
+        differs = (final != ensemble).astype(float)
+        ax.contourf(gx, gy, final, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.3)
+        ax.scatter(X[:, 0], X[:, 1], c=[colors[c] for c in y], s=3, edgecolors="none", alpha=0.7)
+        if differs.any():
+            ax.contourf(gx, gy, differs, levels=[0.5, 1.5], colors=["#222222"], alpha=0.8)
+        ax.set_title(
+            f"{_two_lines(method)}\nthe ensemble of {panels[method]['members']} differs on "
+            f"{differs.mean():.1%} of the plane",
+            fontsize="small",
+        )
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlim(gx.min(), gx.max())
+        ax.set_ylim(gy.min(), gy.max())
+    if not shown:
+        _message(axes.flat[0], "no method with more than one member: every ensemble is its final model")
+    handles = [
+        Patch(color=colors[c], alpha=0.45, label=f"class {c}: final model's region") for c in range(n_classes)
+    ]
+    handles += [
+        Patch(color="#222222", alpha=0.8, label="the ensemble predicts another class"),
+        plt.Line2D([], [], marker="o", ls="", color="grey", ms=4, label="test point (colour: its class)"),
+    ]
+    _legend_below(fig, handles, columns=3, fontsize="small")
+    left_out = (
+        f"; left out: {len(single)} method{'s' if len(single) > 1 else ''} of one member, "
+        "whose ensemble is its final model"
+        if single
+        else ""
+    )
     fig.suptitle(
         f"{dataset}: where does the ensemble decide differently from the final model? "
-        f"(seed {int(grid['seed'])})"
+        f"(seed {int(grid['seed'])}{left_out})",
+        wrap=True,
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.985))
     return fig
 
 
@@ -465,7 +809,7 @@ def _sweep_figure(sweep: pd.DataFrame, dataset: str, width: float, height: float
     """``(fig, axes, parts, shown)``: a row of panels per swept method (and
     comparison, :func:`snapens.analyse.summary.comparisons_of`, with
     ``by_comparison``: parts are then ``(base, g, x, others, comparison)``),
-    a column per headline metric."""
+    a column per headline metric; an empty sweep, one panel saying so."""
     from snapens.analyse.summary import comparisons_of, headline_metrics
 
     _style()
@@ -474,7 +818,17 @@ def _sweep_figure(sweep: pd.DataFrame, dataset: str, width: float, height: float
     if by_comparison:
         parts = [(*part, c) for part in parts for c in comparisons_of(part[1])]
     rows = max(len(parts), 1)
-    fig, axes = plt.subplots(rows, len(shown), figsize=(width * len(shown), height * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows,
+        len(shown),
+        figsize=(min(WIDTH, width * len(shown)), height * rows + 1.0),
+        squeeze=False,
+        layout="constrained",
+    )
+    if not parts:
+        for ax in axes.flat[1:]:
+            ax.remove()
+        _message(axes[0][0], f"no sweep on {dataset}")
     return fig, axes, parts, shown
 
 
@@ -498,11 +852,13 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     metric; coloured so that blue favours the ensemble whatever the metric's
     direction; cells without a Holm-adjusted verdict hatched, their values
     in parentheses; grid points not compared left blank."""
+    from matplotlib.patches import Patch
+
     from snapens.analyse.summary import verdict
     from snapens.analyse.tables import SHORT, column
     from snapens.train.schedules import ANNEALED
 
-    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.2, 4.4, by_comparison=True)
+    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.0, 3.9, by_comparison=True)
     for row, (base, g, x, others, comparison) in enumerate(parts):
         xs = sorted(dict.fromkeys(g[x]))
         keys = (
@@ -511,6 +867,8 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
             else [()]
         )
         for ax, (name, m) in zip(axes[row], shown.items()):
+            scale, unit = _unit(name, m)
+            digits = max(m.digits - round(math.log10(scale)), 1)
             diff = np.full((len(keys), len(xs)), np.nan)
             marks, unannealed = {}, []
             for _, r in g.iterrows():
@@ -522,13 +880,16 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                 if marks[i, j] == "not tested":
                     del marks[i, j]
                     continue
-                diff[i, j] = r[column(comparison, name, "mean")]
-            limit = np.nan_to_num(np.nanmax(np.abs(diff))) or 1.0  # 1 when no cell has a value
+                diff[i, j] = r[column(comparison, name, "mean")] * scale
+            limit = np.nan_to_num(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 0.0
+            limit = limit or 1.0  # 1 when no cell has a value
             cmap = "RdBu" if m.higher_is_better else "RdBu_r"
             image = ax.imshow(diff, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto", origin="lower")
-            fig.colorbar(image, ax=ax, shrink=0.8, label=f"ensemble - baseline {m.label}")
+            bar = fig.colorbar(image, ax=ax, shrink=0.85)
+            bar.set_label(f"ensemble {MINUS} baseline,\n{m.label} ({unit})", fontsize="small")
+            bar.ax.tick_params(labelsize="x-small")
             for (i, j), v in marks.items():
-                text = f"{diff[i, j]:+.{m.digits}f}"
+                text = f"{diff[i, j]:+.{digits}f}"
                 if v not in ("better", "worse"):  # unclear, or too few repeats for any verdict
                     ax.add_patch(
                         plt.Rectangle(
@@ -543,64 +904,85 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
                     text,
                     ha="center",
                     va="center",
-                    fontsize="x-small",
+                    fontsize="xx-small" if len(xs) > 4 else "x-small",
                     color="white" if dark else "black",
                 )
             for i, j in unannealed:  # a corner mark: the last snapshot was not annealed
                 ax.plot(j - 0.38, i + 0.3, marker="v", ms=4, color="black", mec="white", mew=0.5)
             ax.set_xticks(range(len(xs)), [sweeps.value_label(v) for v in xs])
             ax.set_yticks(range(len(keys)), [sweeps.label(others, k) for k in keys])
-            ax.set_xlabel(_axis_name(x))
+            ax.tick_params(labelsize="small")
+            ax.set_xlabel(_axis_name(x), fontsize="small")
             ax.grid(False)
             ax.set_title(f"{base} vs {SHORT[comparison]}:\n{m.label} ({m.direction})", fontsize="medium")
-    fig.suptitle(
-        f"{dataset}: where does the snapshot ensemble beat each baseline? Ensemble minus baseline, "
-        f"mean over repeats;\nhatched: no verdict after Holm's adjustment over the grid "
-        f"({int(round(confidence * 100))}% family-wise); blue favours the ensemble;\na corner "
-        f"triangle: the last snapshot was taken above {ANNEALED:.0%} of the peak rate (not annealed)"
+    _legend_below(
+        fig,
+        [
+            Patch(facecolor=plt.get_cmap("RdBu")(0.85), label="favours the ensemble"),
+            Patch(facecolor=plt.get_cmap("RdBu")(0.15), label="favours the baseline"),
+            Patch(
+                facecolor="white",
+                edgecolor="grey",
+                hatch="///",
+                label=f"(value): no verdict after Holm's adjustment over the grid "
+                f"({int(round(confidence * 100))}% family-wise)",
+            ),
+            plt.Line2D(
+                [],
+                [],
+                marker="v",
+                ls="",
+                color="black",
+                mec="white",
+                label=f"last snapshot above {ANNEALED:.0%} of the peak rate (not annealed)",
+            ),
+        ],
+        columns=2,
+        fontsize="small",
     )
-    fig.tight_layout()
+    fig.suptitle(
+        f"{dataset}: where does the snapshot ensemble beat each baseline? "
+        "(ensemble minus baseline, mean over repeats)"
+    )
     return fig
 
 
 def sweep_gain(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     """Ensemble minus final model against the number of cycles, with CI bands,
     one line per value of the sweep's other keys."""
-    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5, 3.8)
+    fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.0, 3.4)
+    handles = {}
     for row, (base, g, x, others) in enumerate(parts):
         groups = list(g.groupby(others, sort=True)) if others else [((), g)]
-        colors = sns.color_palette("viridis", len(groups))
+        labels = [sweeps.label(others, key) if others else base for key, _ in groups]
+        colors = dict(zip(labels, sns.color_palette("viridis", len(groups))))
         for ax, (name, m) in zip(axes[row], shown.items()):
-            for color, (key, h) in zip(colors, groups):
+            scale = _unit(name, m)[0]
+            for label, (_, h) in zip(labels, groups):
                 h = h.sort_values(x)
-                ax.plot(
-                    h[x],
-                    h[f"diff_{name}_mean"],
-                    marker="o",
-                    ms=4,
-                    color=color,
-                    label=sweeps.label(others, key) if others else base,
+                (line,) = ax.plot(
+                    h[x], h[f"diff_{name}_mean"] * scale, marker="o", ms=4, color=colors[label], label=label
                 )
+                handles.setdefault(label, line)
                 ax.fill_between(
                     h[x],
-                    h[f"diff_{name}_ci_low"],
-                    h[f"diff_{name}_ci_high"],
-                    color=color,
+                    h[f"diff_{name}_ci_low"] * scale,
+                    h[f"diff_{name}_ci_high"] * scale,
+                    color=colors[label],
                     alpha=0.15,
                     lw=0,
                 )
             ax.axhline(0, color="grey", lw=1, ls="--")
             _value_axis(ax, g[x])
-            ax.set_xlabel(_axis_name(x))
+            ax.set_xlabel(_axis_name(x), fontsize="small")
             better = "up" if m.higher_is_better else "down"
-            ax.set_ylabel(f"ensemble - final {m.label}")
-            ax.set_title(f"{base}: {m.label} ({better} favours the ensemble)", fontsize="medium")
-        axes[row][-1].legend(fontsize="x-small", loc="best")
+            ax.set_ylabel(diff_label(name, m).replace(", ", ",\n", 1), fontsize="small")
+            ax.set_title(f"{base}: {m.label}\n({better} favours the ensemble)", fontsize="medium")
+    _legend_below(fig, list(handles.values()), columns=6)
     fig.suptitle(
         f"{dataset}: how does the ensemble's gain depend on the number of cycles? "
         f"(mean over repeats, {int(round(confidence * 100))}% CI band)"
     )
-    fig.tight_layout()
     return fig
 
 
@@ -615,12 +997,12 @@ def sweep_accuracy(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
             continue
         line, fixed = others[0], [x, *others[1:]]
         panels += [(base, line, fixed, key, h) for key, h in g.groupby(fixed, sort=True)]
-    fig, axes = _grid(max(len(panels), 1), width=4, height=3.4)
-    palette = sns.color_palette("colorblind", 2)
-    for ax, (base, line, fixed, key, h) in zip(axes, panels):
+    fig, axes = _panels(max(len(panels), 1), 4, 3.75, 2.9, sharey=True)
+    palette = (METHOD_COLORS[6], METHOD_COLORS[1])
+    for ax, (base, line, fixed, key, h) in zip(axes.flat, panels):
         h = h.sort_values(line)
         for color, model in zip(palette, ("final", "ensemble")):
-            ax.plot(h[line], h[f"{model}_accuracy_mean"], marker="o", ms=4, color=color, label=model)
+            ax.plot(h[line], h[f"{model}_accuracy_mean"], marker="o", ms=4, color=color)
             ax.fill_between(
                 h[line],
                 h[f"{model}_accuracy_ci_low"],
@@ -632,18 +1014,28 @@ def sweep_accuracy(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
         _value_axis(ax, h[line])
         ax.set_xlabel(line)
         ax.set_title(f"{base}, {sweeps.label(fixed, key)}", fontsize="medium")
-    axes[0].set_ylabel(f"test accuracy (mean, {int(round(confidence * 100))}% CI)")
-    axes[0].legend(fontsize="small", loc="best")
+    if not panels:
+        _message(axes.flat[0], f"no sweep of two keys on {dataset}")
+    for ax in axes[:, 0]:
+        if ax.axison:
+            ax.set_ylabel(f"test accuracy\n(share of rows; mean, {int(round(confidence * 100))}% CI)")
+    _legend_below(
+        fig,
+        [
+            plt.Line2D([], [], color=c, marker="o", label=label)
+            for c, label in zip(palette, ("final model", "ensemble of all snapshots"))
+        ],
+    )
     lines = sorted({p[1] for p in panels}) or ["the swept parameter"]
     fig.suptitle(f"{dataset}: how does {' / '.join(lines)} move the final model and the ensemble?")
-    fig.tight_layout()
     return fig
 
 
 # --- the budget question: drawn from sweep.csv, curves.csv and limits.csv -----------
 
 FRONTIER_METRICS = ("nll_calibrated_capped", "accuracy")  # calibrated NLL first: comparable across models
-COST_MARKERS = {"judged_single": ("*", 1.0), "judged": ("o", 0.92), "equal_cost": ("s", 1.08)}
+COST_MARKERS = {"judged_single": ("*", 1.0), "judged": ("o", 0.89), "equal_cost": ("s", 1.12)}
+COST_TICKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 500, 1000)
 
 
 def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd.DataFrame):
@@ -658,15 +1050,18 @@ def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd
 
     _style()
     names = [m for m in FRONTIER_METRICS if m in METRICS]
-    fig, axes = plt.subplots(1, len(names), figsize=(6.2 * len(names), 4.6), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(names), figsize=(min(WIDTH, 6.5 * len(names)), 5.6), squeeze=False, layout="constrained"
+    )
     df = sweep[sweep["dataset"] == dataset]
     roles = df.get("role", pd.Series("", index=df.index)).fillna("")
     bases = judged(df)["base"].unique()
+    question = f"{dataset}: at a given training cost, which way of spending it predicts best?"
     if not len(df) or not len(bases):
-        for ax in axes.flat:
-            ax.text(0.5, 0.5, "no sweep with baselines for this dataset", ha="center", transform=ax.transAxes)
-        fig.suptitle(f"{dataset}: the budget frontier")
-        fig.tight_layout()
+        for ax in axes.flat[1:]:
+            ax.remove()
+        _message(axes.flat[0], f"no sweep with baselines on {dataset}")
+        fig.suptitle(question)
         return fig
     _, others = sweeps.axes(df[df.base == bases[0]]["swept"].iloc[0])
     keys = sorted(
@@ -674,6 +1069,9 @@ def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd
     )
     colors = dict(zip(keys, sns.color_palette("viridis", len(keys))))
     limit = limits[limits["dataset"] == dataset] if limits is not None and len(limits) else limits
+    full = list(df[roles == "full_cost"]["method"])
+    mine = curves[(curves["dataset"] == dataset) & curves["method"].isin(full)] if len(curves) else curves
+    top = int(mine["k"].max()) if len(mine) else 1
     for ax, name in zip(axes.flat, names):
         m = METRICS[name]
         for role, marker_key in (("judged", None), ("equal_cost", "equal_cost")):
@@ -692,22 +1090,21 @@ def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd
                     alpha=0.9,
                     mec="black" if marker == "*" else "none",
                 )
-        for method in df[roles == "full_cost"]["method"]:
+        for method in full:
             point = df[df["method"] == method].iloc[0]
-            c = curves[(curves["dataset"] == dataset) & (curves["method"] == method)].sort_values("k")
+            c = mine[mine["method"] == method].sort_values("k")
             ax.plot(
                 c["k"], c[f"ensemble_{name}_mean"], lw=1.2, color=colors.get(tuple(point[o] for o in others))
             )
         if limit is not None and len(limit):
             ax.axhline(float(limit[name].iloc[0]), color="black", ls="--", lw=1)
         ax.set_xscale("log")
-        costs = sorted(
-            {1, *(int(k) for k in curves[curves["dataset"] == dataset]["k"])} if len(curves) else {1}
-        )
-        ax.set_xticks(costs, [str(c) for c in costs])
+        ticks = sorted({t for t in COST_TICKS if t <= top} | {top})
+        ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.minorticks_off()
+        ax.set_xlim(0.75, top * 1.15)
         ax.set_xlabel("total training cost (in one model's epoch budgets)")
-        ax.set_ylabel(f"{m.label} ({m.direction})")
+        ax.set_ylabel(f"{m.label} ({_value_unit(name, m)}; {m.direction})")
         ax.set_title(m.label, fontsize="medium")
     handles = [
         plt.Line2D([], [], marker="*", ls="", color="grey", mec="black", ms=11, label="single model (M = 1)"),
@@ -721,10 +1118,6 @@ def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd
         ),
         *[plt.Line2D([], [], color=colors[k], lw=4, label=sweeps.label(others, k)) for k in keys],
     ]
-    axes.flat[-1].legend(handles=handles, fontsize="x-small", loc="best")
-    fig.suptitle(
-        f"{dataset}: at a given training cost, which way of spending it predicts best? "
-        "(means over repeats, all test rows)"
-    )
-    fig.tight_layout()
+    _legend_below(fig, handles, columns=3, fontsize="small")
+    fig.suptitle(question + " (means over repeats, all test rows)")
     return fig
