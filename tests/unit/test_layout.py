@@ -79,6 +79,15 @@ def test_an_axes_of_only_missing_values_is_empty():
     assert sum("empty axes" in p for p in layout.problems(fig)) == 2
 
 
+def test_the_limit_is_16_inches_2400_pixels_as_saved():
+    """Shown whole on a 1920-pixel screen, a 2400-pixel figure keeps its
+    10-point text 17 pixels high; the figures are laid out within 15 inches."""
+    from snapens.report import plotting
+
+    assert (layout.MAX_WIDTH, layout.MAX_WIDTH * layout.DPI) == (16.0, 2400.0)
+    assert plotting.WIDTH < layout.MAX_WIDTH
+
+
 def test_a_figure_wider_than_the_limit_is_a_problem():
     """Wider as saved: what is drawn, cropped (the layout fills the canvas)."""
     fig, ax = plt.subplots(figsize=(layout.MAX_WIDTH + 2, 3), layout="constrained")

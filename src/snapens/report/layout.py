@@ -5,22 +5,28 @@
 * pair of text elements that overlap: titles, suptitles, axis labels, tick
   labels (those of one axis among themselves too), offset texts ("1e-3"),
   annotations and texts, and legends (each legend one box: the texts inside a
-  legend are laid out by matplotlib and not compared with each other);
+  legend are laid out by matplotlib and not compared with each other), in the
+  figure and its subfigures; empty and invisible texts do not count;
 * axes that are visible and show nothing (no line, point, patch, image or
   text with a finite value) without having been turned off;
-* figure wider than :data:`MAX_WIDTH` inches (what :func:`snapens.report.plotting.save`
-  writes: the drawn box, padded), i.e. ``MAX_WIDTH * DPI`` pixels in the PNG.
+* legend inside an axes over that axes' data points (the vertices of its
+  lines, the midpoints between them, its scatter points);
+* figure wider than :data:`MAX_WIDTH` inches as saved (what
+  :func:`snapens.report.plotting.save` keeps: the drawn box), i.e.
+  ``MAX_WIDTH * DPI`` = 2400 pixels in the PNG.
 
 Every ``plot_{family}`` job runs it on the figure it draws
-(:mod:`snapens.report.rule_plot`): the problems are logged, and fail the job
-when the environment sets ``SNAPENS_FIGURE_CHECK=strict`` (the workflow tests
-do, so every figure of the tiny studies is checked).
+(:func:`check`, from :mod:`snapens.report.rule_plot`): the problems are
+logged, and fail the job when the environment sets
+``SNAPENS_FIGURE_CHECK=strict`` (the workflow tests do, so every figure of
+their tiny studies is checked).
 
 Limits: boxes are the texts' window extents (rectangles: a rotated label
-counts as its bounding box); texts are not checked against lines, points or
-images (a label drawn over data is not found), except that a legend inside an
-axes must not cover that axes' data points; and a figure with much blank space
-passes.
+counts as its bounding box, a text's box includes its line spacing); texts
+are not checked against lines, points or images (a label over data is not
+found), only legends are; a figure with much blank space, or too tall to
+read, passes; and the ticks drawn are read through matplotlib's private
+``Axis._update_ticks`` (what its draw uses).
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ import os
 
 import numpy as np
 
-MAX_WIDTH = 16.0  # inches: 2400 px at the 150 dpi figures are saved with
+# inches: 2400 px at the 150 dpi figures are saved with; shown whole on a
+# 1920-pixel screen, 10-point text stays 17 pixels high
+MAX_WIDTH = 16.0
 DPI = 150
 CHECK_VARIABLE = "SNAPENS_FIGURE_CHECK"  # "strict": a problem fails the job that draws the figure
 
