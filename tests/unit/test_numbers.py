@@ -12,7 +12,9 @@ def test_decimals_give_the_width_two_significant_digits():
     assert numbers.decimals(0.5) == 2  # 0.50
     assert numbers.decimals(7.0) == 1  # at least one decimal
     assert numbers.decimals(1e-12) == 6  # at most six
-    assert numbers.decimals(0.0) == 3 and numbers.decimals(math.inf) == 3 and numbers.decimals(math.nan, 2) == 2
+    assert (
+        numbers.decimals(0.0) == 3 and numbers.decimals(math.inf) == 3 and numbers.decimals(math.nan, 2) == 2
+    )
 
 
 def test_a_table_shares_the_decimals_of_its_median_width():

@@ -25,8 +25,8 @@ Limits: boxes are the texts' window extents (rectangles: a rotated label
 counts as its bounding box, a text's box includes its line spacing); texts
 are not checked against lines, points or images (a label over data is not
 found), only legends are; a figure with much blank space, or too tall to
-read, passes; and the ticks drawn are read through matplotlib's private
-``Axis._update_ticks`` (what its draw uses).
+read, passes; the ticks drawn are those whose location lies in the axis's
+view (as matplotlib draws them).
 """
 
 from __future__ import annotations
@@ -47,12 +47,17 @@ def _shown(text) -> bool:
 
 
 def _tick_labels(ax, axis, which: str):
-    """The tick labels an axis draws: those of the ticks inside its view."""
-    ticks = axis._update_ticks()  # the ticks draw() draws (matplotlib's own filter)
+    """The tick labels an axis draws (after a draw): those of the ticks
+    inside its view, major and minor."""
+    low, high = sorted(axis.get_view_interval())
+    slack = 1e-10 * max(abs(low), abs(high), 1.0)
     labels = []
-    for tick in ticks:
-        for label in (tick.label1, tick.label2):
-            if _shown(label):
+    for locs, texts in (
+        (axis.get_majorticklocs(), axis.get_majorticklabels()),
+        (axis.get_minorticklocs(), axis.get_minorticklabels()),
+    ):
+        for loc, label in zip(locs, texts, strict=False):
+            if low - slack <= loc <= high + slack and _shown(label):
                 labels.append((f"{which} tick label {label.get_text()!r}", label))
     return labels
 
