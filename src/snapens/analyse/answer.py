@@ -22,7 +22,7 @@ from snapens.analyse.statistics import repeats_needed
 from snapens.analyse.tables import SHORT, TOO_FEW, column, pair
 from snapens.core.numbers import decimals, fmt, fmt_interval
 from snapens.core.sweeps import axes, label, value_label
-from snapens.evaluate.metrics import METRICS
+from snapens.evaluate.metrics import METRICS, NATS
 from snapens.train.schedules import CYCLIC
 
 # the metrics the answer speaks of, in its order (calibrated NLL first: the
@@ -33,7 +33,6 @@ BUDGET_CONFIGS = (
     "`config/mnist1d-budget.yaml` (MNIST-1D, indicative, minutes)",
     "`config/sweep.yaml` (four datasets, the full grid, about an hour at --cores 2)",
 )
-UNITS = {"nll_calibrated_capped": "nats", "nll_capped": "nats"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,8 @@ class Claim:
 
 
 def _unit(name: str) -> str:
-    return UNITS.get(name, "")
+    """The unit written after a difference in words: nats; none for a share."""
+    return METRICS[name].unit if METRICS[name].unit == NATS else ""
 
 
 def _gain_interval(

@@ -70,6 +70,9 @@ def grid_units(values, decimals: int = DECIMALS) -> np.ndarray:
     )
 
 
+SHARE, PROBABILITY, NATS = "share of test rows", "probability", "nats"  # units of metric values
+
+
 @dataclass(frozen=True)
 class Metric:
     """One metric of a probability matrix.
@@ -81,7 +84,8 @@ class Metric:
     on those integer counts; otherwise on values rounded to ``DECIMALS``
     decimal places. ``headline``: shown on the report's front page. ``log``:
     ``function`` takes the matrix's float64 log-probabilities instead of its
-    probabilities (the NLLs, so that they are never floored).
+    probabilities (the NLLs, so that they are never floored). ``unit``: a
+    value's unit (:data:`SHARE`, :data:`PROBABILITY`, :data:`NATS` or none).
     """
 
     name: str
@@ -93,6 +97,15 @@ class Metric:
     headline: bool = False
     on_folds: Callable[..., dict[str, float]] | None = None
     log: bool = False
+    unit: str = ""  # a value's unit in words and figures ("" for none)
+
+    @property
+    def difference_unit(self) -> tuple[float, str]:
+        """How a difference is shown: the factor it is multiplied by and its
+        unit (shares of rows and probabilities in percentage points)."""
+        if self.unit in (SHARE, PROBABILITY):
+            return 100.0, "percentage points"
+        return 1.0, self.unit or "no unit"
 
     @property
     def fitted(self) -> bool:
@@ -185,10 +198,10 @@ def ece_calibrated(y, log_probs, **evaluation) -> float:
 # The headline NLLs are the capped ones (a rule fixed before any result: one
 # confidently wrong row, or one diverged run, must not decide a verdict); the
 # exact NLLs are reported beside them and define the deep ensemble equivalent.
-register(Metric("accuracy", accuracy, True, "accuracy", count=True, headline=True))
-register(Metric("nll", nll_log, False, "NLL", log=True))
+register(Metric("accuracy", accuracy, True, "accuracy", count=True, headline=True, unit=SHARE))
+register(Metric("nll", nll_log, False, "NLL", log=True, unit=NATS))
 register(Metric("brier", brier, False, "Brier"))
-register(Metric("ece", ece, False, "ECE"))
+register(Metric("ece", ece, False, "ECE", unit=PROBABILITY))
 register(
     Metric(
         "nll_calibrated",
@@ -197,6 +210,7 @@ register(
         "calibrated NLL",
         on_folds=_calibrated_folds("nll_calibrated"),
         log=True,
+        unit=NATS,
     )
 )
 register(
@@ -207,10 +221,11 @@ register(
         "calibrated ECE",
         on_folds=_calibrated_folds("ece_calibrated"),
         log=True,
+        unit=PROBABILITY,
     )
 )
 
-register(Metric("nll_capped", nll_capped_log, False, "capped NLL", headline=True, log=True))
+register(Metric("nll_capped", nll_capped_log, False, "capped NLL", headline=True, log=True, unit=NATS))
 register(
     Metric(
         "nll_calibrated_capped",
@@ -220,12 +235,13 @@ register(
         headline=True,
         on_folds=_calibrated_folds("nll_calibrated_capped"),
         log=True,
+        unit=NATS,
     )
 )
 
 # Of the ensemble only (a function of the members, not of one probability
 # matrix): the majority vote's accuracy, in ensemble.csv and the summary.
-VOTE = Metric("vote_accuracy", None, True, "majority-vote accuracy", count=True)
+VOTE = Metric("vote_accuracy", None, True, "majority-vote accuracy", count=True, unit=SHARE)
 
 
 def metric(name: str) -> Metric:

@@ -119,24 +119,13 @@ def _methods(table: pd.DataFrame) -> list[str]:
 
 def _unit(name: str, m) -> tuple[float, str]:
     """How a difference in metric ``name`` is drawn: the factor its values are
-    multiplied by and its unit. Shares of rows (accuracy, ECE) in percentage
-    points, NLLs in nats."""
-    if m.count or "ece" in name.split("_"):
-        return 100.0, "percentage points"
-    if "nll" in name.split("_"):
-        return 1.0, "nats"
-    return 1.0, getattr(m, "unit", "") or "no unit"
+    multiplied by and its unit (the registry's :attr:`Metric.difference_unit`)."""
+    return m.difference_unit
 
 
 def _value_unit(name: str, m) -> str:
     """The unit of a value of metric ``name`` as the tables hold it."""
-    if m.count:
-        return "share of test rows"
-    if "ece" in name.split("_"):
-        return "probability"
-    if "nll" in name.split("_"):
-        return "nats"
-    return getattr(m, "unit", "") or "no unit"
+    return m.unit or "no unit"
 
 
 def diff_label(name: str, m, baseline: str = "final") -> str:
