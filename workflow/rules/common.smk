@@ -12,7 +12,8 @@ from snakemake.utils import min_version, validate
 from snapens.core import sweeps
 from snapens.core.paths import STAGES, Layout
 from snapens.core.settings import member_epochs, seeds, settings, study_config
-from snapens.core.settings import reference_candidate, subset_count
+from snapens.core.settings import independent, reference_candidate
+from snapens.core.settings import reference_method, subset_count
 from snapens.data import kinds
 from snapens.data.dataset import held_out_rows
 from snapens.plan import chunks, cost, scheduler
@@ -177,10 +178,9 @@ def last_snapshot_rates():
         out[d] = {}
         for m in DATASET_METHODS[d]:
             spec = METHOD_SPECS[m]
-            independent = spec["ensemble"] == "independent"
             budget = Budget(
                 member_epochs(spec, epochs),
-                1 if independent else spec["members"],
+                1 if independent(spec) else spec["members"],
                 steps_per_epoch(d, m),
             )
             out[d][m] = last_snapshot_fraction(spec["schedule"], budget)
@@ -196,9 +196,7 @@ def train_seconds(wildcards):
     spec, run = config["datasets"][wildcards.dataset], settings(
         config, wildcards.dataset
     )
-    models = plan(
-        chunk_seeds(wildcards), method["members"], method["ensemble"] == "independent"
-    )
+    models = plan(chunk_seeds(wildcards), method["members"], independent(method))
     weights = cost.lane_weights(
         kinds.features(spec) or 50,
         run["model"]["hidden_units"],
@@ -262,17 +260,14 @@ def study_runs():
 
 
 def independent_reference():
-    """The first method with independently trained members: the reference curve
-    of the deep ensemble equivalent (the same for every dataset)."""
+    """Per dataset, the DEE's reference when no baselines name one
+    (snapens.core.settings.reference_method: the first method whose runs
+    carry subset curves)."""
     refs = {
-        d: [
-            m
-            for m in DATASET_METHODS[d]
-            if METHOD_SPECS[m]["ensemble"] == "independent"
-        ]
+        d: reference_method({m: METHOD_SPECS[m] for m in DATASET_METHODS[d]})
         for d in DATASETS
     }
-    return {d: found[0] for d, found in refs.items() if found}
+    return {d: ref for d, ref in refs.items() if ref is not None}
 
 
 def all_manifests(stages=STAGES):

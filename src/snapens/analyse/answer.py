@@ -21,6 +21,7 @@ import pandas as pd
 from snapens.analyse.statistics import repeats_needed
 from snapens.analyse.tables import SHORT, TOO_FEW, column, pair
 from snapens.core.numbers import decimals, fmt, fmt_interval
+from snapens.core.settings import independent, shares_budget
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, NATS
 from snapens.train.schedules import CYCLIC
@@ -424,9 +425,9 @@ def method_line(name: str, spec: dict, grid: dict | None = None) -> str:
     k = "M" if "members" in grid else spec["members"]
     params = {**spec["schedule"], **({"lr_max": "lr_max"} if "lr_max" in grid else {})}
     schedule = _schedule_text(params)
-    if spec.get("ensemble", "snapshots") == "independent":
+    if independent(spec):
         schedule = schedule.replace(" restarted at every cycle", " (one cycle per model)")
-        if spec.get("budget", "full") == "split":
+        if shares_budget(spec):
             text = (
                 f"{k} independent models sharing one model's epoch budget (each trains 1/{k} of it) with {schedule}, "
                 "averaged: the equal-cost ensemble"

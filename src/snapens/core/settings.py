@@ -33,11 +33,23 @@ def settings(config: dict[str, Any], dataset: str) -> dict[str, dict[str, Any]]:
     return {section: {**config[section], **ds.get(section, {})} for section in ("model", "training")}
 
 
+def independent(method: dict[str, Any]) -> bool:
+    """Whether a method's members are independently trained models (config
+    ``ensemble: independent``) rather than snapshots of one run (the default)."""
+    return method.get("ensemble", "snapshots") == "independent"
+
+
+def shares_budget(method: dict[str, Any]) -> bool:
+    """Whether a method's independent members share one model's epoch budget
+    (``budget: split``) rather than each having it all (the default)."""
+    return independent(method) and method.get("budget", "full") == "split"
+
+
 def member_epochs(method: dict[str, Any], epochs: int) -> int:
     """Epochs each model of a method trains: the study's ``epochs``, or, for
     independent members sharing one budget (``budget: split``), their share
     ``epochs // members``."""
-    return epochs // method["members"] if method.get("budget", "full") == "split" else epochs
+    return epochs // method["members"] if shares_budget(method) else epochs
 
 
 def reference_candidate(method: dict[str, Any]) -> bool:
@@ -46,7 +58,15 @@ def reference_candidate(method: dict[str, Any]) -> bool:
     fold, the costliest part of aggregation): independent members, each with
     the full budget. Equal-cost ensembles (``budget: split``) and snapshot
     runs never are."""
-    return method.get("ensemble") == "independent" and method.get("budget", "full") == "full"
+    return independent(method) and not shares_budget(method)
+
+
+def reference_method(methods: dict[str, dict[str, Any]]) -> str | None:
+    """The DEE reference of a dataset whose study names none through
+    ``baselines``: the first of its ``methods`` (name -> spec, config order)
+    that can be one (:func:`reference_candidate`), so that the reference always
+    has the subset curves its aggregation computed; None if none can."""
+    return next((name for name, spec in methods.items() if reference_candidate(spec)), None)
 
 
 SUBSETS = 512  # k-member subsets averaged per k (all of them when there are no more)

@@ -13,6 +13,7 @@ from snapens.core.io import read_json, write_csv
 from snapens.core.logs import EVALUATED, log, ready
 from snapens.core.manifests import check_files, write_manifest
 from snapens.core.paths import seed_of
+from snapens.core.settings import independent
 from snapens.data.dataset import load_draws
 from snapens.evaluate.runfiles import empty_table, save_probabilities
 from snapens.evaluate.scores import DIVERGED, DIVERGED_NATS, NONFINITE, diverged, uniform_where_nonfinite
@@ -73,7 +74,7 @@ def evaluate(
             )
             arrays["y_val"] = data.y_train[val]
         averaged, nonfinite_of = empty_table("averaged"), {}
-        if meta["config"]["method_config"].get("ensemble", "snapshots") == "snapshots":
+        if not independent(meta["config"]["method_config"]):
             # every snapshot, and the tail that SWA averages (tail_members)
             for model, averaged_members in (
                 ("swa", weights),

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from snapens.core.settings import independent
 from snapens.core.sweeps import axis_problems, expand
 from snapens.data import kinds
 from snapens.data.dataset import held_out_rows
@@ -123,7 +124,7 @@ def method_problems(
     the value of ``epochs_key``)."""
     problems = []
     members, schedule = method["members"], method["schedule"]
-    snapshots = method.get("ensemble", "snapshots") == "snapshots"
+    snapshots = not independent(method)
     if snapshots and members > epochs:
         problems.append(
             f"methods.{name}.members = {members} is more than {epochs_key} = {epochs}: "
@@ -245,7 +246,7 @@ def baseline_problems(config: dict[str, Any]) -> list[str]:
                 problems.append(f"{where}: not a swept method (sweeps: {', '.join(sweeps) or 'none'})")
                 continue
             method = methods[other]
-            if method.get("ensemble", "snapshots") != "independent" or method.get("budget", "full") != budget:
+            if not independent(method) or method.get("budget", "full") != budget:
                 problems.append(f"{where}: needs ensemble: independent and budget: {budget}")
             if sorted(sweeps[other]) != sorted(keys):
                 problems.append(

@@ -33,6 +33,7 @@ with not_importable(("scipy",)):
 from snapens.core import sweeps  # noqa: E402
 from snapens.core.io import atomic_path  # noqa: E402
 from snapens.core.paths import FIGURE_FORMATS  # noqa: E402
+from snapens.core.settings import independent
 from snapens.evaluate.metrics import METRICS  # noqa: E402
 from snapens.train.schedules import Budget, learning_rates, snapshot_epochs  # noqa: E402
 
@@ -282,9 +283,8 @@ def lr_schedules(dataset: str, schedules: dict[str, Any]):
         for name, label in lines:
             m = methods[name]
             epochs = m.get("epochs", schedules["epochs"])
-            independent = m.get("ensemble") == "independent"
             steps = m["steps_per_epoch"]
-            budget = Budget(epochs, 1 if independent else m["members"], steps)
+            budget = Budget(epochs, 1 if independent(m) else m["members"], steps)
             lr = learning_rates(m["schedule"], budget, per="step")
             color = colors.get(label, styles[name]["color"]) if len(lines) > 1 else styles[name]["color"]
             ax.plot(np.arange(len(lr)) / steps, lr, lw=1, color=color)
@@ -302,7 +302,7 @@ def lr_schedules(dataset: str, schedules: dict[str, Any]):
             )
         first = methods[lines[0][0]]
         how = f"({first['schedule']['name']}, {first['steps_per_epoch']} steps/epoch)"
-        runs = [f"{first['members']} independent runs"] if first.get("ensemble") == "independent" else []
+        runs = [f"{first['members']} independent runs"] if independent(first) else []
         # a method's name and schedule on one line; a grid point's group on two
         head = [title, how] if len(lines) > 1 else [f"{title} {how}"]
         ax.set_title("\n".join(head + runs), fontsize="medium")

@@ -12,8 +12,8 @@ import pandas as pd
 from snapens.core.io import write_csv, write_json
 from snapens.core.logs import TRAINED, log, ready
 from snapens.core.manifests import write_manifest
-from snapens.core.provenance import machine, versions
-from snapens.core.settings import config_hash, member_epochs
+from snapens.core.provenance import machine, numerics, versions
+from snapens.core.settings import config_hash, independent, member_epochs
 from snapens.data.dataset import fit_split, load_draws
 
 
@@ -46,10 +46,10 @@ def train(
     draws = load_draws(data_paths, seeds)
     data = draws[0]
     method, tr = run_config["method_config"], run_config["training"]
-    independent = method.get("ensemble", "snapshots") == "independent"
+    separate = independent(method)  # one model per run of a member
     spec = RunSpec(
         schedule=dict(method["schedule"]),
-        members=1 if independent else method["members"],
+        members=1 if separate else method["members"],
         epochs=member_epochs(method, tr["epochs"]),
         batch_size=tr["batch_size"],
         momentum=tr["momentum"],
@@ -71,6 +71,7 @@ def train(
     writer = ArchiveWriter(trainer.model)  # the first snapshot through model.save, the others from it
     label = f"{run_config['dataset']}/{run_config['method']}"
     where = machine()
+    numeric = numerics(tr.get("jit_compile", False))  # what may move a last digit; summarise compares it
     ready()
     run_dirs = [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
@@ -103,6 +104,7 @@ def train(
                 "finished": datetime.now(timezone.utc).isoformat(),
                 "threads": threads,
                 "versions": versions(),
+                "numerics": numeric,
                 **where,
             },
             run_dir / "run.json",
@@ -124,8 +126,8 @@ def train(
 
     if len(seeds) != len(run_dirs):
         raise ValueError(f"{len(seeds)} seeds for {len(run_dirs)} run directories")
-    train_runs(trainer, seeds, method["members"], independent, on_snapshot=save, on_run=finish)
-    models = plan(seeds, method["members"], independent)
+    train_runs(trainer, seeds, method["members"], separate, on_snapshot=save, on_run=finish)
+    models = plan(seeds, method["members"], separate)
     log.info(
         TRAINED,
         len(seeds),
