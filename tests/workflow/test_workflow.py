@@ -287,6 +287,11 @@ def test_run_json_records_provenance(study):
         assert meta["cpu"]["model"] and meta["cpu"]["machine"]  # what a last digit may depend on
         if Path("/proc/cpuinfo").exists() and "avx" in Path("/proc/cpuinfo").read_text():
             assert "avx" in meta["cpu"]["vector_flags"], meta["cpu"]
+        numerics = meta["numerics"]  # what changes the numbers; summarise compares it across seeds
+        assert numerics["onednn"] in ("on", "off") and numerics["op_determinism"] is True, numerics
+        assert numerics["jit_compile"] == config["training"].get("jit_compile", False)
+        assert numerics["intra_op_threads"] == numerics["inter_op_threads"] == meta["threads"], numerics
+        assert numerics["blas_threads"] == meta["threads"], numerics  # Snakemake's OPENBLAS_NUM_THREADS
 
 
 def test_tables_carry_the_study_config_hash(study):

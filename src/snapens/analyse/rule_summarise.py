@@ -15,7 +15,7 @@ from snapens.core.paths import listed
 from snapens.core.settings import config_hash, seeds
 from snapens.data.dataset import load_dataset, load_draws, npz_arrays
 from snapens.data.kinds import draw_spec
-from snapens.evaluate.runfiles import read_run_tables, table_columns
+from snapens.evaluate.runfiles import check_numerics, read_run_tables, table_columns
 from snapens.train.schedules import peak_rate
 
 
@@ -101,6 +101,7 @@ def summarise(
 
     if manifests:
         check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
+    check_numerics(runs)  # one dataset x method's runs, made under the same numeric settings
     ready()
     confidence = evaluation["confidence"]
     files = {dataset: listed(paths) for dataset, paths in data.items()}

@@ -1,17 +1,21 @@
 """The per-run files, as a contract: their names, the columns the study
-tables read, and the checked reading and writing of ``probabilities.npz``.
+tables read, the checked reading and writing of ``probabilities.npz``, and
+the check that the runs combined into one dataset x method's rows were made
+under the same numeric settings (``run.json``).
 
 A run directory is ``{results}/runs/{dataset}/{method}/seed-{seed}/``.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from snapens.core.io import read_table, write_npz
+from snapens.core.io import read_json, read_table, write_npz
 from snapens.evaluate.metrics import VOTE, evaluated_columns, subset_columns
 from snapens.evaluate.scores import DIVERGED, NONFINITE
 
@@ -98,3 +102,90 @@ def validation_arrays(path: str | Path):
     """``(val_probs, y_val)`` of a run trained with a validation split, else ``None``."""
     with np.load(path) as npz:
         return (npz["val_probs"], npz["y_val"]) if "val_probs" in npz.files else None
+
+
+# --- the numeric settings of run.json -------------------------------------------
+
+# a setting that run.json does not record (a run made before it was recorded)
+UNKNOWN = "unknown"
+
+
+def _spell(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _seed_ranges(seeds: Iterable[int], most: int = 6) -> str:
+    """``1-15``, ``1-3, 7, 9-10``: sorted seeds as runs of consecutive ones
+    (the first ``most`` of them, then an ellipsis)."""
+    spans: list[list[int]] = []
+    for s in sorted(set(seeds)):
+        if spans and s == spans[-1][1] + 1:
+            spans[-1][1] = s
+        else:
+            spans.append([s, s])
+    text = [str(a) if a == b else f"{a}-{b}" for a, b in spans]
+    return ", ".join(text[:most] + (["..."] if len(text) > most else []))
+
+
+def mixed_numerics(
+    runs: Iterable[tuple[str, str, int, str | Path, Mapping[str, object] | None]], most: int = 10
+) -> list[str]:
+    """One message per dataset x method whose runs were made under different
+    numeric settings. ``runs``: ``(dataset, method, seed, run_dir, numerics)``,
+    ``numerics`` as :func:`snapens.core.provenance.numerics` recorded it in
+    ``run.json``. A message names each setting that differs, its values, and
+    the runs (seeds, and the path of the first) of each; at most ``most``
+    messages, then a count of the others.
+
+    Settings are compared as recorded, and only among the runs of one
+    dataset x method (a grid point is a method of its own): a setting the
+    workflow chooses per dataset or model, such as ``jit_compile``, is
+    recorded but may differ between them. A run without recorded settings
+    (``None``: made before they were recorded) is *unknown*. Unknown runs
+    are not refused against each other, since nothing can be checked;
+    unknown runs mixed with known ones are refused, naming both, because
+    the unknown ones may have run either way. A setting missing from one
+    run's record but present in another's is unknown in the same way."""
+    groups: dict[tuple[str, str], dict[str | None, list[tuple[int, str]]]] = {}
+    settings: dict[str, Mapping[str, object] | None] = {}
+    for dataset, method, seed, run_dir, recorded in runs:
+        key = None if recorded is None else json.dumps(dict(recorded), sort_keys=True)
+        settings[key] = recorded
+        groups.setdefault((dataset, method), {}).setdefault(key, []).append((int(seed), str(run_dir)))
+    messages = []
+    for (dataset, method), by_setting in groups.items():
+        if len(by_setting) < 2:
+            continue
+        known = [settings[k] for k in by_setting if k is not None]
+        names = sorted({name for s in known for name in s})
+        differ = [n for n in names if len({_spell(s.get(n, UNKNOWN)) for s in known}) > 1] or names
+        sides = []
+        for key, members in by_setting.items():
+            seeds = [s for s, _ in members]
+            where = f"seeds {_seed_ranges(seeds)}, e.g. {min(members)[1]}"
+            if key is None:
+                sides.append(f"settings {UNKNOWN} ({where}: made before they were recorded)")
+            else:
+                values = ", ".join(f"{n}={_spell(settings[key].get(n, UNKNOWN))}" for n in differ)
+                sides.append(f"{values} ({where})")
+        messages.append(
+            f"runs of {dataset}/{method} were made under different numeric settings: "
+            + " vs ".join(sides)
+            + ": rerun them in one environment"
+        )
+    if len(messages) > most:
+        messages = messages[:most] + [f"... and {len(messages) - most} more dataset x method pairs"]
+    return messages
+
+
+def check_numerics(runs: Sequence[tuple[str, str, int, str | Path]]) -> None:
+    """Refuse to combine runs (``(dataset, method, seed, run_dir)``) made under
+    different numeric settings: read each run's ``run.json["numerics"]`` and
+    raise a ``ValueError`` with :func:`mixed_numerics`' messages (whose
+    docstring says what is compared, and how runs without a record count)."""
+    found = [
+        (d, m, s, run_dir, read_json(Path(run_dir) / "run.json").get("numerics")) for d, m, s, run_dir in runs
+    ]
+    messages = mixed_numerics(found)
+    if messages:
+        raise ValueError("\n".join(messages))
