@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from snapens.analyse.grid import point_text, points_text, verdict
 from snapens.analyse.statistics import repeats_needed
 from snapens.analyse.tables import SHORT, TOO_FEW, column, pair
 from snapens.core.numbers import decimals, fmt, fmt_interval
 from snapens.core.settings import independent, shares_budget
-from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, NATS
 from snapens.train.schedules import CYCLIC
 
@@ -66,27 +66,6 @@ def _gain_interval(
     return mean, min(a, b), max(a, b), sign
 
 
-def _verdict(r, name: str, comparison: str) -> str:
-    value = r.get(column(comparison, name, "verdict"))
-    return value if isinstance(value, str) and value else "not tested"
-
-
-def _points(g: pd.DataFrame, rows: list) -> str:
-    """Grid points as "lr_max 0.1: members 10, 50"."""
-    if not rows:
-        return ""
-    x, others = axes(g["swept"].iloc[0])
-    groups: dict[str, list[str]] = {}
-    for r in rows:
-        groups.setdefault(label(others, tuple(r[k] for k in others)), []).append(value_label(r[x]))
-    return "; ".join(f"{k}: {x} {', '.join(v)}" if k else f"{x} {', '.join(v)}" for k, v in groups.items())
-
-
-def _point(r) -> str:
-    keys = r["swept"].split()
-    return label(keys, tuple(r[k] for k in keys))
-
-
 def judged_groups(sweep: pd.DataFrame | None, dataset: str):
     """``(base, rows)`` of each swept method of ``dataset`` judged against
     equal-cost baselines, its grid points with more than one member."""
@@ -117,14 +96,14 @@ def pays_rows(g: pd.DataFrame, name: str) -> list:
     return [
         r
         for _, r in g.iterrows()
-        if comparisons and all(_verdict(r, name, c) == "better" for c in comparisons)
+        if comparisons and all(verdict(r, name, c) == "better" for c in comparisons)
     ]
 
 
 def _largest_gain(g: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim | None:
     """The point of ``rows`` with the largest gain over the best single model,
     with its simultaneous interval over the grid."""
-    tested = [r for r in rows if _verdict(r, name, "single") != "not tested"]
+    tested = [r for r in rows if verdict(r, name, "single") != "not tested"]
     if not tested:
         return None
     best = max(tested, key=lambda r: _gain_interval(r, "single", name)[0])
@@ -134,7 +113,7 @@ def _largest_gain(g: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim
     cols = tuple(column("single", name, s) for s in ("mean", "sim_ci_low", "sim_ci_high"))
     return Claim(
         f", the largest gain over the best single model {fmt(mean, d, True)}{unit} "
-        f"[{fmt(lo, d, True)}, {fmt(hi, d, True)}] at {_point(best)}",
+        f"[{fmt(lo, d, True)}, {fmt(hi, d, True)}] at {point_text(best)}",
         "sweep.csv",
         {"dataset": dataset, "method": best["method"]},
         cols,
@@ -144,7 +123,7 @@ def _largest_gain(g: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim
 
 def _undecidable(g: pd.DataFrame, name: str) -> bool:
     """Whether every verdict of ``g`` on ``name`` is "too few repeats"."""
-    verdicts = [_verdict(r, name, c) for _, r in g.iterrows() for c in _comparisons(g)]
+    verdicts = [verdict(r, name, c) for _, r in g.iterrows() for c in _comparisons(g)]
     return bool(verdicts) and all(v == TOO_FEW for v in verdicts)
 
 
@@ -154,7 +133,7 @@ def _pays_text(g: pd.DataFrame, name: str) -> str:
     if _undecidable(g, name):
         return f"no verdict is possible at {int(g.repeats.min())} repeats"
     pays = pays_rows(g, name)
-    where = f" ({_points(g, pays)})" if pays else ""
+    where = f" ({points_text(g, pays)})" if pays else ""
     return f"pays at {len(pays)} of {len(g)} grid points{where}"
 
 
@@ -170,8 +149,8 @@ def _metric_claims(g: pd.DataFrame, dataset: str, name: str, rates: int, confide
         return [*out, Claim(". ")]
     counts = []
     for c in _comparisons(g):
-        better = sum(_verdict(r, name, c) == "better" for _, r in g.iterrows())
-        worse = sum(_verdict(r, name, c) == "worse" for _, r in g.iterrows())
+        better = sum(verdict(r, name, c) == "better" for _, r in g.iterrows())
+        worse = sum(verdict(r, name, c) == "worse" for _, r in g.iterrows())
         counts.append(f"against the {SHORT[c]} it is better at {better}, worse at {worse}")
     reps, needed = int(g.repeats.min()), repeats_needed(len(g) * rates, confidence)
     if "single" in _comparisons(g) and rates > 1 and (needed is None or needed > reps):
@@ -248,7 +227,7 @@ def overall_claim(sweep: pd.DataFrame, datasets: list[str]) -> Claim | None:
             continue
         rows = pays_rows(g, name)
         (pays if rows else not_pays).append(
-            f"{dataset} ({len(rows)} of {len(g)} grid points: {_points(g, rows)})" if rows else dataset
+            f"{dataset} ({len(rows)} of {len(g)} grid points: {points_text(g, rows)})" if rows else dataset
         )
     if open_ and not pays and not not_pays:
         return Claim(

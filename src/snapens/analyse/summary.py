@@ -10,6 +10,15 @@ from __future__ import annotations
 import pandas as pd
 
 from snapens.analyse import answer
+from snapens.analyse.grid import (
+    comparisons_of,
+    dee_label,
+    headline_metrics,
+    judged,
+    point_text,
+    points_text,
+    verdict,
+)
 from snapens.analyse.statistics import repeats_needed
 from snapens.analyse.tables import (
     BOUNDARY,
@@ -108,11 +117,6 @@ def row_digits(rows, prefixes, pairs=()) -> int:
     widths = [_width(r[f"{x}_ci_low"], r[f"{x}_ci_high"]) for r in rows for x in prefixes]
     widths += [_width(p.ci_low, p.ci_high) for p in pairs]
     return numbers.shared_decimals(widths)
-
-
-def headline_metrics():
-    """The metrics of the front page and of the SWA and weighting comparisons."""
-    return {name: m for name, m in METRICS.items() if m.headline}
 
 
 def provenance_line(config_hash: str | None) -> list[str]:
@@ -266,10 +270,6 @@ def _versus_section(sdf, paired_df, dataset, model) -> list[str]:
     return [*lines, ""]
 
 
-def dee_label(metric: str) -> str:
-    return METRICS[metric].label if metric in METRICS else metric
-
-
 def _text(value) -> str:
     """A table's text cell, empty for an empty cell (NaN once read back from CSV)."""
     return value if isinstance(value, str) else ""
@@ -331,55 +331,6 @@ def _dee_section(d: pd.DataFrame, pct: int) -> list[str]:
 # --- sweeps ---------------------------------------------------------------------
 
 
-def verdict(row, name: str, comparison: str = "final") -> str:
-    """Of a ``sweep.csv`` row and metric: the Holm-adjusted verdict of its full
-    ensemble against ``comparison`` (:data:`snapens.analyse.tables.COMPARISONS`):
-    ``better``, ``worse``, ``unclear`` or ``not tested``."""
-    value = row.get(column(comparison, name, "verdict")) if hasattr(row, "get") else None
-    return value if isinstance(value, str) and value else "not tested"
-
-
-def gain(row, name: str, comparison: str = "final") -> float:
-    """Ensemble minus ``comparison``, signed so that positive favours the ensemble."""
-    d = row[column(comparison, name, "mean")]
-    return d if METRICS[name].higher_is_better else -d
-
-
-def point_text(row) -> str:
-    keys = row["swept"].split()
-    return label(keys, tuple(row[k] for k in keys))
-
-
-def _points(g: pd.DataFrame, rows) -> str:
-    """Grid points as "lr_max 0.1: members 10, 25; lr_max 0.3: members 50"
-    (grouped by every key but the one across, :func:`snapens.sweeps.axes`,
-    whose values are listed)."""
-    if not len(rows):
-        return ""
-    x, others = axes(g["swept"].iloc[0])
-    groups: dict[str, list[str]] = {}
-    for r in rows:
-        groups.setdefault(label(others, tuple(r[k] for k in others)), []).append(value_label(r[x]))
-    return "; ".join(
-        f"{key}: {x} {', '.join(v)}" if key else f"{x} {', '.join(v)}" for key, v in groups.items()
-    )
-
-
-def judged(sweep: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the swept methods the study judges: those with baselines
-    when any has them (not the baselines' own grids), else every sweep."""
-    roles = sweep.get("role", pd.Series("", index=sweep.index)).fillna("")
-    return sweep[roles == "judged"] if (roles == "judged").any() else sweep[roles == ""]
-
-
-def comparisons_of(g: pd.DataFrame) -> list[str]:
-    """The comparisons of :data:`COMPARISONS` that rows ``g`` have, the
-    equal-cost ones first."""
-    have = [c for c in COMPARISONS if any(column(c, n, "verdict") in g for n in METRICS)]
-    have = [c for c in have if g[column(c, next(iter(METRICS)), "verdict")].fillna("").ne("").any()]
-    return [c for c in ("single", "equal", "final") if c in have]
-
-
 def _counts(g: pd.DataFrame, comparison: str, rates: int = 1, confidence: float = 0.95) -> str:
     """Per headline metric: at how many of the grid points ``g`` the ensemble
     is better and worse, and where; that no verdict (or no "worse" verdict
@@ -397,8 +348,8 @@ def _counts(g: pd.DataFrame, comparison: str, rates: int = 1, confidence: float 
             continue
         better = [r for r in rows if verdict(r, name, comparison) == "better"]
         worse = [r for r in rows if verdict(r, name, comparison) == "worse"]
-        where = f" ({_points(g, better)})" if better else ""
-        against = f" ({_points(g, worse)})" if worse and len(worse) <= n // 2 else ""
+        where = f" ({points_text(g, better)})" if better else ""
+        against = f" ({points_text(g, worse)})" if worse and len(worse) <= n // 2 else ""
         parts.append(f"in {m.label} at {len(better)} of {n}{where}, worse at {len(worse)}{against}")
     reps, needed = int(g.repeats.min()), repeats_needed(n * rates, confidence)
     if comparison == "single" and rates > 1 and (needed is None or needed > reps):
@@ -478,7 +429,7 @@ def annealing_sentences(g: pd.DataFrame, base: str) -> list[str]:
     return [
         f"``{base}`` takes its last snapshot above 10% of the peak rate (not annealed; flagged in "
         f"sweep.csv's ``annealed`` and by a corner triangle in the heatmaps) at {len(late)} of {len(g)} "
-        f"points ({_points(g, late)}), up to {worst['last_lr_fraction']:.0%} at {point_text(worst)}."
+        f"points ({points_text(g, late)}), up to {worst['last_lr_fraction']:.0%} at {point_text(worst)}."
     ]
 
 

@@ -623,7 +623,7 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame, study: dict | None
     reference curve is drawn at its end and labelled "> M" or "< 1", never
     as a number. The reference is named with its rate."""
     from snapens.analyse.dee import ABOVE, BELOW, fmt
-    from snapens.analyse.summary import dee_label
+    from snapens.analyse.grid import dee_label
     from snapens.analyse.tables import DEE_METRICS
 
     _style()
@@ -787,7 +787,7 @@ def decision_regions(dataset: str, grid: dict[str, np.ndarray]):
 def _sweep_parts(sweep: pd.DataFrame, dataset: str):
     """Per swept method of ``dataset``: (base, rows, x axis, other axes), laid
     out by :func:`snapens.sweeps.axes`."""
-    from snapens.analyse.summary import judged
+    from snapens.analyse.grid import judged
 
     df = judged(sweep[sweep["dataset"] == dataset])
     for base, g in df.groupby("base", sort=False):
@@ -796,10 +796,10 @@ def _sweep_parts(sweep: pd.DataFrame, dataset: str):
 
 def _sweep_figure(sweep: pd.DataFrame, dataset: str, width: float, height: float, by_comparison=False):
     """``(fig, axes, parts, shown)``: a row of panels per swept method (and
-    comparison, :func:`snapens.analyse.summary.comparisons_of`, with
+    comparison, :func:`snapens.analyse.grid.comparisons_of`, with
     ``by_comparison``: parts are then ``(base, g, x, others, comparison)``),
     a column per headline metric; an empty sweep, one panel saying so."""
-    from snapens.analyse.summary import comparisons_of, headline_metrics
+    from snapens.analyse.grid import comparisons_of, headline_metrics
 
     _style()
     shown = headline_metrics()
@@ -843,7 +843,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     in parentheses; grid points not compared left blank."""
     from matplotlib.patches import Patch
 
-    from snapens.analyse.summary import verdict
+    from snapens.analyse.grid import verdict
     from snapens.analyse.tables import SHORT, column
     from snapens.train.schedules import ANNEALED
 
@@ -1035,7 +1035,7 @@ def frontier(dataset: str, sweep: pd.DataFrame, curves: pd.DataFrame, limits: pd
     a line per rate; the Bayes-optimal limit where the data's densities are
     known. Means over repeats on all test rows; nothing is chosen, so every
     candidate is drawn."""
-    from snapens.analyse.summary import judged
+    from snapens.analyse.grid import judged
 
     _style()
     names = [m for m in FRONTIER_METRICS if m in METRICS]
