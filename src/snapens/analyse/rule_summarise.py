@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -95,73 +96,118 @@ def summarise(
     (:func:`snapens.train.schedules.last_snapshot_fraction`), for ``sweep.csv``.
     The per-run tables are first checked against the run-level jobs'
     ``manifests``, then read by ``threads`` processes."""
-    from snapens.analyse import summary as reporting
+    check_runs(runs, manifests)
+    ready()
+    files = {dataset: listed(paths) for dataset, paths in data.items()}
+    run_df, records = read_study(runs, files, methods, threads)
+    built = build_tables(
+        run_df, records, files, evaluation, study, sweeps, methods, baselines, last_rates, references
+    )
+    write_tables(built, outputs)
+    write_front_pages(built, outputs, evaluation["confidence"], title, study)
+    log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(built.summary))
+
+
+def check_runs(runs: Sequence[tuple], manifests: Sequence[str | Path]) -> None:
+    """Before anything is read: every run's tables against the manifests of the
+    jobs that wrote them, and one dataset x method's runs made under the same
+    numeric settings."""
+    if manifests:
+        check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
+    check_numerics(runs)
+
+
+def read_study(runs: Sequence[tuple], files: dict, methods: dict | None, threads: int):
+    """Every run's tables, read by ``threads`` processes (each run's member
+    count checked against ``methods``): ``runs.csv``'s frame and the records
+    ``(dataset, method, seed, tables)``."""
+    rows = {dataset: npz_arrays(first_file(paths))["y_test"] for dataset, paths in files.items()}
+    members = {m: spec["members"] for m, spec in (methods or {}).items()}
+    read = read_runs([(ds, m, seed, d, members.get(m), rows[ds]) for ds, m, seed, d in runs], threads)
+    records = [(ds, m, seed, t) for (ds, m, seed, _), (t, _) in zip(runs, read, strict=True)]
+    return pd.DataFrame([row for _, row in read]), records
+
+
+@dataclass
+class StudyTables:
+    """The study's tables, as :func:`build_tables` makes them."""
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    paired: pd.DataFrame
+    curves: pd.DataFrame
+    learning: pd.DataFrame
+    dee: pd.DataFrame
+    sweep: pd.DataFrame
+    diversity: pd.DataFrame
+    limits: pd.DataFrame
+    study: dict[str, Any] | None
+
+
+def build_tables(
+    run_df, records, files, evaluation, study, sweeps, methods, baselines, last_rates, references
+) -> StudyTables:
+    """Every study table from the runs' (:func:`summarise` names the arguments)."""
     from snapens.analyse import tables
     from snapens.analyse.limits import draw_values, limits_by_seed, limits_table
 
-    if manifests:
-        check_files(manifests, [d for *_, d in runs], [f"{name}.csv" for name in table_columns()])
-    check_numerics(runs)  # one dataset x method's runs, made under the same numeric settings
-    ready()
     confidence = evaluation["confidence"]
-    files = {dataset: listed(paths) for dataset, paths in data.items()}
-    rows = {dataset: npz_arrays(first_file(paths))["y_test"] for dataset, paths in files.items()}
-
-    def members(method):
-        return methods[method]["members"] if methods else None
-
-    read = read_runs([(ds, m, seed, d, members(m), rows[ds]) for ds, m, seed, d in runs], threads)
-    records = [(ds, m, seed, t) for (ds, m, seed, _), (t, _) in zip(runs, read, strict=True)]
-    resamples = evaluation.get("bootstrap", 10_000)  # the DEE's percentile bootstrap
-    flips = evaluation.get("sign_flips", FLIPS)  # every paired comparison's sign-flip test
     points = sweeps or {}
     plans = [tables.Baselines(base, **spec) for base, spec in (baselines or {}).items()]
-    refs = {d: tables.Reference(m, {"": m}) for d, m in (references or {}).items()}
-    for b in plans:
-        ref = tables.baseline_reference(points, b)
-        if ref is not None and ref.candidates:
-            refs = dict.fromkeys(rows, ref)
-            break
-    run_df = pd.DataFrame([row for _, row in read])
     # the Bayes-optimal classifier where the data's densities are known
     specs = (study or {}).get("datasets", {})
     tests = {d: test_draws(specs.get(d), paths, study, d) for d, paths in files.items()}
     values = draw_values(specs, tests, evaluation)
-    limits = limits_table(specs, tests, evaluation, values)
     per_seed = limits_by_seed(specs, values, {d: seeds(study, d) for d in values}) if study else {}
     summary = tables.summary_table(run_df, confidence)
-    paired_df = tables.paired_table(run_df, confidence, flips, points, plans, per_seed)
+    flips = evaluation.get("sign_flips", FLIPS)  # every paired comparison's sign-flip test
+    paired = tables.paired_table(run_df, confidence, flips, points, plans, per_seed)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
     rates = {name: peak_rate(spec["schedule"]) for name, spec in (methods or {}).items()}
+    refs = tables.dee_references(references or {}, points, plans, list(files))
+    resamples = evaluation.get("bootstrap", 10_000)  # the DEE's percentile bootstrap
     dee = tables.dee_table(run_df, long, refs, confidence, resamples, rates)
-    write_csv(run_df, outputs["runs"])
-    write_csv(summary, outputs["summary"])
-    write_csv(paired_df, outputs["paired"])
-    write_csv(tables.curve_table(long, confidence), outputs["curves"])
-    write_csv(
-        tables.learning_curve_table((ds, m, seed, t["training"]) for ds, m, seed, t in records),
-        outputs["learning"],
+    return StudyTables(
+        runs=run_df,
+        summary=summary,
+        paired=paired,
+        curves=tables.curve_table(long, confidence),
+        learning=tables.learning_curve_table((ds, m, seed, t["training"]) for ds, m, seed, t in records),
+        dee=dee,
+        sweep=tables.sweep_table(summary, paired, dee, points, plans, last_rates),
+        diversity=tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
+        limits=limits_table(specs, tests, evaluation, values),
+        study=study,
     )
-    write_csv(dee, outputs["dee"])
-    sweep = tables.sweep_table(summary, paired_df, dee, points, plans, last_rates)
-    write_csv(sweep, outputs["sweep"])
-    write_csv(
-        tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
-        outputs["diversity"],
-    )
-    write_csv(limits, outputs["limits"])
+
+
+def write_tables(built: StudyTables, outputs: dict[str, str | Path]) -> None:
+    """The CSV tables and ``study.json`` (the resolved config and its hash)."""
+    for name in ("runs", "summary", "paired", "curves", "learning", "dee", "sweep", "diversity", "limits"):
+        write_csv(getattr(built, name), outputs[name])
+    if built.study is not None and "study" in outputs:
+        digest = config_hash(built.study)
+        write_json(
+            {"config_sha256": digest, "runs": len(built.runs), "config": built.study}, outputs["study"]
+        )
+
+
+def write_front_pages(built: StudyTables, outputs, confidence: float, title: str, study) -> None:
+    """``summary.md`` and the report's ``headline.rst``."""
+    from snapens.analyse import summary as reporting
+
     digest = config_hash(study) if study is not None else None
-    if study is not None and "study" in outputs:
-        write_json({"config_sha256": digest, "runs": len(run_df), "config": study}, outputs["study"])
     draws = reporting.twins((study or {}).get("datasets", {}))
+    b = built
     write_text(
         reporting.summary_markdown(
-            summary, paired_df, confidence, title, dee, digest, sweep, limits, draws, study
+            b.summary, b.paired, confidence, title, b.dee, digest, b.sweep, b.limits, draws, study
         ),
         outputs["markdown"],
     )
     write_text(
-        reporting.headline_rst(summary, paired_df, confidence, digest, sweep, limits, draws, dee, study),
+        reporting.headline_rst(
+            b.summary, b.paired, confidence, digest, b.sweep, b.limits, draws, b.dee, study
+        ),
         outputs["headline"],
     )
-    log.info("summarised %d runs of %d dataset x method pairs", len(run_df), len(summary))

@@ -710,6 +710,21 @@ def baseline_reference(points: dict[str, dict], b: Baselines) -> Reference | Non
     return Reference(b.full_cost, {at: candidates[at] for at in common}, {at: selectors[at] for at in common})
 
 
+def dee_references(
+    references: dict[str, str], points: dict[str, dict], plans: list[Baselines], datasets: list[str]
+) -> dict[str, Reference]:
+    """The DEE's reference per dataset: the full-cost baseline of the first
+    swept method whose baselines name one (every dataset, its rate chosen
+    through the single models), else the planner's ``references``
+    (:func:`snapens.core.settings.reference_method`), the runs that carry the
+    subset curves either way."""
+    for b in plans:
+        ref = baseline_reference(points, b)
+        if ref is not None and ref.candidates:
+            return dict.fromkeys(datasets, ref)
+    return {d: Reference(m, {"": m}) for d, m in references.items()}
+
+
 def chooses(ref: Reference) -> bool:
     """Whether a reference has a choice to make: more than one candidate."""
     return bool(ref.selectors) and len(ref.candidates) > 1
