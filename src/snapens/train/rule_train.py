@@ -35,6 +35,8 @@ def train(
     directories (:func:`snapens.data.dataset.load_draws`), each run then
     training on its seed's draw.
     """
+    if len(seeds) != len(run_dirs):  # before anything is deleted
+        raise ValueError(f"{len(seeds)} seeds for {len(run_dirs)} run directories")
     from snapens.core import runtime
 
     runtime.configure(threads)
@@ -124,8 +126,6 @@ def train(
             ",".join(str(e) for e in result.snapshot_epochs),
         )
 
-    if len(seeds) != len(run_dirs):
-        raise ValueError(f"{len(seeds)} seeds for {len(run_dirs)} run directories")
     train_runs(trainer, seeds, method["members"], separate, on_snapshot=save, on_run=finish)
     models = plan(seeds, method["members"], separate)
     log.info(
