@@ -14,10 +14,9 @@ import yaml
 from snapens.analyse.answer import answer_claims, judged_groups
 from snapens.analyse.summary import twins
 from tools import findings
-from workflow_utils import ROOT
+from workflow_utils import ROOT, check_claims
 
 NUMBER = re.compile(r"[+-]?\d+\.\d+")
-GRID = re.compile(r"\b(lr_max|members)\b[ \d.,]*")  # grid point labels: values of the grid, not results
 
 
 @pytest.fixture
@@ -71,21 +70,7 @@ def test_every_number_of_the_answer_is_in_the_row_it_names():
     """Each decimal a claim writes is one of its named columns (times the
     claim's sign, so that a gain is positive), rounded as written."""
     sweep, draws = committed()
-    checked = 0
-    for claims in answer_claims(None, None, sweep, draws):
-        for claim in claims:
-            numbers = NUMBER.findall(GRID.sub(" ", claim.text))
-            if not claim.table:
-                assert not numbers, claim.text  # a sentence with decimals names its row
-                continue
-            row = sweep[(sweep.dataset == claim.key["dataset"]) & (sweep.method == claim.key["method"])]
-            assert len(row) == 1
-            values = [claim.sign * row.iloc[0][c] for c in claim.columns]
-            for n in numbers:
-                places = len(n.split(".")[1])
-                assert any(abs(v - float(n)) <= 10**-places / 2 + 1e-12 for v in values), (n, values)
-                checked += 1
-    assert checked >= 6
+    assert check_claims(answer_claims(None, None, sweep, draws), findings.FINDINGS) >= 6
 
 
 def test_pays_counts_match_the_verdicts_counted_directly():

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from snapens.analyse.grid import point_text, points_text, verdict
+from snapens.analyse.grid import comparisons_of, judged, point_text, points_text, verdict
 from snapens.analyse.statistics import repeats_needed
 from snapens.analyse.tables import SHORT, TOO_FEW, column, pair
-from snapens.core.numbers import decimals, fmt, fmt_interval
+from snapens.core.numbers import decimals, fmt
 from snapens.core.settings import independent, shares_budget
 from snapens.evaluate.metrics import METRICS, NATS
 from snapens.train.schedules import CYCLIC
@@ -54,39 +54,34 @@ def _unit(name: str) -> str:
     return METRICS[name].unit if METRICS[name].unit == NATS else ""
 
 
-def _gain_interval(
-    r, comparison: str, name: str, simultaneous: bool = True
-) -> tuple[float, float, float, int]:
+def _gain_interval(r, comparison: str, name: str) -> tuple[float, float, float, int]:
     """The ensemble's gain over ``comparison`` (positive favours the ensemble)
-    with its interval, and the sign applied to the table's difference."""
+    with its simultaneous interval over the grid, and the sign applied to the
+    table's difference."""
     sign = 1 if METRICS[name].higher_is_better else -1
-    lo_col, hi_col = ("sim_ci_low", "sim_ci_high") if simultaneous else ("ci_low", "ci_high")
     mean = sign * r[column(comparison, name, "mean")]
-    a, b = sign * r[column(comparison, name, lo_col)], sign * r[column(comparison, name, hi_col)]
+    a, b = (sign * r[column(comparison, name, s)] for s in ("sim_ci_low", "sim_ci_high"))
     return mean, min(a, b), max(a, b), sign
 
 
 def judged_groups(sweep: pd.DataFrame | None, dataset: str):
     """``(base, rows)`` of each swept method of ``dataset`` judged against
-    equal-cost baselines, its grid points with more than one member."""
+    equal-cost baselines (:func:`snapens.analyse.grid.judged`), its grid
+    points with more than one member."""
     if sweep is None or not len(sweep) or "role" not in sweep:
         return []
-    part = sweep[(sweep.dataset == dataset) & (sweep.role.fillna("") == "judged")]
     out = []
-    for base, g in part.groupby("base", sort=False):
+    for base, g in judged(sweep[sweep.dataset == dataset]).groupby("base", sort=False):
         g = g[g.members > 1]
-        if len(g) and any(g[column("single", n, "verdict")].fillna("").ne("").any() for n in ANSWER_METRICS):
+        if len(g) and "single" in comparisons_of(g):
             out.append((base, g))
     return out
 
 
 def _comparisons(g: pd.DataFrame) -> list[str]:
-    return [
-        c
-        for c in ("single", "equal")
-        if column(c, ANSWER_METRICS[0], "verdict") in g
-        and g[column(c, ANSWER_METRICS[0], "verdict")].notna().any()
-    ]
+    """The equal-cost comparisons rows ``g`` have: the best single model,
+    then the equal-cost ensemble."""
+    return [c for c in comparisons_of(g) if c != "final"]
 
 
 def pays_rows(g: pd.DataFrame, name: str) -> list:
@@ -373,11 +368,6 @@ def answer_text(paragraphs: list[list[Claim]], rst: bool = False) -> list[str]:
             text = text.replace("`", "``")
         lines += [f"- {text}", ""]
     return lines
-
-
-def interval_text(mean: float, low: float, high: float, signed: bool = True) -> str:
-    """An estimate and interval by the number rule (decimals from the width)."""
-    return fmt_interval(mean, low, high, decimals(high - low), signed)
 
 
 # --- the glossary ------------------------------------------------------------------
