@@ -59,11 +59,11 @@ def sha256(path: Path) -> str:
 def answer_lines(folder: Path) -> list[str]:
     """The answer, generated from the committed ``sweep.csv`` and ``study.json``."""
     from snapens.analyse.answer import answer_claims, answer_text
-    from snapens.analyse.summary import twins
+    from snapens.analyse.summary import redrawn_pairs
 
     study = json.loads((folder / "study.json").read_text())["config"]
     sweep = pd.read_csv(folder / "sweep.csv")
-    draws = twins(study["datasets"])
+    draws = redrawn_pairs(study["datasets"])
     paragraphs = answer_claims(None, None, sweep, draws, study["evaluation"]["confidence"])
     return answer_text(paragraphs)[2:]  # without its heading
 

@@ -369,12 +369,12 @@ def test_boundary_temperature_fits_are_counted_per_model_and_named_in_the_summar
 
 
 def test_a_redrawn_dataset_is_set_beside_its_fixed_twin():
-    from snapens.analyse.summary import draw_section, draw_sentences, twins
+    from snapens.analyse.summary import draw_section, draw_sentences, redrawn_pairs
 
     fixed = {**BLOBS}
     specs = {"blobs": fixed, "again": {**fixed, "random_state": 9, "redraw": True, "methods": ["s"]}}
     specs["other"] = {**fixed, "cluster_std": 1.0, "redraw": True}
-    assert twins(specs) == {"again": "blobs"}  # another generator has no twin
+    assert redrawn_pairs(specs) == {"again": "blobs"}  # another generator has no twin
     summary = pd.DataFrame({"dataset": ["blobs", "blobs", "again"], "method": ["s", "t", "s"]})
     rows = []
     for dataset, metric, verdict in [

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from snapens.analyse.answer import answer_claims, judged_groups
-from snapens.analyse.summary import twins
+from snapens.analyse.summary import redrawn_pairs
 from tools import findings
 from workflow_utils import ROOT, check_claims
 
@@ -63,7 +63,7 @@ def test_a_changed_sweep_config_fails(copy, tmp_path):
 def committed():
     study = json.loads((findings.FINDINGS / "study.json").read_text())["config"]
     sweep = pd.read_csv(findings.FINDINGS / "sweep.csv")
-    return sweep, twins(study["datasets"])
+    return sweep, redrawn_pairs(study["datasets"])
 
 
 def test_every_number_of_the_answer_is_in_the_row_it_names():

@@ -1,8 +1,8 @@
 from snapens.core.logs import job_log
-from snapens.core.paths import listed, run_dirs
+from snapens.core.paths import as_file_list, run_dirs
 from snapens.evaluate.rule_decision_grid import decision_grid
 
-seed, trained = snakemake.params.seed, listed(snakemake.input.trained)
+seed, trained = snakemake.params.seed, as_file_list(snakemake.input.trained)
 with job_log(snakemake):
     decision_grid(
         snakemake.input.data,

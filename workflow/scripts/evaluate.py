@@ -1,10 +1,10 @@
 from snapens.core.logs import job_log
-from snapens.core.paths import listed, run_dirs
+from snapens.core.paths import as_file_list, run_dirs
 from snapens.evaluate.rule_evaluate import evaluate
 
 with job_log(snakemake):
     evaluate(
-        listed(snakemake.input.data),
+        as_file_list(snakemake.input.data),
         run_dirs(snakemake.output.manifest, snakemake.params.seeds),
         snakemake.params.evaluation,
         threads=snakemake.threads,

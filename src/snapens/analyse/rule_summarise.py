@@ -10,11 +10,11 @@ import pandas as pd
 
 from snapens.analyse.statistics import FLIPS
 from snapens.core.io import write_csv, write_json, write_text
-from snapens.core.logs import log, ready
+from snapens.core.logs import log, log_startup
 from snapens.core.manifests import check_files
-from snapens.core.paths import listed
+from snapens.core.paths import as_file_list
 from snapens.core.settings import config_hash, seeds
-from snapens.data.dataset import load_dataset, load_draws, npz_arrays
+from snapens.data.dataset import load_dataset, load_draws, npz_row_counts
 from snapens.data.kinds import draw_spec
 from snapens.evaluate.runfiles import check_numerics, read_run_tables, table_columns
 from snapens.train.schedules import peak_rate
@@ -97,8 +97,8 @@ def summarise(
     The per-run tables are first checked against the run-level jobs'
     ``manifests``, then read by ``threads`` processes."""
     check_runs(runs, manifests)
-    ready()
-    files = {dataset: listed(paths) for dataset, paths in data.items()}
+    log_startup()
+    files = {dataset: as_file_list(paths) for dataset, paths in data.items()}
     run_df, records = read_study(runs, files, methods, threads)
     built = build_tables(
         run_df, records, files, evaluation, study, sweeps, methods, baselines, last_rates, references
@@ -121,7 +121,7 @@ def read_study(runs: Sequence[tuple], files: dict, methods: dict | None, threads
     """Every run's tables, read by ``threads`` processes (each run's member
     count checked against ``methods``): ``runs.csv``'s frame and the records
     ``(dataset, method, seed, tables)``."""
-    rows = {dataset: npz_arrays(first_file(paths))["y_test"] for dataset, paths in files.items()}
+    rows = {dataset: npz_row_counts(first_file(paths))["y_test"] for dataset, paths in files.items()}
     members = {m: spec["members"] for m, spec in (methods or {}).items()}
     read = read_runs([(ds, m, seed, d, members.get(m), rows[ds]) for ds, m, seed, d in runs], threads)
     records = [(ds, m, seed, t) for (ds, m, seed, _), (t, _) in zip(runs, read, strict=True)]
@@ -197,7 +197,7 @@ def write_front_pages(built: StudyTables, outputs, confidence: float, title: str
     from snapens.analyse import summary as reporting
 
     digest = config_hash(study) if study is not None else None
-    draws = reporting.twins((study or {}).get("datasets", {}))
+    draws = reporting.redrawn_pairs((study or {}).get("datasets", {}))
     b = built
     write_text(
         reporting.summary_markdown(

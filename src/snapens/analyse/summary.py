@@ -149,7 +149,7 @@ def _metric_section(sdf, paired_df, dataset, name, m) -> list[str]:
     return [*lines, ""]
 
 
-def twins(datasets: dict[str, dict]) -> dict[str, str]:
+def redrawn_pairs(datasets: dict[str, dict]) -> dict[str, str]:
     """Each ``redraw: true`` dataset and the fixed dataset of the same
     generator (the same keys but ``redraw``, ``methods`` and the seed)."""
 
@@ -641,7 +641,7 @@ def summary_markdown(
     """A readable account of the headline comparison: the answer in words
     (:mod:`snapens.analyse.answer`) and the terms, then final model vs full
     ensemble; ``draws`` maps a redrawn dataset to its fixed twin
-    (:func:`twins`); ``study`` (the resolved config) names the methods."""
+    (:func:`redrawn_pairs`); ``study`` (the resolved config) names the methods."""
     pct = int(round(confidence * 100))
     lines = [
         f"# {title}",

@@ -49,7 +49,7 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def ready() -> None:
+def log_startup() -> None:
     """Log how long the job took to get ready for its real work (interpreter,
     imports, thread set-up, reading the data): the start-up that packing runs
     into one process pays once."""

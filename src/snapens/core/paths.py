@@ -101,7 +101,7 @@ class Layout:
         return cls(str(Path(path).parent.parent))
 
 
-def listed(files: str | Sequence[str]) -> list[str]:
+def as_file_list(files: str | Sequence[str]) -> list[str]:
     """A named input of a rule as a list: Snakemake gives one file as a plain string."""
     return [files] if isinstance(files, str) else list(files)
 

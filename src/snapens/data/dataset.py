@@ -142,7 +142,7 @@ def load_draws(paths: str | Path | Sequence[str | Path], seeds: Sequence[int]) -
     return out
 
 
-def npz_arrays(path: str | Path) -> dict[str, int]:
+def npz_row_counts(path: str | Path) -> dict[str, int]:
     """Names of the arrays in an ``.npz`` and their lengths (rows), read from the
     arrays' headers only (the workflow asks at every start); ``ValueError``
     naming the file if it cannot be read."""

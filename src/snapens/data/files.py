@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from snapens.data.dataset import KEYS, Dataset, check_dataset, npz_arrays, standardized, stratified
+from snapens.data.dataset import KEYS, Dataset, check_dataset, npz_row_counts, standardized, stratified
 
 
 def _encode_labels(y, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -107,4 +107,4 @@ def presplit(spec: dict[str, Any]) -> bool:
     """A data file that holds its own train/test split (an ``.npz`` with
     ``X_train``, ``y_train``, ``X_test`` and ``y_test``)."""
     path = Path(spec.get("path", ""))
-    return path.suffix == ".npz" and set(KEYS) <= set(npz_arrays(path))
+    return path.suffix == ".npz" and set(KEYS) <= set(npz_row_counts(path))

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from snapens.data.dataset import Dataset, check_dataset, npz_arrays, split_first, standardized, stratified
+from snapens.data.dataset import Dataset, check_dataset, npz_row_counts, split_first, standardized, stratified
 from snapens.data.files import presplit, read_file
 
 Spec = dict[str, Any]  # one entry of the config's ``datasets``
@@ -410,7 +410,7 @@ register(
 def _file_rows(spec: Spec) -> int:
     """``n_train``, or the length of ``y_train`` in a pre-split ``.npz``."""
     if presplit(spec):
-        return npz_arrays(spec["path"])["y_train"]
+        return npz_row_counts(spec["path"])["y_train"]
     if "n_train" not in spec:
         raise ValueError(f"{spec['path']}: has no train/test split, so the config needs n_train")
     return int(spec["n_train"])

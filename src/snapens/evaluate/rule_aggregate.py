@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from snapens.core.io import read_json, write_csv
-from snapens.core.logs import log, ready
+from snapens.core.logs import log, log_startup
 from snapens.core.manifests import check_files, write_manifest
 from snapens.core.paths import seed_of
 from snapens.core.settings import reference_candidate
@@ -38,7 +38,7 @@ def aggregate(
     labels = [d.y_test for d in load_draws(data_paths, [seed_of(d) for d in run_dirs])]
     if evaluated:
         check_files(evaluated, run_dirs, ["probabilities.npz"])
-    ready()
+    log_startup()
     written = {}
     for run_dir, y in zip(map(Path, run_dirs), labels, strict=True):
         path = run_dir / "probabilities.npz"

@@ -10,9 +10,9 @@ from typing import Sequence
 import numpy as np
 
 from snapens.core.io import read_json, write_npz
-from snapens.core.logs import log, ready
+from snapens.core.logs import log, log_startup
 from snapens.core.manifests import check_files
-from snapens.core.paths import listed
+from snapens.core.paths import as_file_list
 from snapens.data.dataset import load_draws
 
 
@@ -45,12 +45,14 @@ def decision_grid(
     runtime.limit_numpy_threads(threads)
     loader = SnapshotLoader(threads)
 
-    data = load_draws(listed(data_path), [seed])[0]  # a redrawn dataset: the draw of repeat `seed`
+    data = load_draws(as_file_list(data_path), [seed])[0]  # a redrawn dataset: the draw of repeat `seed`
     if trained:
         check_files(trained, list(runs.values()), ["snapshots/*.keras", "run.json"])
-    ready()
+    log_startup()
     if data.n_features != 2:
-        raise ValueError(f"{listed(data_path)[0]}: decision regions need 2 features, found {data.n_features}")
+        raise ValueError(
+            f"{as_file_list(data_path)[0]}: decision regions need 2 features, found {data.n_features}"
+        )
     gx, gy = np.meshgrid(*grid_axes(np.concatenate([data.X_train, data.X_test]), resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
     names, panels = [], []

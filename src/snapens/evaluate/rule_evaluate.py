@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.core.io import read_json, write_csv
-from snapens.core.logs import EVALUATED, log, ready
+from snapens.core.logs import EVALUATED, log, log_startup
 from snapens.core.manifests import check_files, write_manifest
 from snapens.core.paths import seed_of
 from snapens.core.settings import independent
@@ -56,7 +56,7 @@ def evaluate(
     draws = load_draws(data_paths, [seed_of(d) for d in run_dirs])
     if trained:
         check_files(trained, run_dirs, ["snapshots/*.keras", "run.json"])
-    ready()
+    log_startup()
     written, members, start = {}, 0, time.perf_counter()
     for run_dir, data in zip(map(Path, run_dirs), draws, strict=True):
         meta = read_json(run_dir / "run.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from snapens.core.logs import log, ready
+from snapens.core.logs import log, log_startup
 
 
 def read_input(path: str | Path):
@@ -43,7 +43,7 @@ def plot(
 
     draw = FAMILIES[family].draw_function()
     tables = {name: read_input(path) for name, path in inputs.items()}
-    ready()
+    log_startup()
     fig = draw(dataset, **tables, **params)
     check(fig, f"{family}_{dataset}")  # overlapping texts, empty axes, too wide: logged (an error if strict)
     save(fig, out_stem)

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from snapens.core.io import write_csv, write_json
-from snapens.core.logs import TRAINED, log, ready
+from snapens.core.logs import TRAINED, log, log_startup
 from snapens.core.manifests import write_manifest
 from snapens.core.provenance import machine, numerics, versions
 from snapens.core.settings import config_hash, independent, member_epochs
@@ -74,7 +74,7 @@ def train(
     label = f"{run_config['dataset']}/{run_config['method']}"
     where = machine()
     numeric = numerics(tr.get("jit_compile", False))  # what may move a last digit; summarise compares it
-    ready()
+    log_startup()
     run_dirs = [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
         clear_snapshots(run_dir)
