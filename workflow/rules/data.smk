@@ -3,8 +3,8 @@
 
 rule make_dataset:
     input:
-        source=dataset_sources,
-        code=code("make_dataset.py"),
+        source=input_dataset_source,
+        code=library_files("make_dataset.py"),
     output:
         LAYOUT.data,
     log:
@@ -19,7 +19,7 @@ rule make_dataset:
         mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=5,
     params:
-        spec=lambda wildcards: config["datasets"][wildcards.dataset],
+        spec=param_dataset_spec,
     script:
         "../scripts/make_dataset.py"
 
@@ -29,7 +29,7 @@ rule make_dataset:
 # the same file.
 rule draw_dataset:
     input:
-        code=code("draw_dataset.py"),
+        code=library_files("draw_dataset.py"),
     output:
         directory(LAYOUT.draws),
     log:
@@ -44,7 +44,7 @@ rule draw_dataset:
         mem_mb=400,  # measured peak RSS < 0.2 GB
         runtime=5,
     params:
-        spec=lambda wildcards: config["datasets"][wildcards.dataset],
-        seeds=chunk_seeds,
+        spec=param_dataset_spec,
+        seeds=param_chunk_seeds,
     script:
         "../scripts/draw_dataset.py"

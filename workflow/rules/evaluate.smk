@@ -3,49 +3,49 @@
 
 rule evaluate:
     input:
-        data=chunk_data,
-        trained=manifest("train"),
-        code=code("evaluate.py"),
+        data=input_chunk_data,
+        trained=STUDY.manifest("train"),
+        code=library_files("evaluate.py"),
     output:
-        manifest=manifest("evaluate"),
+        manifest=STUDY.manifest("evaluate"),
     log:
         log_file("evaluate", CHUNK_JOB),
     benchmark:
         benchmark_file("evaluate", CHUNK_JOB)
-    priority: priority(chunk_chain(evaluate_seconds, aggregate_seconds))
+    priority: priority_of("evaluate")
     conda:
         "../../environment.yml"
     threads: 1
     resources:
         mem_mb=400,  # measured peak RSS ~0.13 GB: no TensorFlow (docs/benchmarks.md)
-        runtime=minutes(evaluate_seconds),
+        runtime=runtime_of("evaluate"),
     params:
-        seeds=chunk_seeds,
-        evaluation=metric_settings(),
+        seeds=param_chunk_seeds,
+        evaluation=STUDY.metric_settings(),
     script:
         "../scripts/evaluate.py"
 
 
 rule aggregate:
     input:
-        data=chunk_data,
-        evaluated=manifest("evaluate"),
-        code=code("aggregate.py"),
+        data=input_chunk_data,
+        evaluated=STUDY.manifest("evaluate"),
+        code=library_files("aggregate.py"),
     output:
-        manifest=manifest("aggregate"),
+        manifest=STUDY.manifest("aggregate"),
     log:
         log_file("aggregate", CHUNK_JOB),
     benchmark:
         benchmark_file("aggregate", CHUNK_JOB)
-    priority: priority(aggregate_seconds)
+    priority: priority_of("aggregate")
     conda:
         "../../environment.yml"
     resources:
         mem_mb=400,  # measured peak RSS < 0.2 GB
-        runtime=minutes(aggregate_seconds),
+        runtime=runtime_of("aggregate"),
     params:
-        seeds=chunk_seeds,
-        evaluation=metric_settings(),
+        seeds=param_chunk_seeds,
+        evaluation=STUDY.metric_settings(),
     script:
         "../scripts/aggregate.py"
 
@@ -55,9 +55,9 @@ rule aggregate:
 # in NumPy, like evaluate).
 rule decision_grid:
     input:
-        data=first_seed_data,
-        trained=first_seed_manifests,
-        code=code("decision_grid.py"),
+        data=input_first_seed_data,
+        trained=input_first_seed_manifests,
+        code=library_files("decision_grid.py"),
     output:
         LAYOUT.decision_grid,
     log:
@@ -67,10 +67,10 @@ rule decision_grid:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=cost.grid_mb(len(METHODS)),
+        mem_mb=STUDY.grid_mb,
         runtime=10,
     params:
-        methods=lambda wildcards: DATASET_METHODS[wildcards.dataset],
-        seed=SEEDS[0],
+        methods=param_dataset_methods,
+        seed=STUDY.seeds[0],
     script:
         "../scripts/decision_grid.py"

@@ -11,7 +11,7 @@ for family in FAMILIES.values():
             f"plot_{family.name}"
         input:
             **figure_inputs(family),
-            code=code("plot.py"),
+            code=library_files("plot.py"),
         output:
             png=report(
                 figure_file(family, "png"),
@@ -29,10 +29,10 @@ for family in FAMILIES.values():
         conda:
             "../../environment.yml"
         resources:
-            mem_mb=cost.figure_mb(len(METHODS)),
+            mem_mb=STUDY.figure_mb,
             runtime=5,
         params:
             family=family.name,
-            figure=figure_params(family),
+            figure=param_figure(family),
         script:
             "../scripts/plot.py"

@@ -3,9 +3,9 @@
 
 rule summarise:
     input:
-        data=[f for d in DATASETS for f in data_files(d)],
-        manifests=all_manifests(),
-        code=code("summarise.py"),
+        data=STUDY.every_data_file(),
+        manifests=STUDY.manifests(),
+        code=library_files("summarise.py"),
     output:
         **{
             name: (
@@ -34,20 +34,20 @@ rule summarise:
     # (--report, --detailed-summary)
     threads: 4
     resources:
-        mem_mb=cost.tables_mb(len(study_runs())),
+        mem_mb=STUDY.tables_mb,
         runtime=10,
     params:
-        runs=study_runs(),
+        runs=STUDY.runs(),
         datasets=DATASETS,
-        data_files={d: len(data_files(d)) for d in DATASETS},  # files per dataset
+        data_files=STUDY.data_file_counts(),  # files per dataset
         evaluation=config["evaluation"],
         title=config["study"]["title"],
-        references=independent_reference(),
+        references=STUDY.dee_references(),
         study=study_config(config),
-        sweeps=GRID_POINTS,
-        methods=METHOD_SPECS,
+        sweeps=STUDY.grid_points,
+        methods=STUDY.method_specs,
         baselines=config["baselines"],
-        last_rates=last_snapshot_rates(),
+        last_rates=STUDY.last_snapshot_rates(),
     script:
         "../scripts/summarise.py"
 
@@ -64,7 +64,7 @@ rule verify:
     conda:
         "../../environment.yml"
     params:
-        manifests=all_manifests(),
+        manifests=STUDY.manifests(),
         options=configfile_options(),
     script:
         "../scripts/verify.py"

@@ -6,23 +6,23 @@
 
 rule train:
     input:
-        data=chunk_data,
-        code=code("train.py"),
+        data=input_chunk_data,
+        code=library_files("train.py"),
     output:
-        manifest=manifest("train"),
+        manifest=STUDY.manifest("train"),
     log:
         log_file("train", CHUNK_JOB),
     benchmark:
         benchmark_file("train", CHUNK_JOB)
-    priority: priority(chunk_chain(train_seconds, evaluate_seconds, aggregate_seconds))
+    priority: priority_of("train")
     conda:
         "../../environment.yml"
     threads: config["execution"]["train_threads"]
     resources:
         mem_mb=1024,  # measured peak RSS ~0.8 GB (docs/benchmarks.md)
-        runtime=minutes(train_seconds),
+        runtime=runtime_of("train"),
     params:
-        seeds=chunk_seeds,
-        run_config=run_config,
+        seeds=param_chunk_seeds,
+        run_config=param_run_config,
     script:
         "../scripts/train.py"

@@ -1,0 +1,192 @@
+"""The study plan (snapens.plan.study.Study) on hand-worked small studies:
+chunks, runs and files, budgets, the DEE's reference and expected seconds,
+each expected value worked out by hand from the config."""
+
+import copy
+import math
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from bad_configs import BAD, SCHEMA, file_study, mutate, presplit_npz
+from snapens.plan.config import ConfigError, check_config
+from snapens.plan.cost import COSTS
+from snapens.plan.study import Study
+from workflow_utils import ROOT, tiny_config
+
+
+def planned(config: dict) -> Study:
+    """The plan of ``config`` as the workflow makes it: checked, then the
+    schema's defaults filled in."""
+    config = copy.deepcopy(config)
+    check_config(config, SCHEMA)
+    validate(config, str(SCHEMA))
+    return Study(config)
+
+
+def small(repeats=5, runs_per_job=2, **methods) -> dict:
+    """The tiny config with ``repeats`` seeds from 1, ``runs_per_job``, and
+    only ``methods`` (name -> spec) when given."""
+    config = tiny_config()
+    config["study"].update(repeats=repeats, first_seed=1)
+    config["execution"]["runs_per_job"] = runs_per_job
+    if methods:
+        config["methods"] = methods
+    return config
+
+
+SNAPSHOT = {"members": 3, "schedule": {"name": "cosine_epoch", "lr_max": 0.01}}
+INDEPENDENT = {"members": 4, "ensemble": "independent", "schedule": {"name": "constant", "lr": 0.01}}
+SPLIT = {**INDEPENDENT, "budget": "split"}
+
+
+def test_seeds_are_cut_into_chunks_of_runs_per_job_the_last_holding_the_rest():
+    config = small(repeats=5, runs_per_job=2, snapshot=SNAPSHOT)
+    config["datasets"]["fewer"] = {**config["datasets"]["blobs"], "repeats": 3}
+    study = planned(config)
+    assert study.dataset_chunks["blobs"] == {"seeds-1-2": [1, 2], "seeds-3-4": [3, 4], "seeds-5-5": [5]}
+    assert study.dataset_chunks["fewer"] == {"seeds-1-2": [1, 2], "seeds-3-3": [3]}
+    assert study.chunk_seeds("seeds-3-3") == [3]
+    # 5 + 3 runs; one train, evaluate and aggregate job per chunk: (3 + 2) chunks x 3 stages
+    assert len(study.runs()) == 8 and study.runs()[0] == ("blobs", "snapshot", 1)
+    assert len(study.manifests()) == 15
+    assert study.first_seed_chunk("fewer") == "seeds-1-2"
+    assert study.first_seed_manifests("blobs") == [
+        "results/runs/blobs/snapshot/chunks/seeds-1-2/train.json"
+    ]
+
+
+def test_a_redrawn_dataset_reads_its_chunks_draws_and_a_fixed_one_its_file():
+    config = small(repeats=3, runs_per_job=2, snapshot=SNAPSHOT)
+    config["datasets"]["again"] = {**config["datasets"]["blobs"], "redraw": True}
+    study = planned(config)
+    assert study.data_files("blobs") == ["results/data/blobs.npz"]
+    assert study.data_files("again") == ["results/data/again/seeds-1-2", "results/data/again/seeds-3-3"]
+    assert study.data_files("again", ["seeds-3-3"]) == ["results/data/again/seeds-3-3"]
+    assert study.data_file_counts() == {"blobs": 1, "again": 2}
+
+
+def test_a_dataset_runs_its_listed_methods_and_every_grid_point_of_a_swept_one():
+    config = small(snapshot=SNAPSHOT, independent=INDEPENDENT)
+    config["sweeps"] = {"snapshot": {"members": [2, 3]}}
+    config["datasets"]["only"] = {**config["datasets"]["blobs"], "methods": ["snapshot"]}
+    study = planned(config)
+    assert study.methods == ["snapshot/members-2", "snapshot/members-3", "independent"]
+    assert study.dataset_methods["only"] == ["snapshot/members-2", "snapshot/members-3"]
+    assert study.method_specs["snapshot/members-2"]["members"] == 2
+
+
+def test_the_budget_of_each_kind_of_method_worked_by_hand():
+    """blobs: 100 training rows, batches of 32, 12 epochs (tests/data/tiny.yaml)."""
+    weighted = {**SNAPSHOT, "validation_fraction": 0.2}
+    study = planned(small(snapshot=SNAPSHOT, weighted=weighted, independent=INDEPENDENT, split=SPLIT))
+    snapshot = study.budget("blobs", "snapshot")
+    assert (snapshot.members, snapshot.cycles, snapshot.models) == (3, 3, 1)
+    assert snapshot.steps_per_epoch == 4  # ceil(100 / 32)
+    assert snapshot.snapshot_epochs == [3, 7, 11]  # cycles of 12 // 3 = 4 epochs
+    # 20 rows held out (ceil(0.2 * 100)): ceil(80 / 32) = 3 steps
+    assert study.budget("blobs", "weighted").steps_per_epoch == 3
+    independent = study.budget("blobs", "independent")
+    assert (independent.cycles, independent.models, independent.epochs) == (1, 4, 12)
+    assert independent.snapshot_epochs == [11] * 4
+    split = study.budget("blobs", "split")
+    assert (split.epochs, split.model_steps) == (3, 12)  # 12 // 4 epochs of 4 steps
+
+
+def test_the_last_snapshot_rate_of_the_tutorials_cosine_is_sin_squared_pi_over_100():
+    """Per-epoch cosine, 10 cycles of 50 epochs: the last snapshot's epoch is
+    the 50th of its cycle, at lr_max / 2 (cos(49 pi / 50) + 1) = lr_max sin^2(pi / 100)."""
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    study = planned(config)
+    rates = study.last_snapshot_rates()
+    assert rates["blobs"]["snapshot"] == pytest.approx(math.sin(math.pi / 100) ** 2, rel=1e-12)
+    assert rates["blobs"]["constant"] == 1.0
+    assert set(rates["blobs_redrawn"]) == {"snapshot", "nocycle"}
+    assert study.schedules("blobs")["methods"]["independent"] == {
+        "epochs": 500,
+        "schedule": config["methods"]["independent"]["schedule"],
+        "members": 10,
+        "ensemble": "independent",
+        "steps_per_epoch": 4,
+    }
+
+
+def test_the_default_study_has_270_runs_in_18_chunks():
+    study = planned(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))
+    assert len(study.runs()) == 30 * 7 + 30 * 2
+    assert len(study.manifests()) == (7 + 2) * 3
+    assert study.dee_references() == {"blobs": "independent"}
+
+
+def test_the_dee_reference_is_the_first_independent_method_with_the_full_budget():
+    """A split-budget method listed first is never the reference: its runs
+    carry no subset curves (the planner once took it, the tables did not)."""
+    study = planned(small(snapshot=SNAPSHOT, split=SPLIT, independent=INDEPENDENT))
+    assert study.dee_references() == {"blobs": "independent"}
+    assert planned(small(snapshot=SNAPSHOT, split=SPLIT)).dee_references() == {}
+
+
+def test_expected_seconds_worked_by_hand():
+    """Seeds 1-3 of blobs (2 features, 3 classes, 8 hidden units): the
+    snapshot runs' models sit in slots 1-3 and the independent runs' 4
+    members in slots 4-15, one lane of 32 either way."""
+    c = COSTS
+    study = planned(small(repeats=3, runs_per_job=3, snapshot=SNAPSHOT, independent=INDEPENDENT))
+    weights = 32 * ((2 + 1) * 8 + (8 + 1) * 3)  # a lane of 2-8-3 MLPs
+    step = c.lane_step + c.lane_step_per_weight * weights
+    train = c.train_startup + 1 * 12 * 4 * step + 3 * 3 * c.save_snapshot
+    assert study.train_seconds("blobs", "snapshot", "seeds-1-3") == pytest.approx(train, rel=1e-12)
+    evaluate = c.job_startup + 9 * c.evaluate_member
+    assert study.evaluate_seconds("blobs", "snapshot", "seeds-1-3") == pytest.approx(evaluate, rel=1e-12)
+    aggregate = c.job_startup + 9 * c.aggregate_member  # no subsets: not a reference
+    assert study.aggregate_seconds("blobs", "snapshot", "seeds-1-3") == pytest.approx(aggregate, rel=1e-12)
+    # the reference: per run the 4 + 6 + 4 subsets of 1, 2 and 3 of its 4 members
+    subsets = 3 * (4 + 6 + 4)
+    reference = c.job_startup + 12 * c.aggregate_member + subsets * c.subset_fit
+    assert study.aggregate_seconds("blobs", "independent", "seeds-1-3") == pytest.approx(reference, rel=1e-12)
+    chain = train + evaluate + aggregate
+    assert study.priority("train", "blobs", "snapshot", "seeds-1-3") == round(chain)
+    assert study.chain_seconds("aggregate", "blobs", "snapshot", "seeds-1-3") == pytest.approx(aggregate)
+    assert study.cluster_minutes("train", "blobs", "snapshot", "seeds-1-3") == 5  # the floor
+
+
+def test_seeds_past_a_lane_take_a_second_one():
+    """Seeds 30-33: slots 30, 31 in lane 0 and 32, 33 in lane 1."""
+    config = small(repeats=4, runs_per_job=4, snapshot=SNAPSHOT)
+    config["study"]["first_seed"] = 30
+    study = planned(config)
+    one = planned(small(repeats=4, runs_per_job=4, snapshot=SNAPSHOT))
+    c, steps = COSTS, 12 * 4
+    extra = study.train_seconds("blobs", "snapshot", "seeds-30-33") - one.train_seconds(
+        "blobs", "snapshot", "seeds-1-4"
+    )
+    weights = 32 * ((2 + 1) * 8 + (8 + 1) * 3)
+    assert extra == pytest.approx(steps * (c.lane_step + c.lane_step_per_weight * weights), rel=1e-9)
+
+
+def test_a_file_dataset_is_planned_from_its_files_rows(tmp_path):
+    study = planned(file_study(presplit_npz(tmp_path / "mine.npz", n_train=80)))
+    assert study.train_rows == {"mine": 80}
+    assert study.source_files("mine") == [str(tmp_path / "mine.npz")]
+    assert study.budget("mine", "snapshot").steps_per_epoch == 3  # ceil(80 / 32)
+
+
+@pytest.mark.parametrize("what,key,value,message", BAD, ids=[b[0] for b in BAD])
+def test_no_study_is_planned_from_a_bad_config(what, key, value, message):
+    with pytest.raises(ConfigError):
+        planned(mutate(key, value))
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "full.yaml", "sweep.yaml", "mnist1d-budget.yaml", "file-dataset.yaml"])
+def test_every_shipped_config_is_planned_with_one_chunk_set_per_dataset(name):
+    config = yaml.safe_load((ROOT / "config" / name).read_text())
+    study = planned(config)
+    runs = sum(len(study.dataset_methods[d]) * len(study.dataset_seeds[d]) for d in study.datasets)
+    assert len(study.runs()) == runs
+    for d in study.datasets:
+        assert sum(map(len, study.dataset_chunks[d].values())) == len(study.dataset_seeds[d])
+        for m in study.dataset_methods[d]:
+            budget = study.budget(d, m)
+            assert len(budget.snapshot_epochs) == budget.members
+            assert 0 <= budget.last_snapshot_rate <= 1
