@@ -32,44 +32,56 @@ def aggregate(
     then the job's ``manifest``. Each ``probabilities.npz`` is first checked
     against the evaluation jobs' manifests (``evaluated``). ``data_paths``:
     the dataset's file, or its draw directories."""
-    from snapens.evaluate.ensembling import diversity_table, fit_weights, last_k_table, weighted_log_average
-    from snapens.evaluate.metrics import evaluate as metrics_of
-
     labels = [d.y_test for d in load_draws(data_paths, [seed_of(d) for d in run_dirs])]
     if evaluated:
         check_files(evaluated, run_dirs, ["probabilities.npz"])
     log_startup()
     written = {}
     for run_dir, y in zip(map(Path, run_dirs), labels, strict=True):
-        path = run_dir / "probabilities.npz"
-        probs, log_probs = load_log_probabilities(path, y)
-        method = read_json(run_dir / "run.json")["config"]["method_config"]
-        table = last_k_table(log_probs, y, evaluation, reference_candidate(method))
-        write_csv(table, run_dir / "ensemble.csv")
-        write_csv(diversity_table(probs), run_dir / "diversity.csv")
-        weighted = empty_table("weighted")
-        val = validation_arrays(path)
-        if val is not None:
-            w = fit_weights(*val)
-            weighted = pd.DataFrame(
-                [
-                    {
-                        "model": "weighted",
-                        **metrics_of(y, evaluation=evaluation, log_probs=weighted_log_average(log_probs, w)),
-                        "weights": " ".join(f"{x:.6f}" for x in w),
-                    }
-                ]
-            )
-        write_csv(weighted, run_dir / "weighted.csv")
+        aggregate_run(run_dir, y, evaluation)
         written[run_dir] = ["ensemble.csv", "diversity.csv", "weighted.csv"]
-        full = table.iloc[-1]
-        log.info(
-            "%s: final %.3f, ensemble of %d %.3f%s",
-            run_dir,
-            table["accuracy"].iloc[0],
-            int(full["k"]),
-            full["accuracy"],
-            f", weighted {weighted['accuracy'].iloc[0]:.3f}" if len(weighted) else "",
-        )
     if manifest is not None:
         write_manifest(manifest, "aggregate", written)
+
+
+def aggregate_run(run_dir: Path, y, evaluation: dict[str, Any] | None) -> None:
+    """Write one run's ``ensemble.csv``, ``diversity.csv`` and ``weighted.csv``
+    from its ``probabilities.npz`` and test labels ``y``."""
+    from snapens.evaluate.ensembling import diversity_table, last_k_table
+
+    path = run_dir / "probabilities.npz"
+    probs, log_probs = load_log_probabilities(path, y)
+    method = read_json(run_dir / "run.json")["config"]["method_config"]
+    table = last_k_table(log_probs, y, evaluation, reference_candidate(method))
+    write_csv(table, run_dir / "ensemble.csv")
+    write_csv(diversity_table(probs), run_dir / "diversity.csv")
+    weighted = weighted_table(path, log_probs, y, evaluation)
+    write_csv(weighted, run_dir / "weighted.csv")
+    full = table.iloc[-1]
+    log.info(
+        "%s: final %.3f, ensemble of %d %.3f%s",
+        run_dir,
+        table["accuracy"].iloc[0],
+        int(full["k"]),
+        full["accuracy"],
+        f", weighted {weighted['accuracy'].iloc[0]:.3f}" if len(weighted) else "",
+    )
+
+
+def weighted_table(path: Path, log_probs, y, evaluation: dict[str, Any] | None) -> pd.DataFrame:
+    """The full ensemble with member weights fitted on the run's validation
+    rows (their probabilities in ``path``), as ``weighted.csv``'s row; no row
+    for a run trained without a validation split."""
+    from snapens.evaluate.ensembling import fit_weights, weighted_log_average
+    from snapens.evaluate.metrics import evaluate as metrics_of
+
+    val = validation_arrays(path)
+    if val is None:
+        return empty_table("weighted")
+    weights = fit_weights(*val)
+    row = {
+        "model": "weighted",
+        **metrics_of(y, evaluation=evaluation, log_probs=weighted_log_average(log_probs, weights)),
+        "weights": " ".join(f"{x:.6f}" for x in weights),
+    }
+    return pd.DataFrame([row])

@@ -38,13 +38,10 @@ def decision_grid(
     ensemble are shown. Their snapshots and ``run.json`` are first checked
     against the training jobs' manifests (``trained``)."""
     from snapens.core import runtime
-    from snapens.evaluate.ensembling import average
-    from snapens.evaluate.loading import SnapshotLoader, predict_snapshots
-    from snapens.train.snapshots import snapshot_files
+    from snapens.evaluate.loading import SnapshotLoader
 
     runtime.limit_numpy_threads(threads)
     loader = SnapshotLoader(threads)
-
     data = load_draws(as_file_list(data_path), [seed])[0]  # a redrawn dataset: the draw of repeat `seed`
     if trained:
         check_files(trained, list(runs.values()), ["snapshots/*.keras", "run.json"])
@@ -53,22 +50,33 @@ def decision_grid(
         raise ValueError(
             f"{as_file_list(data_path)[0]}: decision regions need 2 features, found {data.n_features}"
         )
-    gx, gy = np.meshgrid(*grid_axes(np.concatenate([data.X_train, data.X_test]), resolution))
-    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+    grid_x, grid_y = np.meshgrid(*grid_axes(np.concatenate([data.X_train, data.X_test]), resolution))
+    grid = np.column_stack([grid_x.ravel(), grid_y.ravel()]).astype(np.float32)
+    names, panels = grid_panels(runs, grid, loader)
+    write_npz(
+        out,
+        probs=np.stack(panels).astype(np.float32),
+        names=np.array(names),
+        seed=np.int64(seed),
+        grid_x=grid_x,
+        grid_y=grid_y,
+        X_test=data.X_test,
+        y_test=data.y_test,
+    )
+    log.info("%s: %d panels over a %d x %d grid", out, len(names), resolution, resolution)
+
+
+def grid_panels(runs: dict[str, str | Path], grid: np.ndarray, loader) -> tuple[list[str], list[np.ndarray]]:
+    """Per method, two panels over ``grid``: the names and probabilities of
+    its run's final model and of its full ensemble."""
+    from snapens.evaluate.ensembling import average
+    from snapens.evaluate.loading import predict_snapshots
+    from snapens.train.snapshots import snapshot_files
+
     names, panels = [], []
     for method, run_dir in runs.items():
         meta = read_json(Path(run_dir) / "run.json")
         probs = predict_snapshots(snapshot_files(run_dir, len(meta["snapshot_epochs"])), grid, loader)
         names += [f"{method}: final model", f"{method}: ensemble of {len(probs)}"]
         panels += [probs[-1].astype(np.float64), average(probs)]
-    write_npz(
-        out,
-        probs=np.stack(panels).astype(np.float32),
-        names=np.array(names),
-        seed=np.int64(seed),
-        grid_x=gx,
-        grid_y=gy,
-        X_test=data.X_test,
-        y_test=data.y_test,
-    )
-    log.info("%s: %d panels over a %d x %d grid", out, len(names), resolution, resolution)
+    return names, panels
