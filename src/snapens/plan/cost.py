@@ -10,17 +10,9 @@ method or run at once (:func:`memory_mb`). Nothing it says changes a number
 of the study.
 
 The constants are measurements: ``make bench-study`` prints the same
-quantities, measured on the jobs of the run it times (its section "Cost
-model"), beside the values here. They were last set from that output for
-the default study and the sweep on the two-core machine the study was
-developed on (``docs/benchmarks.md``, "Cost model"): the start-ups and the
-evaluation from the default study, the lane step's two terms from the
-sweep's smallest and largest lanes (the tutorial's MLP and MNIST's, with
-TensorFlow's oneDNN kernels on; it overestimates MNIST-1D's, in between).
-The XLA terms and the snapshot write come from ``make bench`` (no shipped
-study compiles with XLA), and the memory terms are
-requests: at least the peaks measured, rounded up. The README quotes them
-(a test keeps the two the same).
+quantities measured on the jobs of the run it times; where each was
+measured is in ``docs/benchmarks.md`` ("Cost model"). The README quotes
+them (a test keeps the two the same).
 """
 
 from __future__ import annotations
