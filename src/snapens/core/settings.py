@@ -39,10 +39,15 @@ def independent(method: dict[str, Any]) -> bool:
     return method.get("ensemble", "snapshots") == "independent"
 
 
+def budget_mode(method: dict[str, Any]) -> str:
+    """A method's ``budget``: ``full`` (the default) or ``split``."""
+    return method.get("budget", "full")
+
+
 def shares_budget(method: dict[str, Any]) -> bool:
     """Whether a method's independent members share one model's epoch budget
     (``budget: split``) rather than each having it all (the default)."""
-    return independent(method) and method.get("budget", "full") == "split"
+    return independent(method) and budget_mode(method) == "split"
 
 
 def member_epochs(method: dict[str, Any], epochs: int) -> int:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from snapens.core.settings import independent
+from snapens.core.settings import budget_mode, independent
 from snapens.core.sweeps import axis_problems, expand
 from snapens.data import kinds
 from snapens.data.dataset import held_out_rows
@@ -141,7 +141,7 @@ def method_problems(
             f"methods.{name}.schedule.lr_min = {schedule['lr_min']} must be below "
             f"methods.{name}.schedule.lr_max = {schedule['lr_max']}"
         )
-    if method.get("budget", "full") == "split":
+    if budget_mode(method) == "split":
         if snapshots:
             problems.append(
                 f"methods.{name}.budget = 'split': only independent members share a budget "
@@ -246,7 +246,7 @@ def baseline_problems(config: dict[str, Any]) -> list[str]:
                 problems.append(f"{where}: not a swept method (sweeps: {', '.join(sweeps) or 'none'})")
                 continue
             method = methods[other]
-            if not independent(method) or method.get("budget", "full") != budget:
+            if not independent(method) or budget_mode(method) != budget:
                 problems.append(f"{where}: needs ensemble: independent and budget: {budget}")
             if sorted(sweeps[other]) != sorted(keys):
                 problems.append(
