@@ -26,10 +26,12 @@ from snapens.core.io import read_json, write_json
 
 
 def digest(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def file_entry(path: str | Path) -> dict[str, int | str]:
+    """A file's manifest entry: its size in bytes and its SHA-256."""
     path = Path(path)
     return {"bytes": path.stat().st_size, "sha256": digest(path)}
 

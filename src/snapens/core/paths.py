@@ -65,6 +65,7 @@ class Layout:
         return self._at("runs/{dataset}/{method}/seed-{seed}")
 
     def run_dir(self, dataset: str, method: str, seed: int) -> str:
+        """The directory of one run."""
         return self.run.format(dataset=dataset, method=method, seed=seed)
 
     @property
@@ -74,6 +75,7 @@ class Layout:
 
     @property
     def tables(self) -> dict[str, str]:
+        """Every study table's path, by its name in ``TABLE_FILES``."""
         return {name: self._at(f"tables/{file}") for name, file in TABLE_FILES.items()}
 
     @property
@@ -87,6 +89,7 @@ class Layout:
 
     @property
     def figure(self) -> str:
+        """The pattern of a figure file (wildcards ``family``, ``dataset``, ``ext``)."""
         return self._at("figures/{family}_{dataset}.{ext}")
 
     def job_file(self, kind: str, rule: str, wildcards: str = "", ext: str = "log") -> str:

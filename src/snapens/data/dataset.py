@@ -63,6 +63,7 @@ def standardized(data: Dataset) -> Dataset:
 
 
 def stratified(X, y, n_train: int, random_state: int, source: str) -> Dataset:
+    """A Dataset of ``n_train`` training rows drawn from ``X, y`` stratified by class (the rest test); ``source`` names the data in errors."""
     from sklearn.model_selection import train_test_split
 
     if not 0 < n_train < len(y):

@@ -43,6 +43,7 @@ def keys(*required: str, optional: tuple[str, ...] = (), **own: dict[str, Any]) 
 
 
 def no_problems(name: str, spec: Spec) -> list[str]:
+    """A kind's check that finds nothing (the default)."""
     return []
 
 
@@ -74,6 +75,7 @@ KINDS: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> Kind:
+    """Add a dataset kind to :data:`KINDS` (its name must be new); returns it."""
     if kind.name in KINDS:
         raise ValueError(f"dataset kind {kind.name!r} is already registered")
     KINDS[kind.name] = kind
@@ -179,6 +181,7 @@ def split_rows(name: str, spec: Spec, rows: int, source: str, classes: int | Non
 
 
 def generated(name: str, spec: Spec) -> list[str]:
+    """The problems of a generated dataset's row counts (``n_samples`` against ``n_train``)."""
     return split_rows(name, spec, spec["n_samples"], f"datasets.{name}.n_samples = {spec['n_samples']}")
 
 

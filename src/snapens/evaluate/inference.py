@@ -86,6 +86,7 @@ class DensePredictor:
         self.stack = list(stack)
 
     def fits(self, weights: Sequence[np.ndarray]) -> bool:
+        """Whether ``weights`` has one array per kernel and bias of the stack."""
         return len(weights) == sum(2 if bias else 1 for _, bias in self.stack)
 
     def _logits(self, weights: Sequence[np.ndarray], X: np.ndarray) -> tuple[np.ndarray, str]:

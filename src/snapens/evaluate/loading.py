@@ -89,6 +89,7 @@ class SnapshotLoader:
         self._keras: Predictor | None = None
 
     def load(self, files: Sequence[Path]):
+        """``(predict, weights)`` of a run's snapshot files: a predictor and each snapshot's weight arrays."""
         config, first = _loading(files[0], self.reader.read)
         stack = dense_stack(config)
         if stack is None:

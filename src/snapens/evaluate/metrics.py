@@ -114,6 +114,7 @@ class Metric:
 
     @property
     def direction(self) -> str:
+        """ "higher is better" or "lower is better", for the tables."""
         return "higher is better" if self.higher_is_better else "lower is better"
 
     def units(self, values, rows=None) -> np.ndarray:

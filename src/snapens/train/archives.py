@@ -71,12 +71,15 @@ def weight_paths(model) -> list[str]:
 
 @dataclass(frozen=True)
 class Slot:
+    """Where one weight array sits in the archive's bytes: its offset, shape and dtype."""
+
     offset: int
     shape: tuple[int, ...]
     dtype: np.dtype
 
     @property
     def nbytes(self) -> int:
+        """Bytes the array takes in the archive."""
         return int(np.prod(self.shape, dtype=np.int64)) * self.dtype.itemsize
 
 
@@ -124,12 +127,14 @@ class Layout:
         return bytes(frame) == self.frame
 
     def read(self, blob: bytes) -> list[np.ndarray]:
+        """The weight arrays of an archive's bytes (copies)."""
         return [
             np.frombuffer(blob, s.dtype, int(np.prod(s.shape)), s.offset).reshape(s.shape).copy()
             for s in self.slots
         ]
 
     def write(self, arrays: Sequence[np.ndarray]) -> bytes:
+        """The template's bytes with ``arrays`` written into their slots."""
         blob = bytearray(self.frame)
         for s, a in zip(self.slots, arrays, strict=True):
             a = np.ascontiguousarray(a, dtype=s.dtype)

@@ -200,6 +200,7 @@ class Trainer:
         return int(sum(np.prod(v.shape) for v in self.variables))
 
     def initial(self, seed: int) -> list[np.ndarray]:
+        """The initial weights of the model of ``seed``."""
         return initial_weights(self.n_features, self.n_classes, self.spec.hidden_units, seed)
 
     def reset(self, lane: dict[int, Model]) -> np.ndarray:
