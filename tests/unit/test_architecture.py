@@ -126,7 +126,7 @@ def test_the_training_job_runs_no_evaluation_code_and_the_figures_no_training_co
         p.startswith(("evaluate/", "analyse/", "report/")) for p in train
     )
     figures = {p.split("snapens/")[1] for p in sources("snapens.report.rule_plot")}
-    assert "report/plotting.py" in figures and "train/loop.py" not in figures
+    assert "report/style.py" in figures and "train/loop.py" not in figures
     assert not any(p.endswith("__init__.py") for p in train | figures)
 
 

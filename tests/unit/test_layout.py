@@ -82,10 +82,10 @@ def test_an_axes_of_only_missing_values_is_empty():
 def test_the_limit_is_16_inches_2400_pixels_as_saved():
     """Shown whole on a 1920-pixel screen, a 2400-pixel figure keeps its
     10-point text 17 pixels high; the figures are laid out within 15 inches."""
-    from snapens.report import plotting
+    from snapens.report import style
 
     assert (layout.MAX_WIDTH, layout.MAX_WIDTH * layout.DPI) == (16.0, 2400.0)
-    assert plotting.WIDTH < layout.MAX_WIDTH
+    assert style.WIDTH < layout.MAX_WIDTH
 
 
 def test_a_figure_wider_than_the_limit_is_a_problem():

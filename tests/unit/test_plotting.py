@@ -11,8 +11,13 @@ import pandas as pd
 import pytest
 
 from snapens.evaluate.metrics import METRICS
-from snapens.report import plotting
-from snapens.report.figures import FAMILIES
+from snapens.report.dee import deep_ensemble_equivalent, reference_name
+from snapens.report.figures import DRAWING_MODULES, FAMILIES
+from snapens.report.frontier import frontier
+from snapens.report.members import decision_regions, diversity
+from snapens.report.runs import learning_curves, lr_schedules, methods, paired_differences, tutorial
+from snapens.report.style import method_styles, save
+from snapens.report.sweeps import sweep_accuracy, sweep_gain, sweep_heatmap
 from workflow_utils import ROOT
 
 
@@ -132,7 +137,7 @@ def frontier_tables():
 
 
 def test_frontier_draws_every_candidate_and_the_limit():
-    fig = plotting.frontier("d", *frontier_tables())
+    fig = frontier("d", *frontier_tables())
     ax = fig.axes[0]
     points = [line for line in ax.get_lines() if line.get_linestyle() == "None"]
     # 6 grid points of the judged sweep (2 single, 4 ensembles) and 4 equal-cost ones
@@ -143,18 +148,18 @@ def test_frontier_draws_every_candidate_and_the_limit():
 
 
 def drawn(fig, tmp_path, stem):
-    return [p.read_bytes() for p in plotting.save(fig, tmp_path / stem)]
+    return [p.read_bytes() for p in save(fig, tmp_path / stem)]
 
 
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda: plotting.paired_differences("d", runs_table(), 0.95),
-        lambda: plotting.deep_ensemble_equivalent("d", dee_table()),
-        lambda: plotting.sweep_heatmap("d", sweep_table(), 0.95),
-        lambda: plotting.sweep_gain("d", sweep_table(), 0.95),
-        lambda: plotting.sweep_accuracy("d", sweep_table(), 0.95),
-        lambda: plotting.frontier("d", *frontier_tables()),
+        lambda: paired_differences("d", runs_table(), 0.95),
+        lambda: deep_ensemble_equivalent("d", dee_table()),
+        lambda: sweep_heatmap("d", sweep_table(), 0.95),
+        lambda: sweep_gain("d", sweep_table(), 0.95),
+        lambda: sweep_accuracy("d", sweep_table(), 0.95),
+        lambda: frontier("d", *frontier_tables()),
     ],
     ids=[
         "paired_differences",
@@ -170,13 +175,13 @@ def test_the_same_tables_give_the_same_bytes(draw, tmp_path):
 
 
 def test_censored_equivalents_are_labelled_not_drawn_as_numbers(tmp_path):
-    svg = drawn(plotting.deep_ensemble_equivalent("d", dee_table()), tmp_path, "dee")[1].decode()
+    svg = drawn(deep_ensemble_equivalent("d", dee_table()), tmp_path, "dee")[1].decode()
     assert "&gt; 10" in svg and "&lt; 1" in svg and "3.20" in svg
     assert "inf" not in svg.lower().replace("infinite", "")
 
 
 def test_sweep_heatmap_marks_the_cells_without_an_adjusted_verdict(tmp_path):
-    fig = plotting.sweep_heatmap("d", sweep_table(), 0.95)
+    fig = sweep_heatmap("d", sweep_table(), 0.95)
     cells = {
         ax.get_title().split(":\n")[1]: sorted({t.get_text() for t in ax.texts})
         for ax in fig.axes
@@ -200,28 +205,27 @@ def test_sweep_accuracy_with_two_schedule_keys_draws_a_panel_per_other_value():
     table = pd.concat(
         [base.assign(lr_min=v, swept="members lr_max lr_min") for v in (0.0, 0.001)], ignore_index=True
     )
-    fig = plotting.sweep_accuracy("d", table, 0.95)
+    fig = sweep_accuracy("d", table, 0.95)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
     assert titles == [f"snapshot, members {m}, lr_min {v:g}" for m in (1, 2, 5) for v in (0.0, 0.001)]
     assert all(len(line.get_xdata()) == 2 for ax in fig.axes for line in ax.get_lines())
     assert "lr_max" in fig._suptitle.get_text()
     swapped = table.assign(swept="lr_min members")  # lr_min drawn along x: it holds 0, so linear
-    gain = plotting.sweep_gain("d", swapped[swapped.lr_max == 0.01], 0.95)
+    gain = sweep_gain("d", swapped[swapped.lr_max == 0.01], 0.95)
     assert {ax.get_xscale() for ax in gain.axes if ax.get_xlabel()} == {"log"}  # members across
-    acc = plotting.sweep_accuracy("d", swapped[swapped.lr_max == 0.01], 0.95)
+    acc = sweep_accuracy("d", swapped[swapped.lr_max == 0.01], 0.95)
     assert {ax.get_xscale() for ax in acc.axes if ax.get_xlabel()} == {"linear"}
 
 
 DRAW_ALL = """
 import sys
 {first}
-from snapens.report import plotting
 import test_plotting as t
 scipy_loaded = "scipy" in sys.modules
 learning = t.pd.DataFrame({{"dataset": "d", "method": t.np.repeat(["a", "b"], 50), "epoch": t.np.tile(t.np.arange(50), 2),
                             "lr": 0.01, "loss": t.np.linspace(1, 0.2, 100), "accuracy": t.np.linspace(0.5, 0.9, 100)}})
-figures = [plotting.learning_curves("d", learning), plotting.paired_differences("d", t.runs_table(), 0.95),
-           plotting.sweep_gain("d", t.sweep_table(), 0.95)]
+figures = [t.learning_curves("d", learning), t.paired_differences("d", t.runs_table(), 0.95),
+           t.sweep_gain("d", t.sweep_table(), 0.95)]
 out = [b for i, fig in enumerate(figures) for b in t.drawn(fig, t.Path(sys.argv[1]), f"fig{{i}}")]
 t.Path(sys.argv[1], "scipy").write_text(str(scipy_loaded))
 t.Path(sys.argv[1], "bytes").write_bytes(b"\\n---\\n".join(out))
@@ -279,7 +283,7 @@ def diversity_table():
 
 
 def test_diversity_panels_of_a_statistic_share_one_scale_with_its_fixed_end(tmp_path):
-    fig = plotting.diversity("d", diversity_table())
+    fig = diversity("d", diversity_table())
     images = [ax.images[0] for ax in fig.axes if ax.images]
     assert len(images) == 4  # 2 methods x 2 statistics
     limits = sorted({im.get_clim() for im in images})
@@ -290,9 +294,7 @@ def test_diversity_panels_of_a_statistic_share_one_scale_with_its_fixed_end(tmp_
     # each pair of panels under its method's name, each panel titled with its statistic
     assert [t.get_text() for t in fig.texts if t is not fig._suptitle] == ["a", "b/members-3"]
     assert [ax.get_title() for ax in fig.axes if ax.images] == ["disagreement", "correlation"] * 2
-    assert drawn(fig, tmp_path, "first") == drawn(
-        plotting.diversity("d", diversity_table()), tmp_path, "second"
-    )
+    assert drawn(fig, tmp_path, "first") == drawn(diversity("d", diversity_table()), tmp_path, "second")
 
 
 # --- every family from small tables: readable (snapens.report.layout), and what the issue asked
@@ -374,7 +376,7 @@ def decision_grid():
 
 
 def schedules():
-    methods = {
+    records = {
         "snapshot": {"schedule": {"name": "cosine_epoch", "lr_max": 0.01}, "members": 5},
         "constant": {"schedule": {"name": "constant", "lr": 0.01}, "members": 5},
         "independent": {
@@ -383,28 +385,47 @@ def schedules():
             "ensemble": "independent",
         },
     }
-    for m in methods.values():
-        m.setdefault("ensemble", "snapshots")
-        m["steps_per_epoch"] = 4
-    return {"epochs": 50, "methods": methods}
+    for record in records.values():
+        record.setdefault("ensemble", "snapshots")
+        record["steps_per_epoch"] = 4
+    return {"epochs": 50, "methods": records}
 
 
 STUDY = {"config": {"methods": {"ref": {"schedule": {"name": "cosine_epoch", "lr_max": 0.05}}}}}
 
 DRAWINGS = {
-    "lr_schedules": lambda: plotting.lr_schedules("d", schedules()),
-    "learning_curves": lambda: plotting.learning_curves("d", learning_table()),
-    "tutorial": lambda: plotting.tutorial("d", curves_table(), 0.95),
-    "paired_differences": lambda: plotting.paired_differences("d", runs_table(), 0.95),
-    "diversity": lambda: plotting.diversity("d", diversity_table()),
-    "methods": lambda: plotting.methods("d", summary_table(), 0.95),
-    "deep_ensemble_equivalent": lambda: plotting.deep_ensemble_equivalent("d", dee_table(), STUDY),
-    "decision_regions": lambda: plotting.decision_regions("d", decision_grid()),
-    "sweep_heatmap": lambda: plotting.sweep_heatmap("d", sweep_table(), 0.95),
-    "sweep_gain": lambda: plotting.sweep_gain("d", sweep_table(), 0.95),
-    "sweep_accuracy": lambda: plotting.sweep_accuracy("d", sweep_table(), 0.95),
-    "frontier": lambda: plotting.frontier("d", *frontier_tables()),
+    "lr_schedules": lambda: lr_schedules("d", schedules()),
+    "learning_curves": lambda: learning_curves("d", learning_table()),
+    "tutorial": lambda: tutorial("d", curves_table(), 0.95),
+    "paired_differences": lambda: paired_differences("d", runs_table(), 0.95),
+    "diversity": lambda: diversity("d", diversity_table()),
+    "methods": lambda: methods("d", summary_table(), 0.95),
+    "deep_ensemble_equivalent": lambda: deep_ensemble_equivalent("d", dee_table(), STUDY),
+    "decision_regions": lambda: decision_regions("d", decision_grid()),
+    "sweep_heatmap": lambda: sweep_heatmap("d", sweep_table(), 0.95),
+    "sweep_gain": lambda: sweep_gain("d", sweep_table(), 0.95),
+    "sweep_accuracy": lambda: sweep_accuracy("d", sweep_table(), 0.95),
+    "frontier": lambda: frontier("d", *frontier_tables()),
 }
+
+
+def test_every_drawing_module_is_a_library_input_of_the_plot_rules():
+    """An edit of a drawing function reruns the figure jobs: the plot rules'
+    library (snapens.plan.sources, from rule_plot's imports) holds every
+    module the registry draws with."""
+    from snapens.plan.sources import sources
+
+    library = {path.split("snapens/")[1] for path in sources("snapens.report.rule_plot")}
+    assert {family.module for family in FAMILIES.values()} <= set(DRAWING_MODULES)
+    assert {f"report/{module}.py" for module in (*DRAWING_MODULES, "style")} <= library
+
+
+def test_a_family_names_a_module_of_drawing_functions_or_its_function():
+    from snapens.report.figures import Family, register
+
+    with pytest.raises(ValueError, match="module must be one of"):
+        register(Family("nowhere", "Nowhere", module="plotting"))
+    assert "nowhere" not in FAMILIES
 
 
 def test_every_family_is_drawn_here():
@@ -423,12 +444,12 @@ def test_a_dataset_of_a_family_with_nothing_to_draw_says_so_and_passes_the_check
     from snapens.report import layout
 
     for fig in (
-        plotting.sweep_heatmap("other", sweep_table(), 0.95),
-        plotting.sweep_gain("other", sweep_table(), 0.95),
-        plotting.sweep_accuracy("other", sweep_table(), 0.95),
-        plotting.frontier("other", *frontier_tables()),
-        plotting.deep_ensemble_equivalent("other", dee_table()),
-        plotting.diversity("d", diversity_table()[diversity_table().method == "zzz"]),
+        sweep_heatmap("other", sweep_table(), 0.95),
+        sweep_gain("other", sweep_table(), 0.95),
+        sweep_accuracy("other", sweep_table(), 0.95),
+        frontier("other", *frontier_tables()),
+        deep_ensemble_equivalent("other", dee_table()),
+        diversity("d", diversity_table()[diversity_table().method == "zzz"]),
     ):
         assert layout.problems(fig) == []
         assert any(t.get_text() for ax in fig.axes for t in ax.texts)
@@ -437,16 +458,16 @@ def test_a_dataset_of_a_family_with_nothing_to_draw_says_so_and_passes_the_check
 def test_every_method_has_its_own_colour_line_style_and_marker_in_every_family():
     """learning_curves: a and b draw the same curves, told apart by line style
     and markers; the colours are those paired_differences gives the methods."""
-    fig = plotting.learning_curves("d", learning_table())
+    fig = learning_curves("d", learning_table())
     lines = {line.get_label(): line for line in fig.axes[1].get_lines()}
     assert list(lines) == ["a", "b", "c", "d"]
     styles = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in lines.values()}
     assert len(styles) == 4 and len({s[0] for s in styles}) == 4 and len({s[1] for s in styles}) == 4
     assert lines["a"].get_markevery() != lines["b"].get_markevery()  # markers shifted, never stacked
     assert fig.axes[2].get_legend() is not None  # beside the panels, outside the data
-    styles = plotting.method_styles(["a", "b", "b/members-3_lr_max-0.1", "c"])
+    styles = method_styles(["a", "b", "b/members-3_lr_max-0.1", "c"])
     assert styles["b/members-3_lr_max-0.1"] == styles["b"] != styles["a"]
-    pairs = plotting.paired_differences("d", runs_table(), 0.95)
+    pairs = paired_differences("d", runs_table(), 0.95)
     from matplotlib.colors import to_hex
 
     drawn_colors = [
@@ -456,12 +477,12 @@ def test_every_method_has_its_own_colour_line_style_and_marker_in_every_family()
 
 
 def test_difference_axes_name_the_metric_and_its_unit():
-    fig = plotting.paired_differences("d", runs_table(), 0.95)
+    fig = paired_differences("d", runs_table(), 0.95)
     labels = [ax.get_xlabel().replace("\n", " ") for ax in fig.axes]
     assert labels[0] == "ensemble \u2212 final, accuracy (percentage points)"
     assert "ensemble \u2212 final, NLL (nats)" in labels
     assert all(label.endswith(")") for label in labels)
-    gain = plotting.sweep_gain("d", sweep_table(), 0.95)
+    gain = sweep_gain("d", sweep_table(), 0.95)
     assert [ax.get_ylabel().replace("\n", " ") for ax in gain.axes][:2] == [
         "ensemble \u2212 final, accuracy (percentage points)",
         "ensemble \u2212 final, capped NLL (nats)",
@@ -473,29 +494,29 @@ def test_difference_axes_name_the_metric_and_its_unit():
 def test_the_deep_ensemble_equivalent_follows_the_identifiability_rule_and_names_its_reference():
     table = dee_table().assign(identified=["yes", "yes", "no", "yes"], reference_gain=0.0123)
     table["reference_chosen"] = np.nan  # as read back from an empty CSV cell
-    fig = plotting.deep_ensemble_equivalent("d", table, STUDY)
+    fig = deep_ensemble_equivalent("d", table, STUDY)
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
     assert texts.count("not identifiable") == 1 and "< 1" not in texts  # c is not identified: no number
     assert "reference: ref at lr_max 0.05" in ax.get_title() and "nan" not in ax.get_title()
     assert "gains 0.0123 nats" in ax.get_title()
     # without the study's config the reference is named without a rate, never "at nan"
-    title = plotting.deep_ensemble_equivalent("d", table).axes[0].get_title()
+    title = deep_ensemble_equivalent("d", table).axes[0].get_title()
     assert "reference: ref\n" in title + "\n" and "nan" not in title
-    nothing = plotting.deep_ensemble_equivalent("d", table.assign(identified="no"), STUDY)
+    nothing = deep_ensemble_equivalent("d", table.assign(identified="no"), STUDY)
     assert "Not identifiable for any method on d" in nothing.axes[0].texts[0].get_text()
 
 
 def test_a_dataset_without_deep_ensemble_equivalent_says_why_from_the_tables():
-    elsewhere = plotting.deep_ensemble_equivalent("e", dee_table()).axes[0].texts[0].get_text()
+    elsewhere = deep_ensemble_equivalent("e", dee_table()).axes[0].texts[0].get_text()
     assert "none of its methods trains independent members" in elsewhere.replace("\n", " ")
     assert "ref (on d), was not run on e" in elsewhere.replace("\n", " ")
-    none = plotting.deep_ensemble_equivalent("e", dee_table().iloc[:0]).axes[0].texts[0].get_text()
+    none = deep_ensemble_equivalent("e", dee_table().iloc[:0]).axes[0].texts[0].get_text()
     assert "no method of this study trains independent members" in none.replace("\n", " ")
 
 
 def test_decision_regions_show_where_the_ensemble_differs_with_a_class_legend():
-    fig = plotting.decision_regions("d", decision_grid())
+    fig = decision_regions("d", decision_grid())
     panels = [ax for ax in fig.axes if ax.collections]
     assert len(panels) == 2  # a and b; c has one member: its ensemble is its final model
     assert panels[0].get_title().startswith("a\nthe ensemble of 3 differs on")
@@ -506,14 +527,14 @@ def test_decision_regions_show_where_the_ensemble_differs_with_a_class_legend():
 
 
 def test_frontier_ticks_only_the_costs_drawn_and_keeps_its_legend_off_the_panels():
-    fig = plotting.frontier("d", *frontier_tables())
+    fig = frontier("d", *frontier_tables())
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
     assert ax.get_xlim()[1] < 3.5 and all(a.get_legend() is None for a in fig.axes) and fig.legends
 
 
 def test_methods_wraps_its_metrics_into_rows_of_four():
-    fig = plotting.methods("d", summary_table(), 0.95)
+    fig = methods("d", summary_table(), 0.95)
     columns = {round(ax.get_position().x0, 3) for ax in fig.axes}
     assert len(fig.axes) == len(METRICS) and len(columns) == min(4, len(METRICS))
 
@@ -522,19 +543,16 @@ def test_the_reference_is_named_with_the_rate_chosen_or_the_single_one_configure
     row = dee_table().iloc[0]
     chosen = row.copy()
     chosen["reference_chosen"], chosen["selection"] = "lr_max 0.1", "cross-fit: chosen on the odd seeds"
-    assert (
-        plotting._reference_name(chosen, None)
-        == "ref at lr_max 0.1 (chosen on the odd seeds and one test fold)"
-    )
+    assert reference_name(chosen, None) == "ref at lr_max 0.1 (chosen on the odd seeds and one test fold)"
     one_rate = {
         "config": {"methods": {"ref": {"schedule": {"lr_max": 0.01}}}, "sweeps": {"ref": {"lr_max": [0.3]}}}
     }
-    assert plotting._reference_name(row, one_rate) == "ref at lr_max 0.3"  # the swept value, not the base's
+    assert reference_name(row, one_rate) == "ref at lr_max 0.3"  # the swept value, not the base's
     two_rates = {
         "config": {
             "methods": {"ref": {"schedule": {"lr_max": 0.01}}},
             "sweeps": {"ref": {"lr_max": [0.1, 0.3]}},
         }
     }
-    assert plotting._reference_name(row, two_rates) == "ref"  # nothing chosen among two: no rate to name
-    assert plotting._reference_name(row, STUDY) == "ref at lr_max 0.05"
+    assert reference_name(row, two_rates) == "ref"  # nothing chosen among two: no rate to name
+    assert reference_name(row, STUDY) == "ref at lr_max 0.05"

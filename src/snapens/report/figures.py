@@ -3,15 +3,20 @@ workflow makes a rule (``plot_{name}``), its targets and its report entry, and
 the tests their expectations.
 
 A family is drawn once per dataset into ``{results}/figures/{name}_{dataset}.png``
-and ``.svg`` by the function ``function`` (default ``snapens.report.plotting.{name}``),
-called as ``function(dataset, **tables, **params)`` where ``tables`` are its
+and ``.svg`` by the function named as the family in its ``module`` of
+``snapens.report`` (one of :data:`DRAWING_MODULES`; ``function``,
+``"module:function"``, names any other), called as
+``function(dataset, **tables, **params)`` where ``tables`` are its
 ``inputs`` (argument name -> study table, :data:`snapens.core.paths.TABLE_FILES`
 or ``decision_grid``) read back (``.csv`` as a DataFrame, ``.npz`` as a dict
 of arrays, ``.json`` as what it holds) and ``params`` the named figure parameters of the config (see
 ``figure_params`` in ``workflow/rules/common.smk``). Its caption is
 ``workflow/report/{name}.rst`` and starts with the question it answers.
 
-Adding a family: its drawing function, an entry here, its caption.
+Adding a family: its drawing function in a module of :data:`DRAWING_MODULES`,
+an entry here, its caption. A new module of drawing functions goes into
+:data:`DRAWING_MODULES` and is imported by :mod:`snapens.report.rule_plot`,
+so that an edit of it reruns the figure jobs (tested).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from typing import Any, Callable
 # when the study has sweeps (or baselines; none otherwise); snapens.plan.targets applies it
 DATASET_SELECTORS = ("all", "two_d", "swept", "baselines")
 
+# the modules of snapens.report that hold drawing functions, by subject
+DRAWING_MODULES = ("runs", "members", "dee", "sweeps", "frontier")
+
 
 @dataclass(frozen=True)
 class Family:
@@ -32,11 +40,13 @@ class Family:
     inputs: dict[str, str] = field(default_factory=dict)  # argument -> table name
     params: tuple[str, ...] = ()  # figure parameters taken from the config
     datasets: str = "all"
-    function: str = ""  # "module:function"; default snapens.report.plotting:{name}
+    module: str = ""  # of DRAWING_MODULES: draws it with its function of the family's name
+    function: str = ""  # "module:function", instead of a module of DRAWING_MODULES
     category: str = "Figures"  # the report's section
 
     def draw_function(self) -> Callable[..., Any]:
-        module, _, name = (self.function or f"snapens.report.plotting:{self.name}").partition(":")
+        """The function that draws the family."""
+        module, _, name = (self.function or f"snapens.report.{self.module}:{self.name}").partition(":")
         return getattr(importlib.import_module(module), name)
 
 
@@ -48,20 +58,40 @@ def register(family: Family) -> Family:
         raise ValueError(f"figure family {family.name!r} is already registered")
     if family.datasets not in DATASET_SELECTORS:
         raise ValueError(f"{family.name}: datasets must be one of {DATASET_SELECTORS}")
+    if not family.function and family.module not in DRAWING_MODULES:
+        raise ValueError(f"{family.name}: module must be one of {DRAWING_MODULES} (or give a function)")
     FAMILIES[family.name] = family
     return family
 
 
-register(Family("lr_schedules", "Learning-rate schedules", params=("schedules",)))
-register(Family("learning_curves", "Learning curves", {"learning": "learning"}))
-register(Family("tutorial", "The tutorial's plot across repeats", {"curves": "curves"}, ("confidence",)))
+register(Family("lr_schedules", "Learning-rate schedules", params=("schedules",), module="runs"))
+register(Family("learning_curves", "Learning curves", {"learning": "learning"}, module="runs"))
 register(
-    Family("paired_differences", "Ensemble minus final model, per repeat", {"runs": "runs"}, ("confidence",))
+    Family(
+        "tutorial", "The tutorial's plot across repeats", {"curves": "curves"}, ("confidence",), module="runs"
+    )
 )
-register(Family("diversity", "Diversity of the members", {"diversity": "diversity"}))
-register(Family("methods", "Methods side by side", {"summary": "summary"}, ("confidence",)))
-register(Family("deep_ensemble_equivalent", "Deep ensemble equivalent", {"dee": "dee", "study": "study"}))
-register(Family("decision_regions", "Decision regions", {"grid": "decision_grid"}, datasets="two_d"))
+register(
+    Family(
+        "paired_differences",
+        "Ensemble minus final model, per repeat",
+        {"runs": "runs"},
+        ("confidence",),
+        module="runs",
+    )
+)
+register(Family("diversity", "Diversity of the members", {"diversity": "diversity"}, module="members"))
+register(Family("methods", "Methods side by side", {"summary": "summary"}, ("confidence",), module="runs"))
+register(
+    Family(
+        "deep_ensemble_equivalent", "Deep ensemble equivalent", {"dee": "dee", "study": "study"}, module="dee"
+    )
+)
+register(
+    Family(
+        "decision_regions", "Decision regions", {"grid": "decision_grid"}, datasets="two_d", module="members"
+    )
+)
 register(
     Family(
         "sweep_heatmap",
@@ -69,6 +99,7 @@ register(
         {"sweep": "sweep"},
         ("confidence",),
         datasets="swept",
+        module="sweeps",
         category="Sweeps",
     )
 )
@@ -79,6 +110,7 @@ register(
         {"sweep": "sweep"},
         ("confidence",),
         datasets="swept",
+        module="sweeps",
         category="Sweeps",
     )
 )
@@ -89,6 +121,7 @@ register(
         {"sweep": "sweep"},
         ("confidence",),
         datasets="swept",
+        module="sweeps",
         category="Sweeps",
     )
 )
@@ -98,6 +131,7 @@ register(
         "The budget frontier: each method against its training cost",
         {"sweep": "sweep", "curves": "curves", "limits": "limits"},
         datasets="baselines",
+        module="frontier",
         category="Sweeps",
     )
 )

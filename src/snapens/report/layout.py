@@ -12,7 +12,7 @@
 * legend inside an axes over that axes' data points (the vertices of its
   lines, the midpoints between them, its scatter points);
 * figure wider than :data:`MAX_WIDTH` inches as saved (what
-  :func:`snapens.report.plotting.save` keeps: the drawn box), i.e.
+  :func:`snapens.report.style.save` keeps: the drawn box), i.e.
   ``MAX_WIDTH * DPI`` = 2400 pixels in the PNG.
 
 Every ``plot_{family}`` job runs it on the figure it draws

@@ -37,9 +37,13 @@ def plot(
 ) -> None:
     """Draw ``family`` for ``dataset``, check its layout
     (:func:`snapens.report.layout.check`) and write ``out_stem.png`` and ``.svg``."""
+    # every module of drawing functions (figures.DRAWING_MODULES), imported
+    # here so that the plot rules list them as library inputs
+    # (snapens.plan.sources reads imports, not the registry's names)
+    from snapens.report import dee, frontier, members, runs, sweeps  # noqa: F401
     from snapens.report.figures import FAMILIES
     from snapens.report.layout import check
-    from snapens.report.plotting import save
+    from snapens.report.style import save
 
     draw = FAMILIES[family].draw_function()
     tables = {name: read_input(path) for name, path in inputs.items()}
