@@ -388,6 +388,7 @@ def schedules():
     for record in records.values():
         record.setdefault("ensemble", "snapshots")
         record["steps_per_epoch"] = 4
+        record["epochs"] = 50
     return {"epochs": 50, "methods": records}
 
 

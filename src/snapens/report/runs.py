@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from snapens.core.settings import independent
 from snapens.evaluate.metrics import METRICS
 from snapens.report.style import (
     METHOD_COLORS,
@@ -31,7 +30,8 @@ from snapens.report.style import (
     two_lines,
     value_unit,
 )
-from snapens.train.schedules import Budget, learning_rates, snapshot_epochs
+from snapens.train.budget import MethodBudget
+from snapens.train.schedules import learning_rates
 
 # --- training: schedules and learning curves ----------------------------------------
 
@@ -39,11 +39,12 @@ from snapens.train.schedules import Budget, learning_rates, snapshot_epochs
 def lr_schedules(dataset: str, schedules: dict[str, Any]):
     """Each method's learning rate at every iteration, snapshots marked.
 
-    ``schedules`` holds ``epochs`` and, per method, its ``schedule``,
-    ``members``, ``ensemble``, ``steps_per_epoch`` (from the rows it trains on)
-    and ``epochs`` (each model's, when its members share the budget). A
-    sweep's grid points share a panel per base method and value across, a
-    line per value of the other keys.
+    ``schedules["methods"]`` holds each method's budget as
+    :meth:`snapens.train.budget.MethodBudget.record` gives it (its
+    ``schedule``, ``members``, ``ensemble``, ``epochs`` of each trained model
+    and ``steps_per_epoch``, from the rows it trains on). A sweep's grid
+    points share a panel per base method and value across, a line per value
+    of the other keys.
     """
     set_style()
     records = schedules["methods"]
@@ -55,8 +56,8 @@ def lr_schedules(dataset: str, schedules: dict[str, Any]):
         for method, label in lines:
             own = styles[method]["color"]
             color = colors.get(label, own) if len(lines) > 1 else own
-            _draw_schedule(ax, records[method], schedules["epochs"], color)
-        first = records[lines[0][0]]
+            _draw_schedule(ax, MethodBudget.from_record(records[method]), color)
+        first = MethodBudget.from_record(records[lines[0][0]])
         ax.set_title(_schedule_title(title, first, grouped=len(lines) > 1), fontsize="medium")
         ax.set_xlabel("epoch")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
@@ -69,16 +70,14 @@ def lr_schedules(dataset: str, schedules: dict[str, Any]):
     return fig
 
 
-def _draw_schedule(ax, record: dict[str, Any], epochs: int, color) -> None:
+def _draw_schedule(ax, budget: MethodBudget, color) -> None:
     """One trained model's rate per iteration (x in epochs), its snapshots
-    marked at the last iteration of their epochs; ``record``: a method's
-    entry of ``schedules``, ``epochs`` the study's (unless its own)."""
-    epochs = record.get("epochs", epochs)
-    steps = record["steps_per_epoch"]
-    budget = Budget(epochs, 1 if independent(record) else record["members"], steps)
-    rates = learning_rates(record["schedule"], budget, per="step")
+    marked at the last iteration of their epochs (independent members each
+    at its model's last epoch: one mark)."""
+    steps = budget.steps_per_epoch
+    rates = learning_rates(budget.schedule, budget.schedule_budget, per="step")
     ax.plot(np.arange(len(rates)) / steps, rates, lw=1, color=color)
-    marks = snapshot_epochs(record["schedule"]["name"], epochs, budget.members)
+    marks = sorted(set(budget.snapshot_epochs))
     last_steps = [(epoch + 1) * steps - 1 for epoch in marks]
     ax.plot(
         np.asarray(marks) + 1 - 1 / steps,
@@ -92,11 +91,11 @@ def _draw_schedule(ax, record: dict[str, Any], epochs: int, color) -> None:
     )
 
 
-def _schedule_title(title: str, record: dict[str, Any], grouped: bool) -> str:
+def _schedule_title(title: str, budget: MethodBudget, grouped: bool) -> str:
     """A schedule panel's title: a method's name and schedule on one line, a
     grid point's group (``grouped``) on two; the runs of independent members."""
-    how = f"({record['schedule']['name']}, {record['steps_per_epoch']} steps/epoch)"
-    runs = [f"{record['members']} independent runs"] if independent(record) else []
+    how = f"({budget.schedule['name']}, {budget.steps_per_epoch} steps/epoch)"
+    runs = [f"{budget.members} independent runs"] if budget.independent else []
     head = [title, how] if grouped else [f"{title} {how}"]
     return "\n".join(head + runs)
 
