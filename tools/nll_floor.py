@@ -11,7 +11,7 @@ probabilities floored at float64 eps.
 :func:`snapens.evaluate.metrics.evaluate` given probabilities, whose log is
 floored at ``EPS``: the study's metrics as computed before. The paired table is
 then rebuilt from these runs with the study's own procedure
-(:func:`snapens.analyse.tables.paired_table`, the config of
+(:func:`snapens.analyse.paired_table.paired_table`, the config of
 ``tables/study.json``), and set beside ``paired_tests.csv``'s rows: one row
 per dataset x comparison x metric with the verdicts that differ, and the
 runs whose values the floor changed. Every other column of a run is left as
@@ -28,7 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from snapens.analyse import tables
+from snapens.analyse.baselines import Baselines
+from snapens.analyse.comparisons import PAIRED_KEYS
+from snapens.analyse.paired_table import paired_table
+from snapens.analyse.statistics import FLIPS
 from snapens.core.sweeps import grid_points, point_name
 from snapens.evaluate.metrics import evaluate, fold_columns
 
@@ -90,7 +93,7 @@ def verdict_changes(exact: pd.DataFrame, floored: pd.DataFrame) -> pd.DataFrame:
     how many verdicts differ between the exact and the floored runs. Only
     tests between final models and ensembles count: the weight-averaged and
     weighted models keep their exact values in the floored runs."""
-    keys = tables.PAIRED_KEYS
+    keys = PAIRED_KEYS
     both = exact.merge(floored, on=keys, suffixes=("", "_floored"))
     both = both[both.metric.isin(NLL_METRICS) & both.a_model.isin(MODELS) & both.b_model.isin(MODELS)]
     both["changed"] = both["verdict"] != both["verdict_floored"]
@@ -127,16 +130,16 @@ def main(argv=None) -> None:
     runs = pd.read_csv(args.root / "tables" / "runs.csv")
     floored = floored_runs(args.root, runs, evaluation)
     points = study_points(config.get("sweeps"), runs["method"].unique())
-    plans = [tables.Baselines(base, **spec) for base, spec in (config.get("baselines") or {}).items()]
-    flips = evaluation.get("sign_flips", tables.FLIPS)
+    plans = [Baselines(base, **spec) for base, spec in (config.get("baselines") or {}).items()]
+    flips = evaluation.get("sign_flips", FLIPS)
     confidence = evaluation["confidence"]
-    exact_paired = tables.paired_table(runs, confidence, flips, points, plans)
+    exact_paired = paired_table(runs, confidence, flips, points, plans)
     published = pd.read_csv(args.root / "tables" / "paired_tests.csv", keep_default_na=False)
-    keys = tables.PAIRED_KEYS
+    keys = PAIRED_KEYS
     same = published[[*keys, "verdict"]].merge(exact_paired[[*keys, "verdict"]], on=keys, how="outer")
     if len(same) != len(published) or (same["verdict_x"] != same["verdict_y"]).any():
         raise SystemExit(f"{args.root}: runs.csv does not reproduce paired_tests.csv's verdicts")
-    floored_paired = tables.paired_table(floored, confidence, flips, points, plans)
+    floored_paired = paired_table(floored, confidence, flips, points, plans)
     counts, changed = verdict_changes(exact_paired, floored_paired)
     pd.set_option("display.width", 200)
     print("Runs whose NLL the eps floor changes (floored minus exact, nats):")

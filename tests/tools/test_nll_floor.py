@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from snapens.analyse.comparisons import PAIRED_KEYS
 from snapens.evaluate.scores import EPS
 from tools import nll_floor
 
@@ -40,7 +41,7 @@ def test_changed_runs_and_verdict_changes_count_only_real_differences():
     assert changed.to_dict("records") == [
         {"dataset": "d", "method": "m", "model": "final", "runs_changed": 1, "largest_change": 0.5}
     ]
-    keys = {k: "x" for k in nll_floor.tables.PAIRED_KEYS} | {"a_model": "ensemble", "b_model": "final"}
+    keys = {k: "x" for k in PAIRED_KEYS} | {"a_model": "ensemble", "b_model": "final"}
     a = pd.DataFrame(
         [
             {**keys, "metric": "nll", "verdict": "better"},

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snapens.analyse import selection, tables
+from snapens.analyse import baselines, contract, dee_table, paired_table, selection, sweep_table, tables
 from snapens.core.sweeps import grid_points
 from snapens.evaluate import ensembling
 from snapens.evaluate.metrics import METRICS, evaluate, fold_columns
@@ -60,26 +60,30 @@ def comparison(table, name):
 
 
 def test_the_best_single_model_is_every_rate_and_nothing_is_chosen():
-    table = tables.paired_table(hand_made_runs(), 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
+    table = paired_table.paired_table(
+        hand_made_runs(), 0.95, 999, POINTS, [baselines.Baselines("snap", "equal")]
+    )
     row = comparison(table, "single")
     # on all 1000 rows: lr 0.01 has 825 right, lr 0.1 805 (seed 1) or 800; the grid point 840.
     # Its gain is smallest against lr 0.01, 15 rows in every seed: the point estimate
-    assert row.b_chosen == "lr_max 0.01" and row.selection == tables.BEST_OF and row.family == "snap"
+    assert row.b_chosen == "lr_max 0.01" and row.selection == baselines.BEST_OF and row.family == "snap"
     assert row.n == 4 and row.mean_diff == pytest.approx(0.015, abs=1e-12)
     assert row.mean_b == pytest.approx(0.825, abs=1e-12) and (row.wins, row.ties, row.losses) == (4, 0, 0)
     # better than the best only if better than each rate: four seeds of one sign give 2/16 against each
-    assert row.p_value == row.p_floor == 2 / 16 and row.verdict == tables.TOO_FEW
+    assert row.p_value == row.p_floor == 2 / 16 and row.verdict == contract.TOO_FEW
 
 
 def test_equal_cost_ensemble_of_the_same_size_and_rate():
-    table = tables.paired_table(hand_made_runs(), 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
+    table = paired_table.paired_table(
+        hand_made_runs(), 0.95, 999, POINTS, [baselines.Baselines("snap", "equal")]
+    )
     row = comparison(table, "equal")
     assert (row.a_method, row.b_method) == (TARGET, EQUAL)
     # 840 against 800 of 1000 in every seed: four wins, and an exact test of
     # four repeats cannot go below 2 / 2**4 = 0.125, so no interval and no verdict
     assert (row.mean_diff, row.sd_diff, row.wins) == (0.04, 0.0, 4)
     assert (row.ci_low, row.ci_high) == (-np.inf, np.inf)
-    assert row.p_value == row.p_floor == 2 / 16 and row.verdict == tables.TOO_FEW
+    assert row.p_value == row.p_floor == 2 / 16 and row.verdict == contract.TOO_FEW
     # the one-member points are neither compared with a baseline nor tested against their final model
     assert set(table[table.comparison.isin(["single", "equal"])].a_method) == {TARGET}
     own = table[(table.comparison == "final") & (table.a_method == SINGLE_LOW)]
@@ -87,7 +91,9 @@ def test_equal_cost_ensemble_of_the_same_size_and_rate():
 
 
 def test_holm_is_applied_within_each_family():
-    table = tables.paired_table(hand_made_runs(), 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
+    table = paired_table.paired_table(
+        hand_made_runs(), 0.95, 999, POINTS, [baselines.Baselines("snap", "equal")]
+    )
     for _, fam in table.groupby(["dataset", "metric", "comparison", "family"]):
         p = fam.p_value.to_numpy()
         tested = p[~np.isnan(p)]
@@ -102,11 +108,11 @@ def test_holm_is_applied_within_each_family():
 def test_sweep_table_shows_the_three_comparisons():
     runs = hand_made_runs()
     summary = tables.summary_table(runs)
-    paired = tables.paired_table(runs, 0.95, 999, POINTS, [tables.Baselines("snap", "equal")])
-    dee = pd.DataFrame(columns=tables.DEE_COLUMNS)
-    sweep = tables.sweep_table(summary, paired, dee, POINTS, [tables.Baselines("snap", "equal")]).set_index(
-        "method"
-    )
+    paired = paired_table.paired_table(runs, 0.95, 999, POINTS, [baselines.Baselines("snap", "equal")])
+    dee = pd.DataFrame(columns=dee_table.DEE_COLUMNS)
+    sweep = sweep_table.sweep_table(
+        summary, paired, dee, POINTS, [baselines.Baselines("snap", "equal")]
+    ).set_index("method")
     target = sweep.loc[TARGET]
     assert target.vs_single_accuracy_mean == pytest.approx(0.015)
     assert target.vs_equal_accuracy_mean == pytest.approx(0.04)
@@ -201,7 +207,7 @@ def test_the_reference_against_itself_is_worth_its_member_count():
     rng = np.random.default_rng(3)
     y = rng.integers(0, 3, 80)
     runs, long = study(rng, y, {"ref": (4, 1.5, True), "other": (3, 2.0, False)})
-    table = tables.dee_table(runs, long, {"d": tables.Reference("ref", {"": "ref"})}, resamples=200)
+    table = dee_table.dee_table(runs, long, {"d": dee_table.Reference("ref", {"": "ref"})}, resamples=200)
     own = table[table.method == "ref"].set_index("metric")
     assert own.loc["nll_calibrated", "dee"] == 4.0 and own.loc["nll", "dee"] == 4.0
     # the calibrated curve starts at the mean calibrated NLL of single members,
@@ -224,12 +230,12 @@ def test_the_reference_rate_is_chosen_through_the_single_models_per_fold():
             "single_high": (1, 6.0, True),  # over-confident
         },
     )
-    ref = tables.Reference(
+    ref = dee_table.Reference(
         "full",
         {"lr 0.01": "full_low", "lr 0.1": "full_high"},
         {"lr 0.01": "single_low", "lr 0.1": "single_high"},
     )
-    table = tables.dee_table(runs, long, {"d": ref}, resamples=200).set_index(["method", "metric"])
+    table = dee_table.dee_table(runs, long, {"d": ref}, resamples=200).set_index(["method", "metric"])
     assert table.loc[("full_low", "nll"), "reference_chosen"] == "lr 0.01"
     assert table.loc[("full_low", "nll"), "dee"] == 4.0
     assert table.loc[("full_low", "nll_calibrated"), "selection"] == selection.PROTOCOL
@@ -315,7 +321,7 @@ def test_the_share_of_the_distance_to_the_limit_by_hand():
     ens = single - np.where(np.arange(12) % 2, 0.02, 0.01)
     limit = Limit(pd.DataFrame({"nll": [0.40]}))
     out = SimpleNamespace(confidence=0.95, flips=10_000)
-    got = tables.limit_share(ens, {"s": single}, "s", limit, "nll", seeds, out)
+    got = baselines.limit_share(ens, {"s": single}, "s", limit, "nll", seeds, out)
     assert got["limit_distance"] == pytest.approx(0.05)
     assert got["limit_share"] == pytest.approx(0.3)
     # with a known distance the ratio's interval is the mean difference's over the distance
@@ -326,7 +332,7 @@ def test_the_share_of_the_distance_to_the_limit_by_hand():
     # against two single models the share is the smaller: a single model at 0.43 is 0.03 from
     # the limit, and the same ensemble closes (0.43 - 0.435) / 0.03 of it, a negative share
     better = np.full(12, 0.43)
-    two = tables.limit_share(ens, {"s": single, "t": better}, "t", limit, "nll", seeds, out)
+    two = baselines.limit_share(ens, {"s": single, "t": better}, "t", limit, "nll", seeds, out)
     assert two["limit_share"] == pytest.approx((0.43 - 0.435) / 0.03)
     assert two["limit_share_ci_low"] <= two["limit_share"] <= two["limit_share_ci_high"] < 0.3
     # a redrawn dataset's limit is each seed's own draw's

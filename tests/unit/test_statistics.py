@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats as st
 
-from snapens.analyse import dee, tables
+from snapens.analyse import comparisons, dee, dee_table, paired_table
 from snapens.analyse.statistics import (
     holm,
     mcnemar,
@@ -259,7 +259,9 @@ def test_accuracy_differences_are_counts_so_ties_are_ties():
         "the float differences must hide ties for this test to mean anything"
     )
     row = (
-        tables.paired_table(runs, flips=2**16).query("metric == 'accuracy' and a_model == 'ensemble'").iloc[0]
+        paired_table.paired_table(runs, flips=2**16)
+        .query("metric == 'accuracy' and a_model == 'ensemble'")
+        .iloc[0]
     )
     assert row.p_value == pytest.approx(
         st.permutation_test((np.array(diff),), np.sum, permutation_type="samples", n_resamples=np.inf).pvalue,
@@ -274,7 +276,7 @@ def test_equal_count_differences_from_different_bases_have_exactly_no_spread():
     runs = runs_through_csv(final, [f + 3 for f in final])
     floats = runs["ensemble_accuracy"] - runs["final_accuracy"]
     assert floats.std() > 0  # in floating point they differ
-    row = tables.paired_table(runs).query("metric == 'accuracy' and a_model == 'ensemble'").iloc[0]
+    row = paired_table.paired_table(runs).query("metric == 'accuracy' and a_model == 'ensemble'").iloc[0]
     assert row.sd_diff == 0 and row.ci_low == row.ci_high == 0.003
     assert (row.wins, row.ties, row.losses) == (6, 0, 0)
 
@@ -283,7 +285,7 @@ def test_accuracy_that_is_not_a_fraction_of_the_test_rows_is_refused():
     runs = runs_through_csv([850, 851], [852, 853])
     runs.loc[0, "final_accuracy"] = 0.8505
     with pytest.raises(ValueError, match="not fractions of 1000 test rows"):
-        tables.paired_table(runs)
+        paired_table.paired_table(runs)
 
 
 def test_continuous_metrics_are_compared_on_a_1e9_grid():
@@ -345,7 +347,7 @@ def test_a_flat_curve_and_a_missing_value():
 
 
 FOLD_VALUES = ("nll_even", "nll_odd", "nll_calibrated_even", "nll_calibrated_odd")
-REF = {"d": tables.Reference("ref", {"": "ref"})}
+REF = {"d": dee_table.Reference("ref", {"": "ref"})}
 
 
 def study_with_reference(values, reference_curves):
@@ -379,7 +381,7 @@ def study_with_reference(values, reference_curves):
 
 
 def dee_rows(runs, long, resamples, metric="nll_calibrated"):
-    table = tables.dee_table(runs, long, REF, resamples=resamples)
+    table = dee_table.dee_table(runs, long, REF, resamples=resamples)
     assert set(table.metric) == {"nll_calibrated", "nll"}
     return table[table.metric == metric].set_index("method")
 
@@ -431,7 +433,7 @@ def test_large_test_sets_count_exactly_after_the_csv_round_trip():
 
 
 def test_a_repeat_with_an_undefined_value_is_left_out_of_its_comparison():
-    res = tables.compare("nll", [0.3, np.nan, 0.2, 0.25], [0.35, 0.3, 0.1, 0.25], 1000, 0.95)
+    res = comparisons.compare("nll", [0.3, np.nan, 0.2, 0.25], [0.35, 0.3, 0.1, 0.25], 1000, 0.95)
     assert res["n"] == 3 and (res["wins"], res["ties"], res["losses"]) == (1, 1, 1)
     with pytest.raises(ValueError, match="NaN or infinite"):
         METRICS["nll"].units([0.3, np.nan])
@@ -451,7 +453,7 @@ def test_an_nll_of_1e32_nats_is_compared_without_wrapping_int64():
     # 2e32 / 4 = 5e31 (a worse), and the other three repeats tied.
     a = np.array([2e32, 0.5, 0.6, 0.7])
     b = np.array([0.4, 0.5, 0.6, 0.7])
-    res = tables.compare("nll", a, b, np.full(4, 1000), 0.95, flips=2000)
+    res = comparisons.compare("nll", a, b, np.full(4, 1000), 0.95, flips=2000)
     assert res["mean_diff"] == pytest.approx(5e31, rel=1e-12)
     assert (res["wins"], res["ties"], res["losses"]) == (0, 3, 1)
     # exactly: 2e32 nats is 2 * 10**41 units, less 0.4e9
@@ -464,12 +466,12 @@ def test_one_diverged_run_changes_no_other_repeats_difference():
     rng = np.random.default_rng(9)
     final = 0.45 + rng.normal(0, 0.02, 20)
     ensemble = final - 0.05
-    clear = tables.compare("nll", ensemble, final, np.full(20, 1000), 0.95)
+    clear = comparisons.compare("nll", ensemble, final, np.full(20, 1000), 0.95)
     assert (clear["wins"], clear["ties"], clear["losses"]) == (20, 0, 0)
     for diverged in (1e6, 1e30):  # one final model's NLL blows up: the ensemble wins that seed by more
         final_d = final.copy()
         final_d[7] = diverged
-        res = tables.compare("nll", ensemble, final_d, np.full(20, 1000), 0.95)
+        res = comparisons.compare("nll", ensemble, final_d, np.full(20, 1000), 0.95)
         assert (res["wins"], res["ties"], res["losses"]) == (20, 0, 0)
         assert res["p_value"] == clear["p_value"] == 2 / 10_001  # every flip's sum is below the observed
         units = METRICS["nll"].units(final_d)
@@ -557,7 +559,7 @@ def test_the_diverged_run_demo_gives_better_through_the_paired_table():
         df["ensemble_vote_accuracy"] = 0.5
         if blown is not None:
             df.loc[7, "final_nll"] = blown
-        row = tables.paired_table(df).query("metric == 'nll' and comparison == 'final'").iloc[0]
+        row = paired_table.paired_table(df).query("metric == 'nll' and comparison == 'final'").iloc[0]
         assert (row.verdict, row.wins, row.ties, row.losses) == ("better", 20, 0, 0)
 
 
@@ -568,7 +570,7 @@ def test_the_front_page_names_the_dee_or_why_it_is_not_identifiable():
     level = 0.462 + rng.normal(0, 0.01, 30)
     curves = level[:, None] + np.linspace(0.0015, 0.0, 10)[None, :]
     runs, long = study_with_reference(np.full(30, 0.455), curves)
-    table = tables.dee_table(runs, long, REF, resamples=200)
+    table = dee_table.dee_table(runs, long, REF, resamples=200)
     (line, _) = dee_sentence(table, "d", "m")
     assert line.startswith(
         "Deep ensemble equivalent of ``m``'s ensemble on d (calibrated NLL; reference ``ref``)"

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from snapens.analyse.contract import SHORT, TOO_FEW, column, pair
 from snapens.analyse.grid import comparisons_of, judged, point_text, points_text, verdict
 from snapens.analyse.statistics import repeats_needed
-from snapens.analyse.tables import SHORT, TOO_FEW, column, pair
 from snapens.core.numbers import decimals, fmt
 from snapens.core.settings import independent, shares_budget
 from snapens.evaluate.metrics import METRICS, NATS

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from snapens.analyse.tables import COMPARISONS, column
+from snapens.analyse.contract import COMPARISONS, column
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS
 
@@ -23,7 +23,7 @@ def dee_label(metric: str) -> str:
 
 def verdict(row, name: str, comparison: str = "final") -> str:
     """Of a ``sweep.csv`` row and metric: the Holm-adjusted verdict of its full
-    ensemble against ``comparison`` (:data:`snapens.analyse.tables.COMPARISONS`):
+    ensemble against ``comparison`` (:data:`snapens.analyse.contract.COMPARISONS`):
     ``better``, ``worse``, ``unclear`` or ``not tested``."""
     value = row.get(column(comparison, name, "verdict")) if hasattr(row, "get") else None
     return value if isinstance(value, str) and value else "not tested"

@@ -145,15 +145,20 @@ class StudyTables:
 
 
 def build_tables(
-    run_df, records, files, evaluation, study, sweeps, methods, baselines, last_rates, references
+    run_df, records, files, evaluation, study, sweeps, methods, baseline_specs, last_rates, references
 ) -> StudyTables:
-    """Every study table from the runs' (:func:`summarise` names the arguments)."""
+    """Every study table from the runs' (:func:`summarise` names the arguments;
+    ``baseline_specs`` is its ``baselines``, the config's section)."""
     from snapens.analyse import tables
+    from snapens.analyse.baselines import Baselines
+    from snapens.analyse.dee_table import dee_references, dee_table
     from snapens.analyse.limits import draw_values, limits_by_seed, limits_table
+    from snapens.analyse.paired_table import paired_table
+    from snapens.analyse.sweep_table import sweep_table
 
     confidence = evaluation["confidence"]
     points = sweeps or {}
-    plans = [tables.Baselines(base, **spec) for base, spec in (baselines or {}).items()]
+    baselines = [Baselines(base, **spec) for base, spec in (baseline_specs or {}).items()]
     # the Bayes-optimal classifier where the data's densities are known
     specs = (study or {}).get("datasets", {})
     tests = {d: test_draws(specs.get(d), paths, study, d) for d, paths in files.items()}
@@ -161,12 +166,12 @@ def build_tables(
     per_seed = limits_by_seed(specs, values, {d: seeds(study, d) for d in values}) if study else {}
     summary = tables.summary_table(run_df, confidence)
     flips = evaluation.get("sign_flips", FLIPS)  # every paired comparison's sign-flip test
-    paired = tables.paired_table(run_df, confidence, flips, points, plans, per_seed)
+    paired = paired_table(run_df, confidence, flips, points, baselines, per_seed)
     long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
     rates = {name: peak_rate(spec["schedule"]) for name, spec in (methods or {}).items()}
-    refs = tables.dee_references(references or {}, points, plans, list(files))
+    refs = dee_references(references or {}, points, baselines, list(files))
     resamples = evaluation.get("bootstrap", 10_000)  # the DEE's percentile bootstrap
-    dee = tables.dee_table(run_df, long, refs, confidence, resamples, rates)
+    dee = dee_table(run_df, long, refs, confidence, resamples, rates)
     return StudyTables(
         runs=run_df,
         summary=summary,
@@ -174,7 +179,7 @@ def build_tables(
         curves=tables.curve_table(long, confidence),
         learning=tables.learning_curve_table((ds, m, seed, t["training"]) for ds, m, seed, t in records),
         dee=dee,
-        sweep=tables.sweep_table(summary, paired, dee, points, plans, last_rates),
+        sweep=sweep_table(summary, paired, dee, points, baselines, last_rates),
         diversity=tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
         limits=limits_table(specs, tests, evaluation, values),
         study=study,

@@ -10,17 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from snapens.analyse import answer
-from snapens.analyse.grid import (
-    comparisons_of,
-    dee_label,
-    headline_metrics,
-    judged,
-    point_text,
-    points_text,
-    verdict,
-)
-from snapens.analyse.statistics import repeats_needed
-from snapens.analyse.tables import (
+from snapens.analyse.contract import (
     BOUNDARY,
     COMPARISONS,
     DEE_METRICS,
@@ -32,6 +22,16 @@ from snapens.analyse.tables import (
     column,
     pair,
 )
+from snapens.analyse.grid import (
+    comparisons_of,
+    dee_label,
+    headline_metrics,
+    judged,
+    point_text,
+    points_text,
+    verdict,
+)
+from snapens.analyse.statistics import repeats_needed
 from snapens.core import numbers
 from snapens.core.sweeps import axes, label, value_label
 from snapens.evaluate.metrics import METRICS, T_MAX, T_MIN, VOTE

@@ -44,7 +44,7 @@ def deep_ensemble_equivalent(dataset: str, dee: pd.DataFrame, study: dict | None
     reference curve is drawn at its end and labelled "> M" or "< 1", never
     as a number. The reference is named with its rate (``study``:
     ``study.json``'s contents, :func:`reference_name`)."""
-    from snapens.analyse.tables import DEE_METRICS
+    from snapens.analyse.contract import DEE_METRICS
 
     set_style()
     question = f"{dataset}: how many independently trained models is each ensemble worth?"

@@ -242,7 +242,7 @@ def paired_differences(dataset: str, runs: pd.DataFrame, confidence: float = 0.9
     Points are spread vertically by a fixed, seeded jitter, so the figure is
     the same, byte for byte, whenever it is drawn from the same table.
     """
-    from snapens.analyse.tables import compare
+    from snapens.analyse.comparisons import compare
 
     set_style()
     styles = method_styles(methods_of(runs))

@@ -108,7 +108,7 @@ def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
     metric; coloured so that blue favours the ensemble whatever the metric's
     direction; cells without a Holm-adjusted verdict hatched, their values
     in parentheses; grid points not compared left blank."""
-    from snapens.analyse.tables import SHORT
+    from snapens.analyse.contract import SHORT
 
     fig, axes, parts, shown = _sweep_figure(sweep, dataset, 5.0, 3.9, by_comparison=True)
     for row, (base, rows, x, others, comparison) in enumerate(parts):
@@ -137,8 +137,8 @@ def _heatmap_cells(
     """The cells of metric ``name`` against ``comparison`` over a swept
     method's grid (its ``rows``; ``x`` across, ``others`` down), differences
     multiplied by ``scale``; a grid point not tested left out."""
+    from snapens.analyse.contract import column
     from snapens.analyse.grid import verdict
-    from snapens.analyse.tables import column
 
     xs = sorted(dict.fromkeys(rows[x]))
     keys = (
