@@ -119,7 +119,7 @@ def test_sweep_table_shows_the_three_comparisons():
     assert target.vs_single_accuracy_chosen == "lr_max 0.01"
     assert target.role == "judged" and sweep.loc[EQUAL, "role"] == "equal_cost"
     assert sweep.loc[SINGLE_LOW, "vs_single_accuracy_verdict"] == ""
-    from snapens.analyse.summary import budget_table
+    from snapens.analyse.headline import budget_table
 
     text = "\n".join(budget_table(sweep.reset_index(), "d", 95))
     assert "``snap`` at equal training cost" in text and "members 2, lr_max 0.01" in text
@@ -375,7 +375,7 @@ def test_boundary_temperature_fits_are_counted_per_model_and_named_in_the_summar
 
 
 def test_a_redrawn_dataset_is_set_beside_its_fixed_twin():
-    from snapens.analyse.summary import draw_section, draw_sentences, redrawn_pairs
+    from snapens.analyse.draws import draw_section, draw_sentences, redrawn_pairs
 
     fixed = {**BLOBS}
     specs = {"blobs": fixed, "again": {**fixed, "random_state": 9, "redraw": True, "methods": ["s"]}}

@@ -564,7 +564,7 @@ def test_the_diverged_run_demo_gives_better_through_the_paired_table():
 
 
 def test_the_front_page_names_the_dee_or_why_it_is_not_identifiable():
-    from snapens.analyse.summary import dee_sentence
+    from snapens.analyse.dee_text import dee_sentence
 
     rng = np.random.default_rng(16)
     level = 0.462 + rng.normal(0, 0.01, 30)
@@ -580,7 +580,7 @@ def test_the_front_page_names_the_dee_or_why_it_is_not_identifiable():
 
 
 def test_a_reference_read_back_from_csv_names_no_rate_it_did_not_choose():
-    from snapens.analyse.summary import reference_text
+    from snapens.analyse.dee_text import reference_text
 
     row = pd.read_csv(io.StringIO("reference,reference_chosen,selection\nindependent,,\n")).iloc[0]
     assert reference_text(row) == "`independent`"  # not "at nan"

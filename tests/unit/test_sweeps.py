@@ -95,7 +95,7 @@ def _row(members, lr, d_nll, v_nll, d_cal, v_cal, d_acc=0.0, v_acc="unclear"):
 
 
 def test_sweep_section_marks_the_adjusted_verdicts_and_leaves_one_member_points_out():
-    from snapens.analyse.summary import _sweep_section
+    from snapens.analyse.sweep_text import sweep_section
 
     sweep = pd.DataFrame(
         [
@@ -107,7 +107,7 @@ def test_sweep_section_marks_the_adjusted_verdicts_and_leaves_one_member_points_
             _row(5, 0.1, 0.04, "worse", 0.03, "worse"),
         ]
     )
-    text = "\n".join(_sweep_section(sweep, "toy", 95))
+    text = "\n".join(sweep_section(sweep, "toy", 95))
     assert "#### snapshot vs its own final model: capped NLL (lower is better), columns: members" in text
     # no intervals in these rows: the number rule's fallback of 3 decimals; zero unsigned
     assert "| 0.01 |  | -0.200+ | -0.100+ |" in text  # better; members 1 not compared
@@ -122,19 +122,19 @@ def test_every_table_and_figure_puts_members_across():
     assert sweeps.axes("lr_max members") == ("members", ["lr_max"])
     assert sweeps.axes(["lr_max", "lr_min"]) == ("lr_max", ["lr_min"])
     assert sweeps.label(["lr_max", "members"], (0.01, 5)) == "lr_max 0.01, members 5"
-    from snapens.analyse.summary import _sweep_section
+    from snapens.analyse.sweep_text import sweep_section
 
     # lr_max listed first in the config: the summary's columns are still M
     sweep = pd.DataFrame(
         [_row(m, lr, -0.1, "better", -0.1, "better") for lr in (0.01, 0.1) for m in (5, 1)]
     ).assign(swept="lr_max members")
-    text = "\n".join(_sweep_section(sweep, "toy", 95))
+    text = "\n".join(sweep_section(sweep, "toy", 95))
     assert "#### snapshot vs its own final model: capped NLL (lower is better), columns: members" in text
     assert "| lr_max | 1 | 5 |" in text
 
 
 def test_a_family_that_cannot_call_the_ensemble_worse_than_the_best_single_model_says_so():
-    from snapens.analyse.summary import sweep_sentences
+    from snapens.analyse.sweep_text import sweep_sentences
 
     def point(members, lr, repeats):
         row = _row(members, lr, -0.01, "unclear", -0.01, "unclear") | {"role": "judged", "repeats": repeats}

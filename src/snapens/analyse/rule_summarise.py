@@ -44,8 +44,8 @@ def _read_run(args: tuple[str, str, int, str | Path, int | None, int]) -> tuple[
     from snapens.analyse import tables
 
     dataset, method, seed, run_dir, members, test_rows = args
-    t = read_run_tables(run_dir, members)
-    return t, tables.run_row(dataset, method, seed, t, test_rows)
+    run_tables = read_run_tables(run_dir, members)
+    return run_tables, tables.run_row(dataset, method, seed, run_tables, test_rows)
 
 
 def read_runs(jobs: Sequence[tuple], workers: int = 1) -> list[tuple[dict, dict]]:
@@ -199,20 +199,20 @@ def write_tables(built: StudyTables, outputs: dict[str, str | Path]) -> None:
 
 def write_front_pages(built: StudyTables, outputs, confidence: float, title: str, study) -> None:
     """``summary.md`` and the report's ``headline.rst``."""
-    from snapens.analyse import summary as reporting
+    from snapens.analyse.draws import redrawn_pairs
+    from snapens.analyse.headline import headline_rst
+    from snapens.analyse.summary import summary_markdown
 
     digest = config_hash(study) if study is not None else None
-    draws = reporting.redrawn_pairs((study or {}).get("datasets", {}))
+    draws = redrawn_pairs((study or {}).get("datasets", {}))
     b = built
     write_text(
-        reporting.summary_markdown(
+        summary_markdown(
             b.summary, b.paired, confidence, title, b.dee, digest, b.sweep, b.limits, draws, study
         ),
         outputs["markdown"],
     )
     write_text(
-        reporting.headline_rst(
-            b.summary, b.paired, confidence, digest, b.sweep, b.limits, draws, b.dee, study
-        ),
+        headline_rst(b.summary, b.paired, confidence, digest, b.sweep, b.limits, draws, b.dee, study),
         outputs["headline"],
     )
