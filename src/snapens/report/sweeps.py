@@ -102,7 +102,7 @@ class HeatmapCells:
 
 
 def sweep_heatmap(dataset: str, sweep: pd.DataFrame, confidence: float = 0.95):
-    """Ensemble minus each baseline over the grid (:data:`snapens.analyse.tables.COMPARISONS`:
+    """Ensemble minus each baseline over the grid (:data:`snapens.analyse.contract.COMPARISONS`:
     the best single model and the independent ensemble at equal cost, its own
     final model), one heatmap per swept method, comparison and headline
     metric; coloured so that blue favours the ensemble whatever the metric's
