@@ -22,9 +22,7 @@ from snapens.analyse.contract import SHORT, TOO_FEW, column, pair
 from snapens.analyse.grid import comparisons_of, judged, point_text, points_text, verdict
 from snapens.analyse.statistics import repeats_needed
 from snapens.core.numbers import decimals, fmt
-from snapens.core.settings import independent, shares_budget
 from snapens.evaluate.metrics import METRICS, NATS
-from snapens.train.schedules import CYCLIC
 
 # the metrics the answer speaks of, in its order (calibrated NLL first: the
 # spec's primary measure of a probabilistic classifier; then accuracy)
@@ -71,31 +69,31 @@ def judged_groups(sweep: pd.DataFrame | None, dataset: str):
     if sweep is None or not len(sweep) or "role" not in sweep:
         return []
     out = []
-    for base, g in judged(sweep[sweep.dataset == dataset]).groupby("base", sort=False):
-        g = g[g.members > 1]
-        if len(g) and "single" in comparisons_of(g):
-            out.append((base, g))
+    for base, grid_rows in judged(sweep[sweep.dataset == dataset]).groupby("base", sort=False):
+        grid_rows = grid_rows[grid_rows.members > 1]
+        if len(grid_rows) and "single" in comparisons_of(grid_rows):
+            out.append((base, grid_rows))
     return out
 
 
-def _comparisons(g: pd.DataFrame) -> list[str]:
-    """The equal-cost comparisons rows ``g`` have: the best single model,
+def _comparisons(grid_rows: pd.DataFrame) -> list[str]:
+    """The equal-cost comparisons rows ``grid_rows`` have: the best single model,
     then the equal-cost ensemble."""
-    return [c for c in comparisons_of(g) if c != "final"]
+    return [c for c in comparisons_of(grid_rows) if c != "final"]
 
 
-def pays_rows(g: pd.DataFrame, name: str) -> list:
+def pays_rows(grid_rows: pd.DataFrame, name: str) -> list:
     """Grid points where the ensemble is better than every equal-cost
     baseline it is compared with (Holm-adjusted verdicts) on ``name``."""
-    comparisons = _comparisons(g)
+    comparisons = _comparisons(grid_rows)
     return [
         r
-        for _, r in g.iterrows()
+        for _, r in grid_rows.iterrows()
         if comparisons and all(verdict(r, name, c) == "better" for c in comparisons)
     ]
 
 
-def _largest_gain(g: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim | None:
+def _largest_gain(grid_rows: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim | None:
     """The point of ``rows`` with the largest gain over the best single model,
     with its simultaneous interval over the grid."""
     tested = [r for r in rows if verdict(r, name, "single") != "not tested"]
@@ -116,39 +114,43 @@ def _largest_gain(g: pd.DataFrame, rows: list, name: str, dataset: str) -> Claim
     )
 
 
-def _undecidable(g: pd.DataFrame, name: str) -> bool:
-    """Whether every verdict of ``g`` on ``name`` is "too few repeats"."""
-    verdicts = [verdict(r, name, c) for _, r in g.iterrows() for c in _comparisons(g)]
+def _undecidable(grid_rows: pd.DataFrame, name: str) -> bool:
+    """Whether every verdict of ``grid_rows`` on ``name`` is "too few repeats"."""
+    verdicts = [verdict(r, name, c) for _, r in grid_rows.iterrows() for c in _comparisons(grid_rows)]
     return bool(verdicts) and all(v == TOO_FEW for v in verdicts)
 
 
-def _pays_text(g: pd.DataFrame, name: str) -> str:
-    """Where the ensembles of ``g`` pay ("pays at 2 of 20 grid points
+def _pays_text(grid_rows: pd.DataFrame, name: str) -> str:
+    """Where the ensembles of ``grid_rows`` pay ("pays at 2 of 20 grid points
     (lr_max 0.1: members 10, 50)"), or that nothing can be said."""
-    if _undecidable(g, name):
-        return f"no verdict is possible at {int(g.repeats.min())} repeats"
-    pays = pays_rows(g, name)
-    where = f" ({points_text(g, pays)})" if pays else ""
-    return f"pays at {len(pays)} of {len(g)} grid points{where}"
+    if _undecidable(grid_rows, name):
+        return f"no verdict is possible at {int(grid_rows.repeats.min())} repeats"
+    pays = pays_rows(grid_rows, name)
+    located = f" ({points_text(grid_rows, pays)})" if pays else ""
+    return f"pays at {len(pays)} of {len(grid_rows)} grid points{located}"
 
 
-def _metric_claims(g: pd.DataFrame, dataset: str, name: str, rates: int, confidence: float) -> list[Claim]:
-    """Whether ``g``'s ensembles pay on ``name``: the grid points where they
+def _metric_claims(
+    grid_rows: pd.DataFrame, dataset: str, name: str, rates: int, confidence: float
+) -> list[Claim]:
+    """Whether ``grid_rows``'s ensembles pay on ``name``: the grid points where they
     beat every equal-cost baseline, the largest gain, the counts per baseline."""
     m = METRICS[name]
-    out = [Claim(f"{m.label[0].upper() + m.label[1:]}: {_pays_text(g, name)}")]
-    gain = _largest_gain(g, pays_rows(g, name) or [r for _, r in g.iterrows()], name, dataset)
+    out = [Claim(f"{m.label[0].upper() + m.label[1:]}: {_pays_text(grid_rows, name)}")]
+    gain = _largest_gain(
+        grid_rows, pays_rows(grid_rows, name) or [r for _, r in grid_rows.iterrows()], name, dataset
+    )
     if gain is not None:
         out.append(gain)
-    if _undecidable(g, name):
+    if _undecidable(grid_rows, name):
         return [*out, Claim(". ")]
     counts = []
-    for c in _comparisons(g):
-        better = sum(verdict(r, name, c) == "better" for _, r in g.iterrows())
-        worse = sum(verdict(r, name, c) == "worse" for _, r in g.iterrows())
+    for c in _comparisons(grid_rows):
+        better = sum(verdict(r, name, c) == "better" for _, r in grid_rows.iterrows())
+        worse = sum(verdict(r, name, c) == "worse" for _, r in grid_rows.iterrows())
         counts.append(f"against the {SHORT[c]} it is better at {better}, worse at {worse}")
-    reps, needed = int(g.repeats.min()), repeats_needed(len(g) * rates, confidence)
-    if "single" in _comparisons(g) and rates > 1 and (needed is None or needed > reps):
+    reps, needed = int(grid_rows.repeats.min()), repeats_needed(len(grid_rows) * rates, confidence)
+    if "single" in _comparisons(grid_rows) and rates > 1 and (needed is None or needed > reps):
         counts[0] += f' ("worse" than one of {rates} single-model rates needs {needed or "more"} repeats)'
     out.append(Claim("; " + "; ".join(counts) + ". "))
     return out
@@ -162,15 +164,15 @@ def sweep_claims(
     whether the verdicts hold on ``twin`` (the data redrawn per repeat)."""
     groups = judged_groups(sweep, dataset)
     out = []
-    for i, (base, g) in enumerate(groups):
-        reps = int(g.repeats.min())
+    for i, (base, grid_rows) in enumerate(groups):
+        reps = int(grid_rows.repeats.min())
         rates = int(((sweep.dataset == dataset) & (sweep.base == base) & (sweep.members == 1)).sum())
         if i == 0:
             out.append(Claim(f"**{dataset}**, `{base}` ({reps} repeats). "))
             for name in ANSWER_METRICS:
-                out += _metric_claims(g, dataset, name, rates, confidence)
+                out += _metric_claims(grid_rows, dataset, name, rates, confidence)
         else:
-            short = "; ".join(f"{METRICS[n].label} {_pays_text(g, n)}" for n in ANSWER_METRICS)
+            short = "; ".join(f"{METRICS[n].label} {_pays_text(grid_rows, n)}" for n in ANSWER_METRICS)
             out.append(Claim(f"`{base}` ({reps} repeats): {short}. "))
     if twin is not None and groups:
         out += redraw_claims(sweep, dataset, twin)
@@ -181,21 +183,27 @@ def redraw_claims(sweep: pd.DataFrame, fixed: str, redrawn: str) -> list[Claim]:
     """Whether the fixed draw's "pays" points hold on the data redrawn for
     every repeat (the same grid points of the same swept methods)."""
     out = []
-    theirs = dict(judged_groups(sweep, redrawn))
-    for base, g in judged_groups(sweep, fixed):
-        h = theirs.get(base)
-        if h is None:
+    redrawn_groups = dict(judged_groups(sweep, redrawn))
+    for base, grid_rows in judged_groups(sweep, fixed):
+        redrawn_rows = redrawn_groups.get(base)
+        if redrawn_rows is None:
             continue
         parts, fixed_count = [], []
         for name in ANSWER_METRICS:
-            mine = {r["method"] for r in pays_rows(g, name)}
-            other = {r["method"] for r in pays_rows(h, name)}
-            same = f", {len(mine & other)} of them among the fixed draw's" if mine and other else ""
-            parts.append(f"{METRICS[name].label} at {len(other)} of {len(h)} grid points{same}")
-            fixed_count.append(str(len(mine)))
+            fixed_pays = {r["method"] for r in pays_rows(grid_rows, name)}
+            redrawn_pays = {r["method"] for r in pays_rows(redrawn_rows, name)}
+            same = (
+                f", {len(fixed_pays & redrawn_pays)} of them among the fixed draw's"
+                if fixed_pays and redrawn_pays
+                else ""
+            )
+            parts.append(
+                f"{METRICS[name].label} at {len(redrawn_pays)} of {len(redrawn_rows)} grid points{same}"
+            )
+            fixed_count.append(str(len(fixed_pays)))
         out.append(
             Claim(
-                f"On data redrawn for every repeat ({redrawn}, {int(h.repeats.min())} repeats), `{base}` pays in "
+                f"On data redrawn for every repeat ({redrawn}, {int(redrawn_rows.repeats.min())} repeats), `{base}` pays in "
                 + " and in ".join(parts)
                 + f" (on the fixed draw: {' and '.join(fixed_count)}). "
             )
@@ -216,13 +224,15 @@ def overall_claim(sweep: pd.DataFrame, datasets: list[str]) -> Claim | None:
         groups = judged_groups(sweep, dataset)
         if not groups:
             continue
-        base, g = groups[0]
-        if _undecidable(g, name):
-            open_.append(f"{dataset} ({int(g.repeats.min())} repeats)")
+        base, grid_rows = groups[0]
+        if _undecidable(grid_rows, name):
+            open_.append(f"{dataset} ({int(grid_rows.repeats.min())} repeats)")
             continue
-        rows = pays_rows(g, name)
+        rows = pays_rows(grid_rows, name)
         (pays if rows else not_pays).append(
-            f"{dataset} ({len(rows)} of {len(g)} grid points: {points_text(g, rows)})" if rows else dataset
+            f"{dataset} ({len(rows)} of {len(grid_rows)} grid points: {points_text(grid_rows, rows)})"
+            if rows
+            else dataset
         )
     if open_ and not pays and not not_pays:
         return Claim(
@@ -249,6 +259,7 @@ def overall_claim(sweep: pd.DataFrame, datasets: list[str]) -> Claim | None:
 
 
 def _phrase(verdict: str) -> str:
+    """A verdict in words."""
     return {
         "better": "better",
         "worse": "worse",
@@ -257,16 +268,21 @@ def _phrase(verdict: str) -> str:
     }.get(verdict, verdict)
 
 
+FINAL_METRICS = ("accuracy", "nll_capped", "nll_calibrated_capped")  # a study without baselines
+
+
 def final_claims(
     summary: pd.DataFrame, paired_df: pd.DataFrame, dataset: str, twin: str | None = None
 ) -> list[Claim]:
-    """The answer a study without baselines can give on ``dataset``: the
-    lead method's ensemble of all snapshots against its own final model."""
-    sdf = summary[summary.dataset == dataset]
-    if not len(sdf):
+    """The answer a study without baselines can give on ``dataset`` (from
+    ``summary.csv`` and ``paired_tests.csv``): the lead method's ensemble of
+    all snapshots against its own final model; then the same on ``twin``
+    (the data redrawn per repeat) where the lead method ran on it."""
+    dataset_summary = summary[summary.dataset == dataset]
+    if not len(dataset_summary):
         return []
-    lead = "snapshot" if "snapshot" in set(sdf.method) else sdf.method.iloc[0]
-    row = sdf.set_index("method").loc[lead]
+    lead = "snapshot" if "snapshot" in set(dataset_summary.method) else dataset_summary.method.iloc[0]
+    row = dataset_summary.set_index("method").loc[lead]
     n, members = int(row["repeats"]), int(row["members"]) if "members" in row else None
     out = [
         Claim(
@@ -275,47 +291,46 @@ def final_claims(
             + " against its own final model (the same training run): "
         )
     ]
-    names = ("accuracy", "nll_capped", "nll_calibrated_capped")
-    for i, name in enumerate(n for n in names if n in METRICS):
-        p = pair(paired_df, dataset, name, lead)
-        sign = 1 if METRICS[name].higher_is_better else -1
-        lo, hi = sorted((sign * p.ci_low, sign * p.ci_high))
-        d = decimals(hi - lo)
-        unit = f" {_unit(name)}" if _unit(name) else ""
-        out.append(
-            Claim(
-                ("" if i == 0 else "; ")
-                + f"{METRICS[name].label}: {_phrase(p.verdict)} (gain {fmt(sign * p.mean_diff, d, True)}{unit} "
-                f"[{fmt(lo, d, True)}, {fmt(hi, d, True)}], better in {int(p.wins)} of {n} repeats)",
-                "paired_tests.csv",
-                {
-                    "dataset": dataset,
-                    "metric": name,
-                    "comparison": "final",
-                    "a_method": lead,
-                    "a_model": "ensemble",
-                    "b_model": "final",
-                },
-                ("mean_diff", "ci_low", "ci_high"),
-                sign,
-            )
-        )
+    names = [name for name in FINAL_METRICS if name in METRICS]
+    for i, name in enumerate(names):
+        out.append(_final_claim(pair(paired_df, dataset, name, lead), dataset, lead, name, n, i == 0))
     out.append(Claim(". "))
-    if (
-        twin is not None
-        and twin in set(summary.dataset)
-        and lead in set(summary[summary.dataset == twin].method)
-    ):
-        words = []
-        for name in (n for n in names if n in METRICS):
-            p = pair(paired_df, twin, name, lead)
-            words.append(f"{METRICS[name].label} {_phrase(p.verdict)}")
+    if twin is not None and lead in set(summary[summary.dataset == twin].method):
+        words = [
+            f"{METRICS[name].label} {_phrase(pair(paired_df, twin, name, lead).verdict)}" for name in names
+        ]
         out.append(
             Claim(
                 f"On data redrawn for every repeat ({twin}), the same comparison gives: {', '.join(words)}. "
             )
         )
     return out
+
+
+def _final_claim(p, dataset: str, lead: str, name: str, n: int, first: bool) -> Claim:
+    """The ensemble's gain over the final model of ``lead`` in metric
+    ``name`` (``p``: its row of ``paired_tests.csv``), with its interval,
+    verdict and wins in ``n`` repeats."""
+    sign = 1 if METRICS[name].higher_is_better else -1
+    lo, hi = sorted((sign * p.ci_low, sign * p.ci_high))
+    d = decimals(hi - lo)
+    unit = f" {_unit(name)}" if _unit(name) else ""
+    return Claim(
+        ("" if first else "; ")
+        + f"{METRICS[name].label}: {_phrase(p.verdict)} (gain {fmt(sign * p.mean_diff, d, True)}{unit} "
+        f"[{fmt(lo, d, True)}, {fmt(hi, d, True)}], better in {int(p.wins)} of {n} repeats)",
+        "paired_tests.csv",
+        {
+            "dataset": dataset,
+            "metric": name,
+            "comparison": "final",
+            "a_method": lead,
+            "a_model": "ensemble",
+            "b_model": "final",
+        },
+        ("mean_diff", "ci_low", "ci_high"),
+        sign,
+    )
 
 
 def answer_claims(
@@ -368,81 +383,3 @@ def answer_text(paragraphs: list[list[Claim]], rst: bool = False) -> list[str]:
             text = text.replace("`", "``")
         lines += [f"- {text}", ""]
     return lines
-
-
-# --- the glossary ------------------------------------------------------------------
-
-SCHEDULE_WORDS = {
-    "cosine_epoch": "cosine annealing from {lr_max} restarted at every cycle, the rate set once per epoch",
-    "cosine_step": "cosine annealing from {lr_max} restarted at every cycle, the rate set every iteration",
-    "triangular": "a triangular cyclical rate between {lr_min} and {lr_max}, each cycle ending at its minimum",
-    "step_decay": "a rate of {lr} multiplied by {factor} at {milestones} of training",
-    "constant": "a constant rate of {lr}",
-}
-
-
-def _schedule_text(schedule: dict) -> str:
-    params = {k: f"{v:g}" if isinstance(v, float) else v for k, v in schedule.items()}
-    if "milestones" in params:
-        params["milestones"] = " and ".join(f"{m:.0%}" for m in params["milestones"])
-    return SCHEDULE_WORDS[schedule["name"]].format(**params)
-
-
-def method_line(name: str, spec: dict, grid: dict | None = None) -> str:
-    """One line saying what a method trains and averages, from its config."""
-    grid = grid or {}
-    k = "M" if "members" in grid else spec["members"]
-    params = {**spec["schedule"], **({"lr_max": "lr_max"} if "lr_max" in grid else {})}
-    schedule = _schedule_text(params)
-    if independent(spec):
-        schedule = schedule.replace(" restarted at every cycle", " (one cycle per model)")
-        if shares_budget(spec):
-            text = (
-                f"{k} independent models sharing one model's epoch budget (each trains 1/{k} of it) with {schedule}, "
-                "averaged: the equal-cost ensemble"
-            )
-        else:
-            text = f"{k} independent models of the full epoch budget each ({k}x one model's cost) with {schedule}, averaged"
-    else:
-        taken = (
-            f"one at the end of each of {k} equal cycles"
-            if spec["schedule"]["name"] in CYCLIC
-            else f"taken at the ends of {k} equal parts of training"
-        )
-        text = f"one training run with {schedule}; its {k} snapshots, {taken}, averaged"
-        if spec.get("validation_fraction"):
-            text += f", with member weights fitted on {spec['validation_fraction']:.0%} of the training rows held out"
-    if grid:
-        text += "; swept over " + " x ".join(
-            f"{key} in {', '.join(f'{v:g}' for v in values)}" for key, values in grid.items()
-        )
-    return f"`{name}`: {text}."
-
-
-TERMS = (
-    "*final model*: the last snapshot of a run (the model one would deploy without ensembling); *ensemble*: "
-    "the average of the predicted probabilities of all of a method's members, fixed in advance.",
-    "*best single model*: the one-member runs of a swept method at every peak rate; the ensemble is better "
-    "than it only if better than the single model at each rate, worse if worse than one.",
-    "*equal-cost ensemble*: independent models sharing one model's epoch budget, of the same size and peak "
-    "rate as the snapshot ensemble; *pays*: better than both at equal training cost.",
-    "*capped NLL*: the mean negative log-likelihood of the test rows, each row counting at most 13.8 nats "
-    "(probability 1e-6); *calibrated*: after temperature scaling (the logits divided by one temperature, "
-    "fitted on one half of the test rows and scored on the other, then the other way round).",
-    "*DEE* (deep ensemble equivalent): how many independently trained models of the reference would give "
-    "the same calibrated NLL.",
-    "*verdict*: better or worse when the Holm-adjusted p of a sign-flip test of the mean paired difference "
-    "is at most 0.05, else unclear; a *Holm family* is one dataset x metric x comparison x swept method.",
-    "*SWA*: stochastic weight averaging, the average of the snapshots' weights (one model) rather than "
-    "of their predictions.",
-)
-
-
-def glossary(methods: dict | None, sweeps: dict | None = None, rst: bool = False) -> list[str]:
-    """The front page's terms: each method of the study in one line, then
-    the words the tables use."""
-    lines = ["**Terms.**" if rst else "## Terms", ""]
-    for name, spec in (methods or {}).items():
-        lines.append(f"- {method_line(name, spec, (sweeps or {}).get(name))}")
-    lines += [f"- {t}" for t in TERMS] + [""]
-    return [line.replace("`", "``") for line in lines] if rst else lines

@@ -18,6 +18,7 @@ def headline_metrics():
 
 
 def dee_label(metric: str) -> str:
+    """The label of a DEE metric (its name if it is not registered)."""
     return METRICS[metric].label if metric in METRICS else metric
 
 
@@ -30,23 +31,26 @@ def verdict(row, name: str, comparison: str = "final") -> str:
 
 
 def gain(row, name: str, comparison: str = "final") -> float:
-    """Ensemble minus ``comparison``, signed so that positive favours the ensemble."""
+    """Of a ``sweep.csv`` row and metric ``name``: ensemble minus
+    ``comparison``, signed so that positive favours the ensemble."""
     d = row[column(comparison, name, "mean")]
     return d if METRICS[name].higher_is_better else -d
 
 
 def point_text(row) -> str:
+    """A ``sweep.csv`` row's grid point, e.g. "members 10, lr_max 0.1"."""
     keys = row["swept"].split()
     return label(keys, tuple(row[k] for k in keys))
 
 
-def points_text(g: pd.DataFrame, rows) -> str:
-    """Grid points as "lr_max 0.1: members 10, 25; lr_max 0.3: members 50"
-    (grouped by every key but the one across, :func:`snapens.sweeps.axes`,
+def points_text(grid_rows: pd.DataFrame, rows) -> str:
+    """Grid points (``rows`` of ``grid_rows``, one swept method's rows of
+    ``sweep.csv``) as "lr_max 0.1: members 10, 25; lr_max 0.3: members 50"
+    (grouped by every key but the one across, :func:`snapens.core.sweeps.axes`,
     whose values are listed)."""
     if not len(rows):
         return ""
-    x, others = axes(g["swept"].iloc[0])
+    x, others = axes(grid_rows["swept"].iloc[0])
     groups: dict[str, list[str]] = {}
     for r in rows:
         groups.setdefault(label(others, tuple(r[k] for k in others)), []).append(value_label(r[x]))
@@ -62,9 +66,9 @@ def judged(sweep: pd.DataFrame) -> pd.DataFrame:
     return sweep[roles == "judged"] if (roles == "judged").any() else sweep[roles == ""]
 
 
-def comparisons_of(g: pd.DataFrame) -> list[str]:
-    """The comparisons of :data:`COMPARISONS` that rows ``g`` have, the
-    equal-cost ones first."""
-    have = [c for c in COMPARISONS if any(column(c, n, "verdict") in g for n in METRICS)]
-    have = [c for c in have if g[column(c, next(iter(METRICS)), "verdict")].fillna("").ne("").any()]
+def comparisons_of(rows: pd.DataFrame) -> list[str]:
+    """The comparisons of :data:`snapens.analyse.contract.COMPARISONS` that
+    ``rows`` (of ``sweep.csv``) have, the equal-cost ones first."""
+    have = [c for c in COMPARISONS if any(column(c, n, "verdict") in rows for n in METRICS)]
+    have = [c for c in have if rows[column(c, next(iter(METRICS)), "verdict")].fillna("").ne("").any()]
     return [c for c in ("single", "equal", "final") if c in have]

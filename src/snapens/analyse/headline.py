@@ -12,6 +12,7 @@ from snapens.analyse import answer
 from snapens.analyse.contract import COMPARISONS, column, pair
 from snapens.analyse.dee_text import dee_sentence
 from snapens.analyse.draws import draw_sentences
+from snapens.analyse.glossary import glossary
 from snapens.analyse.grid import comparisons_of, headline_metrics, judged, verdict
 from snapens.analyse.limit_text import limit_sentences
 from snapens.analyse.sweep_text import grid_digits, sweep_sentences
@@ -131,7 +132,7 @@ def headline_rst(
     vs full ensemble on the headline metrics and the sweeps."""
     claims = answer.answer_claims(summary, paired_df, sweep, draws, confidence)
     out = answer.answer_text(claims, rst=True)
-    out += answer.glossary((study or {}).get("methods"), (study or {}).get("sweeps"), rst=True)
+    out += glossary((study or {}).get("methods"), (study or {}).get("sweeps"), rst=True)
     out += [line.replace("`", "``") for line in provenance_line(config_hash)]
     out += [multiplicity_sentence(paired_df, confidence), ""]
     out += paragraphs(draw_sentences(summary, paired_df, draws or {}))

@@ -124,7 +124,9 @@ def read_study(runs: Sequence[tuple], files: dict, methods: dict | None, threads
     rows = {dataset: npz_row_counts(first_file(paths))["y_test"] for dataset, paths in files.items()}
     members = {m: spec["members"] for m, spec in (methods or {}).items()}
     read = read_runs([(ds, m, seed, d, members.get(m), rows[ds]) for ds, m, seed, d in runs], threads)
-    records = [(ds, m, seed, t) for (ds, m, seed, _), (t, _) in zip(runs, read, strict=True)]
+    records = [
+        (ds, m, seed, run_tables) for (ds, m, seed, _), (run_tables, _) in zip(runs, read, strict=True)
+    ]
     return pd.DataFrame([row for _, row in read]), records
 
 
@@ -167,7 +169,7 @@ def build_tables(
     summary = tables.summary_table(run_df, confidence)
     flips = evaluation.get("sign_flips", FLIPS)  # every paired comparison's sign-flip test
     paired = paired_table(run_df, confidence, flips, points, baselines, per_seed)
-    long = tables.long_table((ds, m, seed, t["members"], t["ensemble"]) for ds, m, seed, t in records)
+    long = tables.long_table((ds, m, seed, run["members"], run["ensemble"]) for ds, m, seed, run in records)
     rates = {name: peak_rate(spec["schedule"]) for name, spec in (methods or {}).items()}
     refs = dee_references(references or {}, points, baselines, list(files))
     resamples = evaluation.get("bootstrap", 10_000)  # the DEE's percentile bootstrap
@@ -177,10 +179,10 @@ def build_tables(
         summary=summary,
         paired=paired,
         curves=tables.curve_table(long, confidence),
-        learning=tables.learning_curve_table((ds, m, seed, t["training"]) for ds, m, seed, t in records),
+        learning=tables.learning_curve_table((ds, m, seed, run["training"]) for ds, m, seed, run in records),
         dee=dee,
         sweep=sweep_table(summary, paired, dee, points, baselines, last_rates),
-        diversity=tables.diversity_summary((ds, m, seed, t["diversity"]) for ds, m, seed, t in records),
+        diversity=tables.diversity_summary((ds, m, seed, run["diversity"]) for ds, m, seed, run in records),
         limits=limits_table(specs, tests, evaluation, values),
         study=study,
     )
@@ -205,14 +207,12 @@ def write_front_pages(built: StudyTables, outputs, confidence: float, title: str
 
     digest = config_hash(study) if study is not None else None
     draws = redrawn_pairs((study or {}).get("datasets", {}))
-    b = built
+    sources = {"sweep": built.sweep, "limits": built.limits, "draws": draws, "dee": built.dee, "study": study}
     write_text(
-        summary_markdown(
-            b.summary, b.paired, confidence, title, b.dee, digest, b.sweep, b.limits, draws, study
-        ),
+        summary_markdown(built.summary, built.paired, confidence, title, config_hash=digest, **sources),
         outputs["markdown"],
     )
     write_text(
-        headline_rst(b.summary, b.paired, confidence, digest, b.sweep, b.limits, draws, b.dee, study),
+        headline_rst(built.summary, built.paired, confidence, config_hash=digest, **sources),
         outputs["headline"],
     )

@@ -1,7 +1,7 @@
 """Choosing "the best" without measuring on the seeds or rows it was chosen
 on: the odd seeds choose, the even seeds are measured, and the test rows are
 cross-fitted. The deep ensemble equivalent's reference rate is chosen so
-(:mod:`snapens.analyse.tables`); comparisons against the best single model
+(:mod:`snapens.analyse.dee_table`); comparisons against the best single model
 choose nothing (:func:`snapens.analyse.statistics.against_best`).
 
 The seeds fall into two halves by parity (:func:`seed_halves`); the test rows
@@ -44,7 +44,7 @@ def choose(candidates: dict[str, pd.DataFrame], name: str, fold: str, model: str
     to its runs (one row per seed, columns ``{model}_{column}``)."""
     m = metric(name)
     column = f"{model}_{selection_column(name, fold)}"
-    scores = {c: float(np.mean(g[column].to_numpy(dtype=np.float64))) for c, g in candidates.items()}
+    scores = {c: float(np.mean(runs[column].to_numpy(dtype=np.float64))) for c, runs in candidates.items()}
     sign = -1 if m.higher_is_better else 1
     return min(scores, key=lambda c: sign * scores[c])  # min() keeps the first of equals
 
@@ -63,7 +63,7 @@ def measured_seeds(seeds) -> list:
 def choices(candidates: dict[str, pd.DataFrame], name: str, seeds, model: str = "ensemble") -> dict[str, str]:
     """``fold -> candidate``: the candidate measured on the even seeds'
     ``fold``, chosen (:func:`choose`) on the odd seeds' other fold."""
-    reading = {c: g.loc[seed_halves(seeds)["odd"]] for c, g in candidates.items()}
+    reading = {c: runs.loc[seed_halves(seeds)["odd"]] for c, runs in candidates.items()}
     return {fold: choose(reading, name, OTHER[fold], model) for fold in FOLDS}
 
 

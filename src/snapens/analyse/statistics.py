@@ -1,6 +1,13 @@
 """Across-repeat statistics: means with confidence intervals, paired
 comparisons and their multiplicity control.
 
+Why one module over 400 lines: its functions are one argument, told below:
+the sign-flip test, its inversion into intervals, the best-of-several and
+ratio tests built on the same subset sums, and the floors and Holm's
+adjustment that say what a family can decide. Split, the argument would be
+read across modules; docs/specification.md, docs/inference.md and
+tools/inference_sim.py cite its functions here by name.
+
 Repeats are paired by seed: the same seed gives the same initial weights and
 batch order to every method, so differences are computed seed by seed.
 

@@ -16,6 +16,7 @@ from snapens.analyse import answer
 from snapens.analyse.contract import BOUNDARY, DIVERGED_MEMBERS, DIVERGED_RUNS, EXTRA_MODELS, pair
 from snapens.analyse.dee_text import dee_section
 from snapens.analyse.draws import draw_section
+from snapens.analyse.glossary import glossary
 from snapens.analyse.grid import headline_metrics
 from snapens.analyse.sweep_text import sweep_section
 from snapens.analyse.wording import (
@@ -132,7 +133,7 @@ def summary_markdown(
         f"# {title}",
         "",
         *answer.answer_text(answer.answer_claims(summary, paired_df, sweep, draws, confidence)),
-        *answer.glossary((study or {}).get("methods"), (study or {}).get("sweeps")),
+        *glossary((study or {}).get("methods"), (study or {}).get("sweeps")),
         "## How the numbers are made",
         "",
         *provenance_line(config_hash),

@@ -111,7 +111,7 @@ def nonfinite_rows(tables: dict[str, pd.DataFrame]) -> int:
 
 def _at_bound(model_row) -> int:
     """How many of a model's fitted temperatures (one per fold) are at a bound."""
-    return sum(int(float(model_row[t]) in (T_MIN, T_MAX)) for t in TEMPERATURES)
+    return sum(int(float(model_row[column]) in (T_MIN, T_MAX)) for column in TEMPERATURES)
 
 
 def boundary_fits(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
