@@ -24,7 +24,9 @@ OLD = 946_684_800  # 2000-01-01, seconds since the epoch
 def extract(rev: str, dest):
     """The project's files at ``rev`` (from this clone's history) in ``dest``."""
     try:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True
+        ).stdout
     except subprocess.CalledProcessError as err:
         pytest.fail(f"git archive {rev} failed (a clone without history?): {err.stderr.decode()}")
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
@@ -53,7 +55,12 @@ def dry_run(base, snakefile):
 def test_the_default_study_of_the_commit_before_the_plan_moved_needs_no_job_for_its_params(tmp_path):
     base = extract(PLAN_BASELINE, tmp_path / "base")
     made = snakemake(
-        base, base / "config" / "config.yaml", "--cores", "2", snakefile=base / "Snakefile", library=base / "src"
+        base,
+        base / "config" / "config.yaml",
+        "--cores",
+        "2",
+        snakefile=base / "Snakefile",
+        library=base / "src",
     )
     assert made.returncode == 0, made.stderr[-3000:]
 

@@ -52,9 +52,7 @@ def test_seeds_are_cut_into_chunks_of_runs_per_job_the_last_holding_the_rest():
     assert len(study.runs()) == 8 and study.runs()[0] == ("blobs", "snapshot", 1)
     assert len(study.manifests()) == 15
     assert study.first_seed_chunk("fewer") == "seeds-1-2"
-    assert study.first_seed_manifests("blobs") == [
-        "results/runs/blobs/snapshot/chunks/seeds-1-2/train.json"
-    ]
+    assert study.first_seed_manifests("blobs") == ["results/runs/blobs/snapshot/chunks/seeds-1-2/train.json"]
 
 
 def test_a_redrawn_dataset_reads_its_chunks_draws_and_a_fixed_one_its_file():
@@ -178,7 +176,9 @@ def test_no_study_is_planned_from_a_bad_config(what, key, value, message):
         planned(mutate(key, value))
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "full.yaml", "sweep.yaml", "mnist1d-budget.yaml", "file-dataset.yaml"])
+@pytest.mark.parametrize(
+    "name", ["config.yaml", "full.yaml", "sweep.yaml", "mnist1d-budget.yaml", "file-dataset.yaml"]
+)
 def test_every_shipped_config_is_planned_with_one_chunk_set_per_dataset(name):
     config = yaml.safe_load((ROOT / "config" / name).read_text())
     study = planned(config)

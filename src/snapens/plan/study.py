@@ -73,7 +73,9 @@ class Study:
 
     def runs(self) -> list[tuple[str, str, int]]:
         """``(dataset, method, seed)`` of every run, in config order."""
-        return [(d, m, s) for d in self.datasets for m in self.dataset_methods[d] for s in self.dataset_seeds[d]]
+        return [
+            (d, m, s) for d in self.datasets for m in self.dataset_methods[d] for s in self.dataset_seeds[d]
+        ]
 
     def chunk_seeds(self, chunk: str) -> list[int]:
         """The seeds of a chunk (by its name)."""
