@@ -29,7 +29,7 @@ FUNCTION = textwrap.dedent('''
 
     def members_per_method(dataset, summary, confidence=0.95):
         """Toy family: the members of each method."""
-        _style()
+        set_style()
         df = summary[summary["dataset"] == dataset]
         fig, ax = plt.subplots(figsize=(5, 3))
         ax.barh(df["method"], df["members"])
@@ -39,7 +39,7 @@ FUNCTION = textwrap.dedent('''
 ENTRY = textwrap.dedent("""
 
     register(Family("members_per_method", "Members per method", {"summary": "summary"},
-                    ("confidence",)))
+                    ("confidence",), module="runs"))
 """)
 CAPTION = "**How many members does each method have?** A toy family.\n"
 
@@ -66,7 +66,7 @@ def extended(tmp_path_factory):
     src = work / "src" / "snapens"
     for module, entry in (
         ("evaluate/metrics.py", METRIC),
-        ("report/plotting.py", FUNCTION),
+        ("report/runs.py", FUNCTION),
         ("report/figures.py", ENTRY),
         ("data/kinds.py", KIND),
     ):
@@ -193,7 +193,7 @@ def _dry_run_after_editing(extended, module):
 
 def test_editing_the_library_reruns_exactly_the_jobs_that_run_it(extended):
     figures = len(list((extended / "results" / "figures").glob("*.png")))  # one job draws a PNG and an SVG
-    plots = _dry_run_after_editing(extended, "report/plotting.py")
+    plots = _dry_run_after_editing(extended, "report/runs.py")
     assert set(plots) == {
         f"plot_{f}"
         for f in (

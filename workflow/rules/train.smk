@@ -1,7 +1,7 @@
 # Stage 2: seeded training runs, each saving its snapshots as .keras models.
 # One job per chunk of execution.runs_per_job seeds; each run keeps its own
 # directory, and the job's one declared output is its manifest
-# (docs/architecture.md says why).
+# (docs/manifests.md says why).
 
 
 rule train:

@@ -6,7 +6,7 @@ directories (``{root}/runs/{dataset}/{method}/seed-{seed}/``, the output
 contract) and, last, its manifest
 (``{root}/runs/{dataset}/{method}/chunks/seeds-{first}-{last}/{stage}.json``):
 every file it wrote, with its size and SHA-256. The manifest is the job's
-declared output; ``docs/architecture.md`` says why the per-run files are not.
+declared output; ``docs/manifests.md`` says why the per-run files are not.
 
 Every later job checks the files it reads against the manifests
 (:func:`check_files`), and ``make verify`` checks every manifest of a study

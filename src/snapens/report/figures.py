@@ -10,7 +10,7 @@ and ``.svg`` by the function named as the family in its ``module`` of
 ``inputs`` (argument name -> study table, :data:`snapens.core.paths.TABLE_FILES`
 or ``decision_grid``) read back (``.csv`` as a DataFrame, ``.npz`` as a dict
 of arrays, ``.json`` as what it holds) and ``params`` the named figure parameters of the config (see
-``figure_params`` in ``workflow/rules/common.smk``). Its caption is
+:meth:`snapens.plan.study.Study.figure_params`). Its caption is
 ``workflow/report/{name}.rst`` and starts with the question it answers.
 
 Adding a family: its drawing function in a module of :data:`DRAWING_MODULES`,
