@@ -14,7 +14,7 @@ BASELINE ?= 231d7bd
 SNAKEMAKE_ARGS ?=
 RESULTS = $$($(BIN)/python -c 'import yaml, sys; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG))
 
-.PHONY: help venv study figures test test-integration test-slurm verify bench bench-lanes bench-study bench-study-baseline \
+.PHONY: help venv study figures test test-integration test-slurm verify bench bench-lanes bench-reference bench-study bench-study-baseline \
 	bench-study-scale bench-sweep bench-sweep-blobs findings inference-sim report report-check lint format clean clean-study
 
 help:
@@ -29,6 +29,7 @@ help:
 	@echo "make lint              snakemake --lint, snakefmt --check, ruff check and ruff format --check"
 	@echo "make bench             training speed, the tutorial's model.fit against the project's loop"
 	@echo "make bench-lanes       a lane step of each MLP size with TensorFlow's oneDNN kernels on and off"
+	@echo "make bench-reference   the DEE reference's subset curves of a finished study (CONFIG=...), fast against direct"
 	@echo "make bench-study       the default study at --cores 1 and 2: wall, speed-up, per-rule time and memory"
 	@echo "make bench-study-baseline  the default study against BASELINE=$(BASELINE), alternately, 3 pairs"
 	@echo "make bench-study-scale the default study with 300 repeats at --cores 2"
@@ -92,6 +93,9 @@ bench: venv
 
 bench-lanes: venv
 	$(BIN)/python -m tools.bench_lanes
+
+bench-reference: venv
+	$(BIN)/python -m tools.bench_reference --results $(RESULTS)
 
 bench-study: venv
 	$(BIN)/python -m tools.bench_study --cores 1 2

@@ -60,6 +60,9 @@ from scipy.special import softmax
 
 from snapens.evaluate.scores import NLL_CAP, T_MAX, T_MIN, check, ece, log_of, log_softmax
 
+# brentq's tolerance in log(1 / T) (snapens.evaluate.reference_curves bounds its digits by it)
+XTOL = 1e-12
+
 FOLDS = ("even", "odd")  # the halves of the test rows, by position
 
 
@@ -110,7 +113,7 @@ def _fit(z: np.ndarray, y: np.ndarray) -> float:
     if ends[hi] <= 0:  # NLL non-increasing in beta: the sharpest allowed
         return T_MIN
     # the root in log beta (about 10 evaluations, against 15 to 18 in beta); xtol: relative in T
-    u = brentq(lambda u: ends[u] if u in ends else derivative(math.exp(u)), lo, hi, xtol=1e-12)
+    u = brentq(lambda u: ends[u] if u in ends else derivative(math.exp(u)), lo, hi, xtol=XTOL)
     return math.exp(-u)
 
 

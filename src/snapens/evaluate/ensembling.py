@@ -126,7 +126,7 @@ def subsets(members: int, k: int, limit: int = SUBSETS) -> np.ndarray:
     return np.array(sorted(drawn), dtype=np.int64)
 
 
-def _subset_weights(members: int, k: int) -> np.ndarray:
+def subset_weights(members: int, k: int) -> np.ndarray:
     """``(S, members)``: each row averages one k-subset (:func:`subsets`)."""
     chosen = subsets(members, k)
     weights = np.zeros((len(chosen), members))
@@ -140,7 +140,7 @@ def subset_nlls(log_probs: np.ndarray, y: np.ndarray, k: int) -> dict[str, float
     lp = np.asarray(log_probs, dtype=np.float64)
     n = lp.shape[1]
     true = lp[:, np.arange(n), y]  # (members, samples)
-    loss = -log_mix(_subset_weights(len(lp), k), true)  # (subsets, samples)
+    loss = -log_mix(subset_weights(len(lp), k), true)  # (subsets, samples)
     out = {SUBSET_NLL: float(np.mean(loss.mean(axis=1)))}
     for fold, rows in fold_rows(n).items():
         out[f"{SUBSET_NLL}_{fold}"] = float(np.mean(loss[:, rows].mean(axis=1)))
@@ -157,7 +157,7 @@ def subset_calibrated_nll(log_probs: np.ndarray, y: np.ndarray, k: int) -> dict[
 
     columns = {f"{SUBSET_NLL}_calibrated_{fold}": f"nll_calibrated_{fold}" for fold in FOLDS}
     totals = dict.fromkeys(columns, 0.0)
-    mixed = log_mix(_subset_weights(len(log_probs), k), log_probs)  # (subsets, samples, classes)
+    mixed = log_mix(subset_weights(len(log_probs), k), log_probs)  # (subsets, samples, classes)
     for z in mixed:
         fitted = crossfit_nll(z, y)
         for column, source in columns.items():
@@ -189,8 +189,11 @@ def last_k_table(
     equivalent's reference curve), on all test rows and per fold
     (:func:`subset_nlls`), and the calibrated curve per fold
     (:func:`subset_calibrated_nll`); NaN otherwise."""
+    from snapens.evaluate.reference_curves import subset_curves as reference_curves
+
     rows = []
     lp = np.asarray(log_probs, dtype=np.float64)
+    curves = reference_curves(lp, y) if subset_curves and len(lp) > 1 else {}
     for k, averaged, voted in last_k(lp):
         row = {"k": k, **evaluate(y, evaluation=evaluation, log_probs=averaged)}
         row[VOTE.name] = float(np.mean(voted == y))
@@ -199,7 +202,7 @@ def last_k_table(
         elif k == len(lp):  # the one subset is the full ensemble, whose values are the row's own
             row |= {column: row[column.replace(SUBSET_NLL, "nll")] for column in subset_columns()}
         else:
-            row |= subset_nlls(lp, y, k) | subset_calibrated_nll(lp, y, k)
+            row |= curves[k]  # subset_nlls | subset_calibrated_nll, fast (reference_curves)
         rows.append(row)
     return pd.DataFrame(rows)
 
