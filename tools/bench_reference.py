@@ -26,7 +26,7 @@ import pandas as pd
 
 from snapens.core.io import FLOAT_FORMAT
 from snapens.data.dataset import load_draws
-from snapens.evaluate import ensembling, reference_curves
+from snapens.evaluate import ensemble_table, ensembling, reference_curves
 from snapens.evaluate.runfiles import load_log_probabilities
 
 
@@ -39,7 +39,7 @@ def csv_text(table: pd.DataFrame) -> str:
 
 def direct_table(lp, y, evaluation) -> pd.DataFrame:
     """``last_k_table`` with the subset curves computed directly, per ``k``."""
-    table = ensembling.last_k_table(lp, y, evaluation, subset_curves=False)
+    table = ensemble_table.last_k_table(lp, y, evaluation, subset_curves=False)
     for k in range(1, len(lp)):
         for column, value in (
             ensembling.subset_nlls(lp, y, k) | ensembling.subset_calibrated_nll(lp, y, k)
@@ -83,7 +83,7 @@ def main(argv=None) -> None:
         y = load_draws(data, [seed])[0].y_test
         _, lp = load_log_probabilities(run / "probabilities.npz", y)
         lp = np.asarray(lp, dtype=np.float64)
-        seconds, fast = timed(ensembling.last_k_table, args.repeats, lp, y, evaluation, True)
+        seconds, fast = timed(ensemble_table.last_k_table, args.repeats, lp, y, evaluation, True)
         fast_s += seconds
         seconds, direct = timed(direct_table, args.repeats, lp, y, evaluation)
         direct_s += seconds

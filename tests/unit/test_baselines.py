@@ -8,7 +8,7 @@ import pytest
 
 from snapens.analyse import baselines, contract, dee_table, paired_table, selection, sweep_table, tables
 from snapens.core.sweeps import grid_points
-from snapens.evaluate import ensembling
+from snapens.evaluate import ensemble_table, ensembling
 from snapens.evaluate.metrics import METRICS, evaluate, fold_columns
 
 SWEEPS = {
@@ -196,7 +196,7 @@ def study(rng, y, methods):
             probs = independent_run(rng, y, members, sharpness=sharpness)
             t = {
                 "members": ensembling.member_table(np.log(probs), y, range(members)),
-                "ensemble": ensembling.last_k_table(np.log(probs), y, subset_curves=independent),
+                "ensemble": ensemble_table.last_k_table(np.log(probs), y, subset_curves=independent),
             }
             runs.append(tables.run_row("d", name, seed, t, len(y)))
             records.append(("d", name, seed, t["members"], t["ensemble"]))

@@ -83,7 +83,7 @@ def _confidently_wrong(margin: float):
 
 
 def test_a_confidently_wrong_member_costs_its_full_nll_not_the_floor():
-    from snapens.evaluate import ensembling, metrics
+    from snapens.evaluate import ensemble_table, metrics
 
     # rows x = 1 (true class 1, wrong by 50 nats) and x = -1 (true class 1, right)
     X, y = np.array([[1.0], [-1.0]], np.float32), np.array([1, 1])
@@ -106,7 +106,7 @@ def test_a_confidently_wrong_member_costs_its_full_nll_not_the_floor():
     # probability, by hand: -log((e^-50 + e^-60) / 2) for the wrong row
     other = _confidently_wrong(60.0)[1]
     stack = np.stack([log_probs, predict.log_probs(other, X)])
-    table = ensembling.last_k_table(stack, y, subset_curves=True)
+    table = ensemble_table.last_k_table(stack, y, subset_curves=True)
     by_hand = -(-50.0 + math.log((1 + math.exp(-10.0)) / 2))
     assert table["nll_even"].iloc[-1] == pytest.approx(by_hand, rel=1e-12)
     assert table["nll_even"].iloc[0] == pytest.approx(60.0 + math.log1p(math.exp(-60.0)), rel=1e-15)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
 
-from snapens.evaluate import ensembling, metrics
+from snapens.evaluate import ensemble_table, ensembling, metrics
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_metric_rejects_wrong_shape():
 def test_last_k_table_k1_is_last_member_and_kM_is_average(case):
     probs, y = case
     members = ensembling.member_table(np.log(probs), y, epochs=range(5))
-    table = ensembling.last_k_table(np.log(probs), y)
+    table = ensemble_table.last_k_table(np.log(probs), y)
     assert list(table["k"]) == [1, 2, 3, 4, 5]
     for m in metrics.METRICS:
         assert table[m].iloc[0] == pytest.approx(members[m].iloc[-1])
@@ -186,8 +186,8 @@ def test_calibrated_subset_curve_by_enumerating_the_subsets(case):
 def test_the_curves_end_at_the_full_ensemble_and_are_computed_only_when_asked(case):
     probs, y = case
     plain, calibrated = (
-        ensembling.last_k_table(np.log(probs), y),
-        ensembling.last_k_table(np.log(probs), y, subset_curves=True),
+        ensemble_table.last_k_table(np.log(probs), y),
+        ensemble_table.last_k_table(np.log(probs), y, subset_curves=True),
     )
     assert plain[metrics.subset_columns()].isna().all().all()
     assert calibrated[metrics.subset_columns()].notna().all().all()
@@ -199,7 +199,7 @@ def test_the_curves_end_at_the_full_ensemble_and_are_computed_only_when_asked(ca
 
 def test_subset_nll_never_rises_with_k_and_ends_at_the_full_ensemble(case):
     probs, y = case
-    table = ensembling.last_k_table(np.log(probs), y, subset_curves=True)
+    table = ensemble_table.last_k_table(np.log(probs), y, subset_curves=True)
     assert np.all(np.diff(table["subset_nll"]) <= 1e-12)  # the NLL of an average <= the average NLL
     assert table["subset_nll"].iloc[-1] == table["nll"].iloc[-1]
     assert table["subset_nll"].iloc[0] == pytest.approx(np.mean([metrics.nll(y, p) for p in probs]))
@@ -262,7 +262,7 @@ def test_run_tables_have_the_columns_the_study_reads(case):
             "diverged",
         )
     )
-    assert tuple(ensembling.last_k_table(np.log(probs), y).columns) == columns["ensemble"]
+    assert tuple(ensemble_table.last_k_table(np.log(probs), y).columns) == columns["ensemble"]
     assert list(empty_table("averaged").columns) == ["model", *evaluated, "nonfinite_rows", "diverged"]
     assert list(empty_table("weighted").columns) == ["model", *evaluated, "weights"]
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from snapens.core.settings import SUBSETS
-from snapens.evaluate.metrics import FOLDS, SUBSET_NLL, VOTE, evaluate, fold_rows, subset_columns
+from snapens.evaluate.metrics import FOLDS, SUBSET_NLL, evaluate, fold_rows
 from snapens.evaluate.scores import DIVERGED, NONFINITE, diverged, logsumexp
 
 
@@ -175,36 +175,6 @@ def subset_nll(log_probs: np.ndarray, y: np.ndarray, k: int) -> float:
     log-probabilities of the true class (:func:`log_mix`), never clipped.
     """
     return subset_nlls(log_probs, y, k)[SUBSET_NLL]
-
-
-def last_k_table(
-    log_probs: np.ndarray, y: np.ndarray, evaluation=None, subset_curves: bool = False
-) -> pd.DataFrame:
-    """One row per ``k = 1..M``: the ensemble of the last ``k`` members,
-    combined by averaging probabilities (every metric, from
-    :func:`log_average`), and its majority-vote accuracy. With
-    ``subset_curves`` (runs that can be the DEE's reference: independently
-    trained members of the full budget) also ``subset_nll``, the mean NLL over
-    ensembles of any ``k`` members (:func:`subset_nll`; the deep ensemble
-    equivalent's reference curve), on all test rows and per fold
-    (:func:`subset_nlls`), and the calibrated curve per fold
-    (:func:`subset_calibrated_nll`); NaN otherwise."""
-    from snapens.evaluate.reference_curves import subset_curves as reference_curves
-
-    rows = []
-    lp = np.asarray(log_probs, dtype=np.float64)
-    curves = reference_curves(lp, y) if subset_curves and len(lp) > 1 else {}
-    for k, averaged, voted in last_k(lp):
-        row = {"k": k, **evaluate(y, evaluation=evaluation, log_probs=averaged)}
-        row[VOTE.name] = float(np.mean(voted == y))
-        if not subset_curves:
-            row |= dict.fromkeys(subset_columns(), math.nan)
-        elif k == len(lp):  # the one subset is the full ensemble, whose values are the row's own
-            row |= {column: row[column.replace(SUBSET_NLL, "nll")] for column in subset_columns()}
-        else:
-            row |= curves[k]  # subset_nlls | subset_calibrated_nll, fast (reference_curves)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def tail_members(members: int) -> int:

@@ -183,7 +183,9 @@ class _Fold:
         # the library: z / T, max, exp, sum of C, log, + top, - the true class's, mean of n: each
         # rounding relative to |beta top|, |beta z_y| or the row's loss, and the log of a sum near 1,
         # whose error is absolute: up to C U however small the loss (a separable fold's NLL ~1e-8)
-        rho = 128 * U * (2 * beta * np.abs(self.top).mean(axis=1) - t.mean(axis=1) + nll) + 4 * self.classes * U
+        rho = (
+            128 * U * (2 * beta * np.abs(self.top).mean(axis=1) - t.mean(axis=1) + nll) + 4 * self.classes * U
+        )
         return nll, slope, rho
 
 

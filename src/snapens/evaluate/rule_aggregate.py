@@ -47,7 +47,8 @@ def aggregate(
 def aggregate_run(run_dir: Path, y, evaluation: dict[str, Any] | None) -> None:
     """Write one run's ``ensemble.csv``, ``diversity.csv`` and ``weighted.csv``
     from its ``probabilities.npz`` and test labels ``y``."""
-    from snapens.evaluate.ensembling import diversity_table, last_k_table
+    from snapens.evaluate.ensemble_table import last_k_table
+    from snapens.evaluate.ensembling import diversity_table
 
     path = run_dir / "probabilities.npz"
     probs, log_probs = load_log_probabilities(path, y)
