@@ -135,7 +135,7 @@ def front_page_claims(tables: Path):
     import pandas as pd
 
     from snapens.analyse.answer import answer_claims
-    from snapens.analyse.draws import redrawn_pairs
+    from snapens.data.kinds import redrawn_pairs
 
     study = json.loads((tables / "study.json").read_text())["config"]
     sweep = pd.read_csv(tables / "sweep.csv") if (tables / "sweep.csv").stat().st_size > 1 else None

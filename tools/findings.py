@@ -59,7 +59,7 @@ def sha256(path: Path) -> str:
 def answer_lines(folder: Path) -> list[str]:
     """The answer, generated from the committed ``sweep.csv`` and ``study.json``."""
     from snapens.analyse.answer import answer_claims, answer_text
-    from snapens.analyse.draws import redrawn_pairs
+    from snapens.data.kinds import redrawn_pairs
 
     study = json.loads((folder / "study.json").read_text())["config"]
     sweep = pd.read_csv(folder / "sweep.csv")

@@ -375,7 +375,8 @@ def test_boundary_temperature_fits_are_counted_per_model_and_named_in_the_summar
 
 
 def test_a_redrawn_dataset_is_set_beside_its_fixed_twin():
-    from snapens.analyse.draws import draw_section, draw_sentences, redrawn_pairs
+    from snapens.analyse.draws import draw_section, draw_sentences
+    from snapens.data.kinds import redrawn_pairs
 
     fixed = {**BLOBS}
     specs = {"blobs": fixed, "again": {**fixed, "random_state": 9, "redraw": True, "methods": ["s"]}}

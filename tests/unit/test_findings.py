@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from snapens.analyse.answer import answer_claims, judged_groups
-from snapens.analyse.draws import redrawn_pairs
+from snapens.data.kinds import redrawn_pairs
 from tools import findings
 from workflow_utils import ROOT, check_claims
 

@@ -190,3 +190,20 @@ def test_every_shipped_config_is_planned_with_one_chunk_set_per_dataset(name):
             budget = study.budget(d, m)
             assert len(budget.snapshot_epochs) == budget.members
             assert 0 <= budget.last_snapshot_rate <= 1
+
+
+def test_a_redrawn_twin_gets_no_figure_that_would_repeat_its_fixed_twins():
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    names = {t.rsplit("/", 1)[-1] for t in planned(config).targets() if t.endswith(".png")}
+    repeats = {
+        f"{family}_blobs_redrawn.png" for family in ("lr_schedules", "learning_curves", "decision_regions")
+    }
+    assert not repeats & names
+    assert {
+        f"{family}_blobs.png" for family in ("lr_schedules", "learning_curves", "decision_regions")
+    } <= names
+    assert {"tutorial_blobs_redrawn.png", "methods_blobs_redrawn.png"} <= names
+    # without its fixed twin, a redrawn dataset gets every family
+    del config["datasets"]["blobs"]
+    alone = {t.rsplit("/", 1)[-1] for t in planned(config).targets() if t.endswith(".png")}
+    assert repeats <= alone

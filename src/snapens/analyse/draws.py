@@ -1,5 +1,5 @@
 """The data drawn once against the data redrawn for every repeat: which
-datasets are twins (:func:`redrawn_pairs`), and whether the
+datasets are twins (:func:`snapens.data.kinds.redrawn_pairs`), and whether the
 ensemble-minus-final verdicts of the one hold on the other, as a section of
 ``summary.md`` and as sentences of both front pages."""
 
@@ -8,27 +8,6 @@ from __future__ import annotations
 from snapens.analyse.contract import pair
 from snapens.analyse.grid import headline_metrics
 from snapens.analyse.wording import fmt_ci, row_digits
-
-
-def redrawn_pairs(datasets: dict[str, dict]) -> dict[str, str]:
-    """Each ``redraw: true`` dataset of ``datasets`` (the config's section)
-    mapped to the fixed dataset of the same generator (the same keys but
-    ``redraw``, ``methods`` and the seed)."""
-
-    def generator(spec):
-        return {k: v for k, v in spec.items() if k not in ("redraw", "methods", "random_state")}
-
-    out = {}
-    for name, spec in datasets.items():
-        if spec.get("redraw"):
-            fixed = [
-                twin
-                for twin, other in datasets.items()
-                if not other.get("redraw") and generator(other) == generator(spec)
-            ]
-            if fixed:
-                out[name] = fixed[0]
-    return out
 
 
 def _draw_verdicts(summary, paired_df, redrawn: str, fixed: str):
@@ -54,7 +33,7 @@ def draw_section(summary, paired_df, pairs: dict[str, str], pct: int) -> list[st
     """``summary.md``: the fixed data and the data redrawn per repeat side by
     side, ensemble minus final model per method and headline metric, from
     ``summary`` and ``paired_df`` (``summary.csv``, ``paired_tests.csv``);
-    ``pairs``: :func:`redrawn_pairs`; ``pct``: the confidence in percent."""
+    ``pairs``: :func:`snapens.data.kinds.redrawn_pairs`; ``pct``: the confidence in percent."""
     lines = []
     for redrawn, fixed in pairs.items():
         lines += [
@@ -80,7 +59,7 @@ def draw_section(summary, paired_df, pairs: dict[str, str], pct: int) -> list[st
 
 def draw_sentences(summary, paired_df, pairs: dict[str, str]) -> list[str]:
     """Whether the ensemble-minus-final verdicts survive a new draw of the
-    data, per pair of :func:`redrawn_pairs` (``pairs``) that has methods on both."""
+    data, per pair of :func:`snapens.data.kinds.redrawn_pairs` (``pairs``) that has methods on both."""
     out = []
     for redrawn, fixed in pairs.items():
         rows = list(_draw_verdicts(summary, paired_df, redrawn, fixed))

@@ -128,7 +128,7 @@ def headline_rst(
     ``limits.csv``, ``deep_ensemble_equivalent.csv``) and ``study`` (the resolved
     config, whose hash is ``config_hash``): the answer in words and the terms,
     then whether the verdicts survive a new draw of the data (``draws``:
-    :func:`snapens.analyse.draws.redrawn_pairs`), then per dataset final model
+    :func:`snapens.data.kinds.redrawn_pairs`), then per dataset final model
     vs full ensemble on the headline metrics and the sweeps."""
     claims = answer.answer_claims(summary, paired_df, sweep, draws, confidence)
     out = answer.answer_text(claims, rst=True)

@@ -201,9 +201,9 @@ def write_tables(built: StudyTables, outputs: dict[str, str | Path]) -> None:
 
 def write_front_pages(built: StudyTables, outputs, confidence: float, title: str, study) -> None:
     """``summary.md`` and the report's ``headline.rst``."""
-    from snapens.analyse.draws import redrawn_pairs
     from snapens.analyse.headline import headline_rst
     from snapens.analyse.summary import summary_markdown
+    from snapens.data.kinds import redrawn_pairs
 
     digest = config_hash(study) if study is not None else None
     draws = redrawn_pairs((study or {}).get("datasets", {}))

@@ -126,7 +126,7 @@ def summary_markdown(
     (:mod:`snapens.analyse.answer`) and the terms, how the numbers are made
     (with ``config_hash``), then per dataset final model vs full ensemble and
     the other sections; ``draws`` maps a redrawn dataset to its fixed twin
-    (:func:`snapens.analyse.draws.redrawn_pairs`); ``study`` (the resolved
+    (:func:`snapens.data.kinds.redrawn_pairs`); ``study`` (the resolved
     config) names the methods."""
     pct = int(round(confidence * 100))
     lines = [

@@ -108,6 +108,27 @@ def redrawn(spec: Spec) -> bool:
     return bool(spec.get("redraw", False))
 
 
+def redrawn_pairs(datasets: dict[str, dict]) -> dict[str, str]:
+    """Each ``redraw: true`` dataset of ``datasets`` (the config's section)
+    mapped to the fixed dataset of the same generator (the same keys but
+    ``redraw``, ``methods`` and the seed)."""
+
+    def generator(spec):
+        return {k: v for k, v in spec.items() if k not in ("redraw", "methods", "random_state")}
+
+    out = {}
+    for name, spec in datasets.items():
+        if spec.get("redraw"):
+            fixed = [
+                twin
+                for twin, other in datasets.items()
+                if not other.get("redraw") and generator(other) == generator(spec)
+            ]
+            if fixed:
+                out[name] = fixed[0]
+    return out
+
+
 def draw_spec(spec: Spec, seed: int) -> Spec:
     """The spec of repeat ``seed``'s draw of a generated kind."""
     reseed = kind_of(spec).reseed

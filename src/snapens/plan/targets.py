@@ -7,6 +7,7 @@ from typing import Any
 
 from snapens.core.paths import FIGURE_FORMATS, Layout
 from snapens.data import kinds
+from snapens.data.kinds import redrawn_pairs
 from snapens.report.figures import FAMILIES, Family
 
 
@@ -17,7 +18,17 @@ def two_d_datasets(config: dict[str, Any]) -> list[str]:
 
 
 def family_datasets(family: Family, config: dict[str, Any]) -> list[str]:
-    """The datasets of ``config`` that ``family`` is drawn for."""
+    """The datasets of ``config`` that ``family`` is drawn for: those of its
+    selector, without the redrawn twins of fixed datasets where the family
+    would repeat the twin's figure (``Family.redrawn_twin``)."""
+    chosen = _selected(family, config)
+    if family.redrawn_twin:
+        return chosen
+    twins = redrawn_pairs(config["datasets"])
+    return [d for d in chosen if twins.get(d) not in chosen]
+
+
+def _selected(family: Family, config: dict[str, Any]) -> list[str]:
     if family.datasets == "two_d":
         return two_d_datasets(config)
     if family.datasets == "swept":

@@ -43,6 +43,10 @@ class Family:
     module: str = ""  # of DRAWING_MODULES: draws it with its function of the family's name
     function: str = ""  # "module:function", instead of a module of DRAWING_MODULES
     category: str = "Figures"  # the report's section
+    # drawn for a redrawn dataset whose fixed twin the study also runs; False
+    # where it would repeat the twin's figure (its schedules, its learning
+    # curves, its decision regions: the same generator, one draw of it)
+    redrawn_twin: bool = True
 
     def draw_function(self) -> Callable[..., Any]:
         """The function that draws the family."""
@@ -64,8 +68,14 @@ def register(family: Family) -> Family:
     return family
 
 
-register(Family("lr_schedules", "Learning-rate schedules", params=("schedules",), module="runs"))
-register(Family("learning_curves", "Learning curves", {"learning": "learning"}, module="runs"))
+register(
+    Family(
+        "lr_schedules", "Learning-rate schedules", params=("schedules",), module="runs", redrawn_twin=False
+    )
+)
+register(
+    Family("learning_curves", "Learning curves", {"learning": "learning"}, module="runs", redrawn_twin=False)
+)
 register(
     Family(
         "tutorial", "The tutorial's plot across repeats", {"curves": "curves"}, ("confidence",), module="runs"
@@ -89,7 +99,12 @@ register(
 )
 register(
     Family(
-        "decision_regions", "Decision regions", {"grid": "decision_grid"}, datasets="two_d", module="members"
+        "decision_regions",
+        "Decision regions",
+        {"grid": "decision_grid"},
+        datasets="two_d",
+        module="members",
+        redrawn_twin=False,
     )
 )
 register(
