@@ -31,6 +31,21 @@ SEED_DATA = dict(
     kind="blobs", n_samples=1100, centers=3, n_features=2, cluster_std=2.0, random_state=2, n_train=100
 )
 SCHEDULE = {"name": "cosine_epoch", "lr_max": 0.01}
+# a core's sustained float32 rate the floor is measured against (FLOP per second)
+CORE_FLOPS = 20e9
+
+
+def floor_seconds(
+    features: int, hidden: int, classes: int, rows: int, batch: int, epochs: int
+) -> tuple[float, float]:
+    """``(FLOP, seconds)`` of one run's training at :data:`CORE_FLOPS`: each
+    optimizer step a forward and backward pass of its batch through the MLP,
+    about 6 FLOP per weight and row (a multiply-add is 2; the backward pass
+    twice the forward), the SGD update aside."""
+    weights = (features + 1) * hidden + (hidden + 1) * classes
+    steps = epochs * -(-rows // batch)
+    flop = steps * 6 * weights * batch
+    return flop, flop / CORE_FLOPS
 
 
 def tutorial_way(data, seed: int, epochs: int, members: int, out: Path) -> tuple[float, float, float]:
@@ -178,6 +193,13 @@ def main(argv=None) -> None:
             f"  further runs, per run:  {steady:8.3f} s   ratio {tut / steady:6.1f}x   "
             f"(of which saving its {args.members} snapshots {saving:.4f} s)"
         )
+    flop, floor = floor_seconds(
+        data.n_features, spec.hidden_units, data.n_classes, len(data.y_train), spec.batch_size, args.epochs
+    )
+    print(
+        f"compute floor of a run: {flop / 1e9:.3f} GFLOP, {floor * 1e3:.1f} ms at {CORE_FLOPS / 1e9:g} GFLOP/s per core; "
+        f"a further run (graph loop) takes {timings[False][1] * 1e3:.1f} ms, {timings[False][1] / floor:.1f}x the floor"
+    )
     print(
         "evaluation per snapshot (ms), as the evaluate rule does it: "
         + ", ".join(f"{k} {v:.2f}" for k, v in evaluation.items())

@@ -29,3 +29,4 @@ def test_bench_runs_end_to_end():
     )
     assert res.returncode == 0, res.stderr
     assert "tutorial's way" in res.stdout and "ratio" in res.stdout
+    assert "compute floor of a run: 0.002 GFLOP" in res.stdout  # 10 epochs of 4 steps, 303 weights, batch 32
