@@ -339,11 +339,13 @@ def identical_tables(a: Path, b: Path) -> list[str]:
     """Names of the tables that differ (or exist in one run only) between two results roots."""
     ta, tb = a / "tables", b / "tables"
     names = sorted({p.name for p in ta.iterdir()} | {p.name for p in tb.iterdir()})
-    return [
-        n
-        for n in names
-        if not ((ta / n).exists() and (tb / n).exists() and filecmp.cmp(ta / n, tb / n, shallow=False))
-    ]
+    out = []
+    for n in names:
+        if not (ta / n).exists() or not (tb / n).exists():
+            out.append(f"{n} (only in the {'second' if not (ta / n).exists() else 'first'} run)")
+        elif not filecmp.cmp(ta / n, tb / n, shallow=False):
+            out.append(n)
+    return out
 
 
 def n_runs(results: Path) -> int:

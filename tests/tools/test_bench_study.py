@@ -109,7 +109,7 @@ def test_identical_tables_names_the_differences(tmp_path):
         (t / "same.csv").write_text("x\n")
         (t / "summary.csv").write_text(text)
     (a / "tables" / "only_a.csv").write_text("")
-    assert bench_study.identical_tables(a, b) == ["only_a.csv", "summary.csv"]
+    assert bench_study.identical_tables(a, b) == ["only_a.csv (only in the first run)", "summary.csv"]
 
 
 def test_run_study_refuses_a_used_directory(tmp_path):
