@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import re
 import sys
 import warnings
@@ -838,7 +839,10 @@ def simulate(settings: Settings, cores: int) -> dict:
     ``(section, law, n) -> {candidate or scheme: counts}``."""
     todo = tasks(settings)
     if cores > 1:
-        with ProcessPoolExecutor(max_workers=cores) as pool:
+        # a fresh server forks the workers: forking this process, which under
+        # pytest may hold TensorFlow's threads and locks, can crash a child
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
             done = list(pool.map(run_task, todo, chunksize=1))
     else:
         done = [run_task(t) for t in todo]
