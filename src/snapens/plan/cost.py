@@ -35,7 +35,7 @@ class Constants:
     xla_per_weight: float = 8e-7  # ... plus this per weight in the lane
     save_snapshot: float = 5e-4  # writing one snapshot archive
     aggregate_member: float = 5e-3  # aggregating one member of a run: its last-k ensembles, diversity ...
-    subset_fit: float = 1.2e-3  # ... and each k-subset of a DEE reference run (a fit per fold)
+    subset_fit: float = 1.0e-4  # ... and each k-subset of a DEE reference run (its fits, both folds)
     evaluate_member: float = 4.4e-3  # evaluating one member: reading, predicting, every metric and its folds
     figure_mb: float = 300.0  # a figure job's peak memory ...
     figure_mb_per_method: float = 15.0  # ... plus this per method drawn
