@@ -41,18 +41,32 @@ def log_mix(weights: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
     the members' maximum; an entry whose sum underflows (its mixture lacks
     every member within ~700 nats of the maximum) is recomputed with a
     logsumexp over its own members."""
-    w, lp = np.asarray(weights, dtype=np.float64), np.asarray(log_probs, dtype=np.float64)
-    top = lp.max(axis=0)
-    flat = np.exp(lp - top).reshape(len(lp), -1)
+    lp = np.asarray(log_probs, dtype=np.float64)
+    flat = lp.reshape(len(lp), -1)
+    out = mix_scaled(np.asarray(weights, dtype=np.float64), *scaled_members(flat), flat)
+    return out.reshape((len(out), *lp.shape[1:]))
+
+
+def scaled_members(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(exp(log p - m), m)`` of members' log-probabilities ``flat``
+    ``(members, entries)``, ``m`` their maximum per entry: what
+    :func:`mix_scaled` mixes (computed once for many sets of weights)."""
+    top = flat.max(axis=0)
+    return np.exp(flat - top), top
+
+
+def mix_scaled(weights: np.ndarray, scaled: np.ndarray, top: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """:func:`log_mix` of ``(members, entries)`` log-probabilities ``flat``
+    from their :func:`scaled_members`: ``(S, entries)``."""
     with np.errstate(divide="ignore"):
-        out = (np.log(w @ flat) + top.reshape(-1)).reshape((len(w), *lp.shape[1:]))
+        out = np.log(weights @ scaled)
+    out += top
     bad = np.argwhere(~np.isfinite(out))
     if len(bad):
         with np.errstate(divide="ignore"):
-            log_w = np.log(w)
-        for s, *at in bad:
-            column = lp[(slice(None), *at)]
-            out[(s, *at)] = logsumexp(log_w[s] + column)
+            log_w = np.log(weights)
+        for s, j in bad:
+            out[s, j] = logsumexp(log_w[s] + flat[:, j])
     return out
 
 

@@ -66,14 +66,6 @@ FLOOR = -700.0
 HOLD = -1e6
 
 
-def _logsumexp0(a):
-    top = a.max(axis=0, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.exp(a - top).sum(axis=0, keepdims=True)) + top
-    return np.squeeze(out, axis=0)
-
-
 class _Fold:
     """One fold's rows of a block of mixtures ``z`` (S, m, C), a strided view."""
 
@@ -249,22 +241,6 @@ def _safe(m: float, bound: float) -> bool:
     return (FLOAT_FORMAT % (m - bound)) == (FLOAT_FORMAT % (m + bound))
 
 
-def _mixtures(weights, flat, top_flat, lp):
-    """``log_mix`` of one block of subsets: the log of each subset's averaged
-    probabilities, ``(subsets, rows * classes)``, with ``log_mix``'s fallback
-    for entries whose scaled probabilities underflow."""
-    with np.errstate(divide="ignore"):
-        mix = np.log(weights @ flat)
-    mix += top_flat
-    if not np.isfinite(mix).all():
-        with np.errstate(divide="ignore"):
-            log_w = np.log(weights)
-        members = len(lp)
-        for r, j in np.argwhere(~np.isfinite(mix)):
-            mix[r, j] = _logsumexp0(log_w[r] + lp.reshape(members, -1)[:, j])
-    return mix
-
-
 # the folds of snapens.evaluate.metrics.fold_rows, as strided views
 FOLD_SLICES = {"even": slice(0, None, 2), "odd": slice(1, None, 2)}
 
@@ -301,14 +277,19 @@ def subset_curves(
     ``k`` whose digits are not proved. ``record``, if given, receives each
     subset's calibrated ``values`` and ``bounds`` per fold and the number of
     ``fallbacks``."""
-    from snapens.evaluate.ensembling import subset_calibrated_nll, subset_nlls, subset_weights
+    from snapens.evaluate.ensembling import (
+        mix_scaled,
+        scaled_members,
+        subset_calibrated_nll,
+        subset_nlls,
+        subset_weights,
+    )
 
     lp = np.asarray(log_probs, dtype=np.float64)
     y = np.asarray(y)
     members, n, classes = lp.shape
-    top = lp.max(axis=0)  # log_mix's, (n, C)
-    flat = np.exp(lp - top).reshape(members, n * classes)
-    top_flat = top.reshape(-1)
+    flat = lp.reshape(members, n * classes)
+    scaled, top = scaled_members(flat)  # computed once for every subset (log_mix's arithmetic)
     sel = np.arange(n) * classes + y  # the true class's column
     ys = {f: y[s] for f, s in FOLD_SLICES.items()}
     out, u_start, fallbacks = {}, dict.fromkeys(FOLDS, 0.0), 0
@@ -319,7 +300,7 @@ def subset_curves(
         for a in range(0, len(weights), block):
             w = weights[a : a + block]
             fits, block_roots = _block_nlls(
-                _mixtures(w, flat, top_flat, lp), sel, (len(w), n, classes), ys, u_start
+                mix_scaled(w, scaled, top, flat), sel, (len(w), n, classes), ys, u_start
             )
             for f in FOLDS:
                 for part, value in zip(parts[f], fits[f], strict=True):
