@@ -169,8 +169,8 @@ def test_killed_study_resumes_to_identical_tables(small_study, tmp_path, point, 
 
 
 def train_manifests(results: Path) -> set[tuple[str, str]]:
-    """(method, chunk) of every finished training job."""
-    return {(p.parts[-4], p.parts[-2]) for p in results.glob("runs/blobs/*/chunks/*/train.json")}
+    """(methods, chunk) of every finished training job."""
+    return {(p.parent.name, p.stem) for p in results.glob("runs/blobs/training/*/*.json")}
 
 
 def second_training_job(results: Path) -> bool:
@@ -192,18 +192,22 @@ def test_a_killed_job_loses_only_its_own_chunk(small_study, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     config = small_config()
-    config["execution"]["runs_per_job"] = 1
+    config["execution"].update(runs_per_job=1, train_job_seconds=0)  # a job per method and seed
     write_config(config, work / "config.yaml")
     kill_when(work, second_training_job, signal.SIGKILL, cores=1)
     results = work / "results"
     finished = train_manifests(results)
-    chunks = {(m, f"seeds-{s}-{s}") for m in config["methods"] for s in (7, 8, 9)}
+    chunks = {
+        (f"methods-{i}-{i}", f"seeds-{s}-{s}")
+        for i in range(1, len(config["methods"]) + 1)
+        for s in (7, 8, 9)
+    }
     assert finished and finished < chunks
     out = resume(work, killed=True)
     retrained = set(
         re.findall(
             r"rule train:\n(?:\s+\w+: .*\n)*?\s+wildcards: dataset=blobs, "
-            r"method=(\w+), chunk=(seeds-\d+-\d+)",
+            r"group=(methods-\d+-\d+), chunk=(seeds-\d+-\d+)",
             out,
         )
     )

@@ -52,7 +52,8 @@ def test_seeds_are_cut_into_chunks_of_runs_per_job_the_last_holding_the_rest():
     assert len(study.runs()) == 8 and study.runs()[0] == ("blobs", "snapshot", 1)
     assert len(study.manifests()) == 15
     assert study.first_seed_chunk("fewer") == "seeds-1-2"
-    assert study.first_seed_manifests("blobs") == ["results/runs/blobs/snapshot/chunks/seeds-1-2/train.json"]
+    assert study.first_seed_manifests("blobs") == ["results/runs/blobs/training/methods-1-1/seeds-1-2.json"]
+    assert study.first_seed_runs("fewer") == {"snapshot": "results/runs/fewer/snapshot/seed-1"}
 
 
 def test_a_redrawn_dataset_reads_its_chunks_draws_and_a_fixed_one_its_file():
@@ -113,7 +114,20 @@ def test_the_last_snapshot_rate_of_the_tutorials_cosine_is_sin_squared_pi_over_1
 def test_the_default_study_has_270_runs_in_18_chunks():
     study = planned(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))
     assert len(study.runs()) == 30 * 7 + 30 * 2
-    assert len(study.manifests()) == (7 + 2) * 3
+    # blobs' six single-model methods in one training job, its independent
+    # ensemble (10x their training) in another; blobs_redrawn's two in one
+    assert {g: ms for (d, _), gs in study.train_groups.items() for g, ms in gs.items() if d == "blobs"} == {
+        "methods-1-6": [
+            "snapshot",
+            "snapshot_step",
+            "snapshot_weighted",
+            "snapshot_cyclic",
+            "nocycle",
+            "constant",
+        ],
+        "methods-7-7": ["independent"],
+    }
+    assert len(study.manifests()) == 3 + (7 + 2) * 2
     assert study.dee_references() == {"blobs": "independent"}
 
 
@@ -134,7 +148,12 @@ def test_expected_seconds_worked_by_hand():
     weights = 32 * ((2 + 1) * 8 + (8 + 1) * 3)  # a lane of 2-8-3 MLPs
     step = c.lane_step + c.lane_step_per_weight * weights
     train = c.train_startup + 1 * 12 * 4 * step + 3 * 3 * c.save_snapshot
-    assert study.train_seconds("blobs", "snapshot", "seeds-1-3") == pytest.approx(train, rel=1e-12)
+    independent = 1 * 12 * 4 * step + 3 * 4 * c.save_snapshot  # 12 models, one lane
+    # both in one job: one start-up
+    assert study.train_groups["blobs", "seeds-1-3"] == {"methods-1-2": ["snapshot", "independent"]}
+    both = {"dataset": "blobs", "group": "methods-1-2", "chunk": "seeds-1-3"}
+    assert study.seconds("train", both) == pytest.approx(train + independent, rel=1e-12)
+    assert study.training_seconds("blobs", "snapshot", "seeds-1-3") == pytest.approx(train - c.train_startup)
     evaluate = c.job_startup + 9 * c.evaluate_member
     assert study.evaluate_seconds("blobs", "snapshot", "seeds-1-3") == pytest.approx(evaluate, rel=1e-12)
     aggregate = c.job_startup + 9 * c.aggregate_member  # no subsets: not a reference
@@ -143,10 +162,57 @@ def test_expected_seconds_worked_by_hand():
     subsets = 3 * (4 + 6 + 4)
     reference = c.job_startup + 12 * c.aggregate_member + subsets * c.subset_fit
     assert study.aggregate_seconds("blobs", "independent", "seeds-1-3") == pytest.approx(reference, rel=1e-12)
-    chain = train + evaluate + aggregate
-    assert study.priority("train", "blobs", "snapshot", "seeds-1-3") == round(chain)
-    assert study.chain_seconds("aggregate", "blobs", "snapshot", "seeds-1-3") == pytest.approx(aggregate)
-    assert study.cluster_minutes("train", "blobs", "snapshot", "seeds-1-3") == 5  # the floor
+    # the job's chain: its training, then its longest evaluation and aggregation (the reference's)
+    chain = train + independent + evaluate + reference
+    assert study.priority("train", both) == round(chain)
+    snapshot = {"dataset": "blobs", "method": "snapshot", "chunk": "seeds-1-3"}
+    assert study.chain_seconds("evaluate", snapshot) == pytest.approx(evaluate + aggregate)
+    assert study.chain_seconds("aggregate", snapshot) == pytest.approx(aggregate)
+    assert study.cluster_minutes("train", both) == 5  # the floor
+
+
+def test_methods_are_packed_into_training_jobs_within_train_job_seconds():
+    """Four methods of one chunk whose training takes s, 1.2 s, s and s
+    (s: a lane of 12 epochs of 4 steps and its snapshots): a limit of 2.2 s
+    packs them as [1, 2] [3, 4]; 0 gives each its own job; a limit below
+    one method's training still gives it a job."""
+    c = COSTS
+    longer = {**SNAPSHOT, "members": 4}  # 4 snapshots written instead of 3
+    methods = {"a": SNAPSHOT, "b": longer, "c": SNAPSHOT, "d": SNAPSHOT}
+    config = small(repeats=3, runs_per_job=3, **methods)
+    weights = 32 * ((2 + 1) * 8 + (8 + 1) * 3)
+    s = 12 * 4 * (c.lane_step + c.lane_step_per_weight * weights) + 9 * c.save_snapshot
+    b = s + 3 * c.save_snapshot
+    assert planned(config).training_seconds("blobs", "b", "seeds-1-3") == pytest.approx(b, rel=1e-12)
+    config["execution"]["train_job_seconds"] = s + b  # [a, b] fits exactly; [a, b, c] does not
+    jobs = planned(config).train_groups["blobs", "seeds-1-3"]
+    assert jobs == {"methods-1-2": ["a", "b"], "methods-3-4": ["c", "d"]}
+    config["execution"]["train_job_seconds"] = 0
+    jobs = planned(config).train_groups["blobs", "seeds-1-3"]
+    assert jobs == {f"methods-{i}-{i}": [m] for i, m in enumerate("abcd", start=1)}
+    config["execution"]["train_job_seconds"] = s / 2
+    assert len(planned(config).train_groups["blobs", "seeds-1-3"]) == 4
+    study = planned(config)
+    assert (
+        study.train_manifest("blobs", "c", "seeds-1-3")
+        == "results/runs/blobs/training/methods-3-3/seeds-1-3.json"
+    )
+    assert study.train_units("blobs", "methods-2-2", "seeds-1-3") == [
+        {
+            "run_config": study.run_config("blobs", "b"),
+            "run_dirs": [f"results/runs/blobs/b/seed-{i}" for i in (1, 2, 3)],
+        }
+    ]
+
+
+def test_pack_by_hand():
+    from snapens.plan.chunks import pack
+
+    assert pack([1, 1, 1], 2) == [(0, 1), (2, 2)]
+    assert pack([3, 1, 1], 2) == [(0, 0), (1, 2)]  # one above the limit alone
+    assert pack([1, 1, 1], 3) == [(0, 2)]
+    assert pack([1, 1, 1], 0) == [(0, 0), (1, 1), (2, 2)]
+    assert pack([], 5) == []
 
 
 def test_seeds_past_a_lane_take_a_second_one():
@@ -156,7 +222,7 @@ def test_seeds_past_a_lane_take_a_second_one():
     study = planned(config)
     one = planned(small(repeats=4, runs_per_job=4, snapshot=SNAPSHOT))
     c, steps = COSTS, 12 * 4
-    extra = study.train_seconds("blobs", "snapshot", "seeds-30-33") - one.train_seconds(
+    extra = study.training_seconds("blobs", "snapshot", "seeds-30-33") - one.training_seconds(
         "blobs", "snapshot", "seeds-1-4"
     )
     weights = 32 * ((2 + 1) * 8 + (8 + 1) * 3)

@@ -41,10 +41,12 @@ wildcard_constraints:
     dataset="|".join(DATASETS),
     method="|".join(map(re.escape, METHODS)),
     chunk=chunks.WILDCARD,
+    group=chunks.GROUP_WILDCARD,
 
 
-# the wildcards of a run-level job's log and benchmark
+# the wildcards of a run-level job's log and benchmark (a training job's: TRAIN_JOB)
 CHUNK_JOB = "{dataset}/{method}/{chunk}"
+TRAIN_JOB = "{dataset}/{group}/{chunk}"
 
 
 def log_file(rule, wildcards=""):
@@ -77,6 +79,10 @@ def input_chunk_data(w):
     return STUDY.data_files(w.dataset, [w.chunk])
 
 
+def input_train_manifest(w):
+    return STUDY.train_manifest(w.dataset, w.method, w.chunk)
+
+
 def input_first_seed_data(w):
     return STUDY.data_files(w.dataset, [STUDY.first_seed_chunk(w.dataset)])
 
@@ -97,20 +103,20 @@ def param_chunk_seeds(w):
     return STUDY.chunk_seeds(w.chunk)
 
 
-def param_run_config(w):
-    return STUDY.run_config(w.dataset, w.method)
+def param_train_units(w):
+    return STUDY.train_units(w.dataset, w.group, w.chunk)
 
 
-def param_dataset_methods(w):
-    return STUDY.dataset_methods[w.dataset]
+def param_first_seed_runs(w):
+    return STUDY.first_seed_runs(w.dataset)
 
 
 def priority_of(stage):
-    return lambda w: STUDY.priority(stage, w.dataset, w.method, w.chunk)
+    return lambda w: STUDY.priority(stage, dict(w.items()))
 
 
 def runtime_of(stage):
-    return lambda w: STUDY.cluster_minutes(stage, w.dataset, w.method, w.chunk)
+    return lambda w: STUDY.cluster_minutes(stage, dict(w.items()))
 
 
 # --- figures: everything derives from the registry snapens.report.figures.FAMILIES

@@ -4,7 +4,7 @@
 rule evaluate:
     input:
         data=input_chunk_data,
-        trained=STUDY.manifest("train"),
+        trained=input_train_manifest,
         code=library_files("evaluate.py"),
     output:
         manifest=STUDY.manifest("evaluate"),
@@ -70,7 +70,7 @@ rule decision_grid:
         mem_mb=STUDY.grid_mb,
         runtime=10,
     params:
-        methods=param_dataset_methods,
+        runs=param_first_seed_runs,
         seed=STUDY.seeds[0],
     script:
         "../scripts/decision_grid.py"

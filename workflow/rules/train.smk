@@ -1,7 +1,8 @@
 # Stage 2: seeded training runs, each saving its snapshots as .keras models.
-# One job per chunk of execution.runs_per_job seeds; each run keeps its own
-# directory, and the job's one declared output is its manifest
-# (docs/manifests.md says why).
+# One job per chunk of execution.runs_per_job seeds of consecutive methods of a
+# dataset (as many as execution.train_job_seconds holds: TensorFlow starts once
+# for them); each run keeps its own directory, and the job's one declared
+# output is its manifest (docs/manifests.md says why).
 
 
 rule train:
@@ -11,9 +12,9 @@ rule train:
     output:
         manifest=STUDY.manifest("train"),
     log:
-        log_file("train", CHUNK_JOB),
+        log_file("train", TRAIN_JOB),
     benchmark:
-        benchmark_file("train", CHUNK_JOB)
+        benchmark_file("train", TRAIN_JOB)
     priority: priority_of("train")
     conda:
         "../../environment.yml"
@@ -23,6 +24,6 @@ rule train:
         runtime=runtime_of("train"),
     params:
         seeds=param_chunk_seeds,
-        run_config=param_run_config,
+        units=param_train_units,
     script:
         "../scripts/train.py"

@@ -74,6 +74,12 @@ class Layout:
         return self._at("runs/{dataset}/{method}/chunks/{chunk}/{stage}.json")
 
     @property
+    def train_manifest(self) -> str:
+        """The manifest of a training job: a chunk of runs of consecutive
+        methods of a dataset (``group``, :mod:`snapens.plan.chunks`)."""
+        return self._at("runs/{dataset}/training/{group}/{chunk}.json")
+
+    @property
     def tables(self) -> dict[str, str]:
         """Every study table's path, by its name in ``TABLE_FILES``."""
         return {name: self._at(f"tables/{file}") for name, file in TABLE_FILES.items()}

@@ -4,6 +4,12 @@ Each dataset x method's seeds are cut into chunks of ``execution.runs_per_job``
 consecutive seeds (the last one may be shorter); each chunk is one ``train``,
 one ``evaluate`` and one ``aggregate`` job, named ``seeds-{first}-{last}``,
 whose one declared output is its manifest (:mod:`snapens.core.manifests`).
+
+A training job holds a chunk of several methods of one dataset: consecutive
+methods (in the dataset's order) packed while their expected training
+seconds stay within ``execution.train_job_seconds`` (:func:`pack`), so that
+TensorFlow starts once for them; the job is named ``methods-{first}-{last}``
+by the 1-based positions of its methods in the dataset's list.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Sequence
 
 PATTERN = re.compile(r"seeds-(\d+)-(\d+)")
 WILDCARD = r"seeds-\d+-\d+"  # Snakemake's wildcard constraint of {chunk}
+GROUP_WILDCARD = r"methods-\d+-\d+"  # ... and of a training job's methods, {group}
 
 
 def chunk_name(seeds: Sequence[int]) -> str:
@@ -36,3 +43,24 @@ def chunk_of(seed: int, chunks: dict[str, list[int]]) -> str:
         if seed in seeds:
             return name
     raise KeyError(f"seed {seed} is in no chunk")
+
+
+def group_name(first: int, last: int) -> str:
+    """``methods-{first}-{last}``: the methods at these 1-based positions."""
+    return f"methods-{first}-{last}"
+
+
+def pack(seconds: Sequence[float], limit: float) -> list[tuple[int, int]]:
+    """Consecutive items of expected ``seconds`` in groups whose sum stays
+    within ``limit`` (an item above it alone; ``limit`` 0: one item per
+    group), in order: ``(first, last)`` 0-based positions, inclusive."""
+    groups: list[tuple[int, int]] = []
+    total = 0.0
+    for i, s in enumerate(seconds):
+        if groups and limit > 0 and total + s <= limit:
+            groups[-1] = (groups[-1][0], i)
+            total += s
+        else:
+            groups.append((i, i))
+            total = s
+    return groups

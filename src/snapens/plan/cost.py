@@ -77,13 +77,16 @@ def lane_step_seconds(weights: int, jit_compile: bool = False, c: Constants = CO
 def train_seconds(
     lanes: int, steps: int, weights: int, snapshots: int, jit_compile: bool = False, c: Constants = COSTS
 ) -> float:
-    """A training job: start-up, ``lanes`` lanes of ``steps`` steps each, and
-    ``snapshots`` archives written."""
-    return (
-        c.train_startup
-        + lanes * steps * lane_step_seconds(weights, jit_compile, c)
-        + snapshots * c.save_snapshot
-    )
+    """A training job of one method: start-up, then :func:`training_seconds`."""
+    return c.train_startup + training_seconds(lanes, steps, weights, snapshots, jit_compile, c)
+
+
+def training_seconds(
+    lanes: int, steps: int, weights: int, snapshots: int, jit_compile: bool = False, c: Constants = COSTS
+) -> float:
+    """The training of one method's chunk of runs, without the job's start-up:
+    ``lanes`` lanes of ``steps`` steps each, and ``snapshots`` archives written."""
+    return lanes * steps * lane_step_seconds(weights, jit_compile, c) + snapshots * c.save_snapshot
 
 
 def evaluate_seconds(members: int, c: Constants = COSTS) -> float:

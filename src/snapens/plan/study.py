@@ -14,10 +14,10 @@ here imports Snakemake, so every answer has a unit test
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from snapens.core import sweeps
-from snapens.core.paths import STAGES, Layout
+from snapens.core.paths import Layout
 from snapens.core.settings import reference_candidate, reference_method, seeds, settings, subset_count
 from snapens.data import kinds
 from snapens.plan import chunks, cost
@@ -63,6 +63,17 @@ class Study:
         self.chunks = {name: s for d in self.datasets for name, s in self.dataset_chunks[d].items()}
         # rows of each dataset's training part (from the config, or a pre-split file)
         self.train_rows = {d: kinds.training_rows(config["datasets"][d]) for d in self.datasets}
+        # each dataset x chunk's methods packed into training jobs (snapens.plan.chunks.pack)
+        self.train_groups = {
+            (d, c): self._groups(d, c) for d in self.datasets for c in self.dataset_chunks[d]
+        }
+
+    def _groups(self, dataset: str, chunk: str) -> dict[str, list[str]]:
+        """The training jobs of a dataset's chunk: ``{group name: methods}``."""
+        methods = self.dataset_methods[dataset]
+        limit = self.config["execution"]["train_job_seconds"]
+        packed = chunks.pack([self.training_seconds(dataset, m, chunk) for m in methods], limit)
+        return {chunks.group_name(i + 1, j + 1): methods[i : j + 1] for i, j in packed}
 
     def _methods_of(self, dataset: str) -> list[str]:
         """The methods (grid points) ``dataset`` runs: its ``methods`` list, or all."""
@@ -108,27 +119,48 @@ class Study:
         return [spec["path"]] if "path" in spec else []
 
     def manifest(self, stage: str) -> str:
-        """The pattern of a run-level job's one output, its manifest."""
+        """The pattern of a run-level job's one output, its manifest (a
+        training job's: :attr:`snapens.core.paths.Layout.train_manifest`)."""
+        if stage == "train":
+            return self.layout.train_manifest
         return self.layout.manifest.replace("{stage}", stage)
 
-    def manifests(self, stages: Sequence[str] = STAGES) -> list[str]:
-        """The manifests of every run-level job of the study."""
-        return [
+    def train_group(self, dataset: str, method: str, chunk: str) -> str:
+        """The training job (its group name) of a dataset x method's chunk."""
+        return next(g for g, ms in self.train_groups[dataset, chunk].items() if method in ms)
+
+    def train_manifest(self, dataset: str, method: str, chunk: str) -> str:
+        """The manifest of the training job of a dataset x method's chunk."""
+        group = self.train_group(dataset, method, chunk)
+        return self.layout.train_manifest.format(dataset=dataset, group=group, chunk=chunk)
+
+    def manifests(self) -> list[str]:
+        """The manifests of every run-level job of the study: the training
+        jobs', then each chunk's evaluation's and aggregation's."""
+        trained = [
+            self.layout.train_manifest.format(dataset=d, group=g, chunk=c)
+            for (d, c), groups in self.train_groups.items()
+            for g in groups
+        ]
+        return trained + [
             self.layout.manifest.format(dataset=d, method=m, chunk=c, stage=stage)
             for d in self.datasets
             for m in self.dataset_methods[d]
             for c in self.dataset_chunks[d]
-            for stage in stages
+            for stage in RUN_STAGES[1:]
         ]
 
     def first_seed_manifests(self, dataset: str) -> list[str]:
-        """The training manifests of the chunk holding the first seed, per
-        method of ``dataset`` (in method order)."""
+        """The manifests of the training jobs of the chunk holding the first
+        seed, every method of ``dataset`` among them (in method order)."""
         chunk = self.first_seed_chunk(dataset)
-        return [
-            self.layout.manifest.format(dataset=dataset, method=m, chunk=chunk, stage="train")
-            for m in self.dataset_methods[dataset]
-        ]
+        return list(
+            dict.fromkeys(self.train_manifest(dataset, m, chunk) for m in self.dataset_methods[dataset])
+        )
+
+    def first_seed_runs(self, dataset: str) -> dict[str, str]:
+        """The run directory of the study's first seed, per method of ``dataset``."""
+        return {m: self.layout.run_dir(dataset, m, self.seeds[0]) for m in self.dataset_methods[dataset]}
 
     def targets(self) -> list[str]:
         """What the study makes: its tables and every figure."""
@@ -146,6 +178,17 @@ class Study:
             "method_config": self.method_specs[method],
             **settings(self.config, dataset),
         }
+
+    def train_units(self, dataset: str, group: str, chunk: str) -> list[dict[str, Any]]:
+        """What a training job trains, per method: its ``run_config`` and the
+        ``run_dirs`` of the chunk's seeds."""
+        return [
+            {
+                "run_config": self.run_config(dataset, m),
+                "run_dirs": [self.layout.run_dir(dataset, m, s) for s in self.chunk_seeds(chunk)],
+            }
+            for m in self.train_groups[dataset, chunk][group]
+        ]
 
     def metric_settings(self) -> dict[str, Any]:
         """What the metrics take from ``evaluation`` (e.g. ``ece_bins``): all
@@ -195,8 +238,9 @@ class Study:
 
     # --- expected cost --------------------------------------------------------------
 
-    def train_seconds(self, dataset: str, method: str, chunk: str) -> float:
-        """A training job's expected seconds: its lanes, steps, weights and snapshots."""
+    def training_seconds(self, dataset: str, method: str, chunk: str) -> float:
+        """A dataset x method's chunk's expected training seconds, without the
+        job's start-up: its lanes, steps, weights and snapshots."""
         spec, run = self.config["datasets"][dataset], settings(self.config, dataset)
         budget, seeds_ = self.budget(dataset, method), self.chunk_seeds(chunk)
         weights = cost.lane_weights(
@@ -204,13 +248,19 @@ class Study:
             run["model"]["hidden_units"],
             kinds.classes(spec) or UNKNOWN_CLASSES,
         )
-        return cost.train_seconds(
+        return cost.training_seconds(
             lanes_of(plan(seeds_, budget.members, budget.independent)),
             budget.model_steps,
             weights,
             len(seeds_) * budget.members,
             run["training"].get("jit_compile", False),
         )
+
+    def train_seconds(self, dataset: str, group: str, chunk: str) -> float:
+        """A training job's expected seconds: one start-up, then its methods'
+        training."""
+        methods = self.train_groups[dataset, chunk][group]
+        return cost.COSTS.train_startup + sum(self.training_seconds(dataset, m, chunk) for m in methods)
 
     def evaluate_seconds(self, dataset: str, method: str, chunk: str) -> float:
         """An evaluation job's expected seconds: every member of its runs."""
@@ -223,23 +273,34 @@ class Study:
         subsets = runs * subset_count(spec["members"]) if reference_candidate(spec) else 0
         return cost.aggregate_seconds(runs * spec["members"], subsets)
 
-    def seconds(self, stage: str, dataset: str, method: str, chunk: str) -> float:
-        """The expected seconds of a chunk's job of ``stage``."""
-        return getattr(self, f"{stage}_seconds")(dataset, method, chunk)
+    def seconds(self, stage: str, wildcards: Mapping[str, str]) -> float:
+        """The expected seconds of a run-level job of ``stage``, named by its
+        wildcards (``dataset``, ``chunk``, and ``group`` for a training job,
+        ``method`` for the others)."""
+        d, c = wildcards["dataset"], wildcards["chunk"]
+        if stage == "train":
+            return self.train_seconds(d, wildcards["group"], c)
+        return getattr(self, f"{stage}_seconds")(d, wildcards["method"], c)
 
-    def chain_seconds(self, stage: str, dataset: str, method: str, chunk: str) -> float:
-        """The expected seconds of a chunk's job of ``stage`` and of its jobs
-        after it: the priority that starts the longest chains first."""
-        after = RUN_STAGES[RUN_STAGES.index(stage) :]
-        return sum(self.seconds(s, dataset, method, chunk) for s in after)
+    def chain_seconds(self, stage: str, wildcards: Mapping[str, str]) -> float:
+        """The expected seconds of a run-level job and of the longest chain
+        of jobs after it (a training job's: its slowest method's evaluation
+        and aggregation): the priority that starts the longest chains first."""
+        d, c = wildcards["dataset"], wildcards["chunk"]
+        methods = self.train_groups[d, c][wildcards["group"]] if stage == "train" else [wildcards["method"]]
+        after = RUN_STAGES[RUN_STAGES.index(stage) + 1 :]
+        rest = max(
+            sum(self.seconds(s, {"dataset": d, "method": m, "chunk": c}) for s in after) for m in methods
+        )
+        return self.seconds(stage, wildcards) + rest
 
-    def priority(self, stage: str, dataset: str, method: str, chunk: str) -> int:
+    def priority(self, stage: str, wildcards: Mapping[str, str]) -> int:
         """A run-level job's priority: :meth:`chain_seconds`, rounded."""
-        return round(self.chain_seconds(stage, dataset, method, chunk))
+        return round(self.chain_seconds(stage, wildcards))
 
-    def cluster_minutes(self, stage: str, dataset: str, method: str, chunk: str) -> int:
+    def cluster_minutes(self, stage: str, wildcards: Mapping[str, str]) -> int:
         """The wall time a cluster job of ``stage`` requests."""
-        return cost.cluster_minutes(self.seconds(stage, dataset, method, chunk))
+        return cost.cluster_minutes(self.seconds(stage, wildcards))
 
     @cached_property
     def tables_mb(self) -> int:

@@ -28,7 +28,9 @@ def build_mlp(n_features: int, n_classes: int, hidden_units: int, seed: int):
     s_hidden, s_out = init_seeds(seed)
     return keras.Sequential(
         [
-            keras.Input(shape=(n_features,)),
+            keras.Input(
+                shape=(n_features,), name="input_layer"
+            ),  # named as in a fresh process, whatever ran before
             keras.layers.Dense(
                 hidden_units,
                 activation="relu",

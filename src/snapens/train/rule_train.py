@@ -28,28 +28,60 @@ def train(
     threads: int = 1,
     manifest: str | Path | None = None,
 ) -> None:
-    """Train every seed's run and write its snapshots, ``training.csv`` and
-    ``run.json``, then the job's ``manifest`` (:mod:`snapens.core.manifests`).
+    """Train one dataset x method's runs: :func:`train_job` with one method."""
+    train_job(data_paths, [{"run_config": run_config, "run_dirs": run_dirs}], seeds, threads, manifest)
+
+
+def train_job(
+    data_paths,
+    units: Sequence[dict[str, Any]],
+    seeds: Sequence[int],
+    threads: int = 1,
+    manifest: str | Path | None = None,
+) -> None:
+    """The body of rule ``train``: for each method of the job in turn (a
+    ``unit``: its ``run_config`` and the ``run_dirs`` of ``seeds``), train
+    every seed's run and write its snapshots, ``training.csv`` and
+    ``run.json``; then the job's ``manifest`` of every file written
+    (:mod:`snapens.core.manifests`). Each method trains as it would alone
+    (its runs' numbers do not depend on the job's other methods).
 
     ``run_config`` holds ``dataset``, ``method``, ``method_config``, ``training``
     and ``model`` (the resolved config of these runs, recorded in ``run.json``).
     A run's earlier snapshots are removed first (a run with fewer members
-    leaves none behind), once the seeds and directories are known to agree.
-    ``data_paths``: the dataset's file, or its draw directories
-    (:func:`snapens.data.dataset.load_draws`), each run then training on its
-    seed's draw."""
-    if len(seeds) != len(run_dirs):  # before anything is deleted
-        raise ValueError(f"{len(seeds)} seeds for {len(run_dirs)} run directories")
+    leaves none behind), once the seeds and directories of every method are
+    known to agree. ``data_paths``: the dataset's file, or its draw
+    directories (:func:`snapens.data.dataset.load_draws`), each run then
+    training on its seed's draw."""
+    for unit in units:  # before anything is deleted
+        if len(seeds) != len(unit["run_dirs"]):
+            method = unit["run_config"].get("method")
+            raise ValueError(
+                f"{f'{method}: ' if method else ''}{len(seeds)} seeds for {len(unit['run_dirs'])} run directories"
+            )
     from snapens.core import runtime
 
     runtime.configure(threads)
+    draws = load_draws(data_paths, seeds)
+    written: dict[Path, list[str]] = {}
+    for i, unit in enumerate(units):
+        written.update(
+            train_method(draws, unit["run_config"], unit["run_dirs"], seeds, threads, first=i == 0)
+        )
+    if manifest is not None:
+        write_manifest(manifest, "train", written)
+
+
+def train_method(draws, run_config, run_dirs, seeds, threads, first=True) -> dict[Path, list[str]]:
+    """Train one method's runs on ``draws``; the files written, per run
+    directory. The ``first`` method of a job logs the end of its start-up."""
     from snapens.train.loop import train_runs
     from snapens.train.snapshots import clear_snapshots
 
-    draws = load_draws(data_paths, seeds)
     job = TrainingJob.build(draws, run_config)
     recorder = RunRecorder(job, [Path(d) for d in run_dirs], list(seeds), run_config, threads)
-    log_startup()
+    if first:
+        log_startup()
     for run_dir in recorder.run_dirs:
         clear_snapshots(run_dir)
     train_runs(
@@ -61,8 +93,7 @@ def train(
         on_run=recorder.finish_run,
     )
     job.log_trained(seeds, recorder)
-    if manifest is not None:
-        write_manifest(manifest, "train", recorder.written)
+    return recorder.written
 
 
 @dataclass
