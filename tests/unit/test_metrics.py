@@ -329,3 +329,46 @@ def test_the_capped_nll_counts_a_row_at_most_13_8_nats():
     assert NLL_CAP == pytest.approx(-math.log(1e-6))
     assert nll_log(y, lp) == pytest.approx((math.log(2) - math.log(1e-9)) / 2, rel=1e-9)
     assert nll_capped_log(y, lp) == pytest.approx((math.log(2) + 13.815510557964274) / 2, rel=1e-12)
+
+
+def test_a_metric_checks_each_matrix_once_and_gives_the_values_of_separate_calls():
+    """evaluate() checks one matrix (and each fold's) once for all its
+    metrics (a memo): every value is bit for bit that of calling the metric
+    alone on a fresh copy of its rows, and the checks it runs are counted."""
+    from unittest import mock
+
+    from snapens.evaluate import scores
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 3, 101)
+    z = rng.normal(size=(101, 3)) * 3
+    lp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    with mock.patch.object(scores, "check", wraps=scores.check) as check:
+        values = metrics.evaluate(y, evaluation={"ece_bins": 15}, log_probs=lp)
+    # probabilities: the whole matrix and its two folds (one check each), and
+    # the calibrated ECE's four scaled matrices (its own)
+    computed = [c for c in check.call_args_list if c.args[2:] in ((), (None,)) and not c.kwargs.get("memo")]
+    assert len(computed) == 3 + 4  # against 9 + 4 when each metric checked its matrix
+    _, checked = scores.check_log(y, lp)
+    p = np.exp(checked)
+    rows = {"": np.arange(101), "_even": np.arange(0, 101, 2), "_odd": np.arange(1, 101, 2)}
+    for suffix, r in rows.items():
+        assert values[f"accuracy{suffix}"] == scores.accuracy(y[r].copy(), p[r].copy())
+        assert values[f"brier{suffix}"] == scores.brier(y[r].copy(), p[r].copy())
+        assert values[f"ece{suffix}"] == scores.ece(y[r].copy(), p[r].copy(), ece_bins=15)
+        assert values[f"nll{suffix}"] == scores.nll_log(y[r].copy(), checked[r].copy())
+        assert values[f"nll_capped{suffix}"] == scores.nll_capped_log(y[r].copy(), checked[r].copy())
+
+
+def test_the_memo_keeps_a_result_per_pair_of_objects():
+    from snapens.evaluate.scores import memoised
+
+    calls = []
+    memo = {}
+    a, b, y = np.zeros(2), np.zeros(2), np.zeros(2)
+    first = memoised(memo, "f", y, a, lambda *args: calls.append(args) or len(calls))
+    assert memoised(memo, "f", y, a, lambda *args: calls.append(args) or len(calls)) == first == 1
+    assert (
+        memoised(memo, "f", y, b, lambda *args: calls.append(args) or len(calls)) == 2
+    )  # an equal copy: computed
+    assert memoised(None, "f", y, a, lambda *args: calls.append(args) or len(calls)) == 3  # no memo: always

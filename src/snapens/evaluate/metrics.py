@@ -295,13 +295,16 @@ def evaluate(y, probs=None, evaluation: dict[str, Any] | None = None, *, log_pro
     values = {name: float(m.function(y, arrays[m.log], **settings)) for name, m in METRICS.items()}
     fitted = calibrated(y, log_probs, **settings)
     values |= {t: float(fitted[t]) for t in TEMPERATURES}
-    rows = fold_rows(len(y))
+    # each fold's rows taken once, so that the metrics check each fold's matrix once (memo)
+    parts = {
+        f: (y[r], {False: arrays[False][r], True: arrays[True][r]}) for f, r in fold_rows(len(y)).items()
+    }
     for name, m in METRICS.items():
         if m.fitted:
             values |= m.on_folds(y, arrays[m.log], **settings)
         else:
             values |= {
-                f"{name}_{f}": float(m.function(y[r], arrays[m.log][r], **settings)) for f, r in rows.items()
+                f"{name}_{f}": float(m.function(yf, a[m.log], **settings)) for f, (yf, a) in parts.items()
             }
     return values
 

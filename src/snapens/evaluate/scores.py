@@ -26,13 +26,28 @@ EPS = np.finfo(np.float64).eps  # probabilities are clipped to [EPS, 1 - EPS], a
 T_MIN, T_MAX = 0.01, 100.0  # the temperatures searched by snapens.evaluate.calibration
 
 
-def check(y: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def memoised(memo: dict | None, kind: str, y, a, compute):
+    """``compute(y, a)``, or its result kept in ``memo`` from an earlier call
+    on these very objects (the metrics of one matrix check it once: a dict
+    :func:`snapens.evaluate.metrics.evaluate` makes per matrix). The memo holds
+    the objects, so their ids are not reused while it lives."""
+    if memo is None:
+        return compute(y, a)
+    key = (kind, id(y), id(a))
+    if key not in memo:
+        memo[key] = (y, a, compute(y, a))
+    return memo[key][2]
+
+
+def check(y: np.ndarray, probs: np.ndarray, memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Labels and float64 probabilities whose rows sum to one.
 
     A float32 softmax sums to one only to ~1e-7; rows are renormalised in
     float64, and rows further than 1e-3 from one are rejected as not being
-    probabilities at all.
+    probabilities at all. ``memo``: see :func:`memoised`.
     """
+    if memo is not None:
+        return memoised(memo, "check", y, probs, check)
     y, probs = np.asarray(y), np.asarray(probs, dtype=np.float64)
     if probs.ndim != 2 or len(probs) != len(y):
         raise ValueError(f"probabilities must have shape (n={len(y)}, classes), got {probs.shape}")
@@ -64,9 +79,14 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def check_log(y: np.ndarray, log_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def check_log(
+    y: np.ndarray, log_probs: np.ndarray, memo: dict | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Labels and float64 log-probabilities whose rows' exponentials sum to
-    one (renormalised like :func:`check`; ``-inf`` is a probability of 0)."""
+    one (renormalised like :func:`check`; ``-inf`` is a probability of 0).
+    ``memo``: see :func:`memoised`."""
+    if memo is not None:
+        return memoised(memo, "check_log", y, log_probs, check_log)
     y, lp = np.asarray(y), np.asarray(log_probs, dtype=np.float64)
     if lp.ndim != 2 or len(lp) != len(y):
         raise ValueError(f"log-probabilities must have shape (n={len(y)}, classes), got {lp.shape}")
@@ -116,56 +136,56 @@ def log_of(probs) -> np.ndarray:
     return np.log(np.maximum(np.asarray(probs, dtype=np.float64), EPS))
 
 
-def nll_log(y, log_probs, **_) -> float:
+def nll_log(y, log_probs, memo=None, **_) -> float:
     """Mean negative log-likelihood of the true class from log-probabilities
     (rows renormalised), not clipped: a row whose true class has probability
     ``e**-50`` costs 50 nats."""
-    y, lp = check_log(y, log_probs)
+    y, lp = check_log(y, log_probs, memo)
     return float(-np.mean(lp[np.arange(len(y)), y]))
 
 
 NLL_CAP = -math.log(1e-6)  # 13.8155 nats: the most a row's loss counts in a capped NLL
 
 
-def nll_capped_log(y, log_probs, **_) -> float:
+def nll_capped_log(y, log_probs, memo=None, **_) -> float:
     """Mean negative log-likelihood of the true class with each row's loss
     capped at :data:`NLL_CAP` (its probability floored at 1e-6), from
     log-probabilities: no confidently wrong row, and no diverged model, can
     outweigh more than 13.8 nats of a mean."""
-    y, lp = check_log(y, log_probs)
+    y, lp = check_log(y, log_probs, memo)
     return float(np.mean(np.minimum(-lp[np.arange(len(y)), y], NLL_CAP)))
 
 
-def accuracy(y, probs, **_) -> float:
-    y, probs = check(y, probs)
+def accuracy(y, probs, memo=None, **_) -> float:
+    y, probs = check(y, probs, memo)
     return float(np.mean(probs.argmax(axis=1) == y))
 
 
-def nll(y, probs, **_) -> float:
+def nll(y, probs, memo=None, **_) -> float:
     """Mean negative log-likelihood of the true class (natural log), its
     probability clipped to ``[EPS, 1 - EPS]`` first, as scikit-learn's
     ``log_loss`` does."""
-    y, probs = check(y, probs)
+    y, probs = check(y, probs, memo)
     true = np.clip(probs[np.arange(len(y)), y], EPS, 1 - EPS)
     return float(-np.mean(np.log(true)))
 
 
-def brier(y, probs, **_) -> float:
+def brier(y, probs, memo=None, **_) -> float:
     """Multi-class Brier score, halved so it lies in [0, 1]:
     mean over samples of ``sum_k (p_k - 1[y = k])^2 / 2``."""
-    y, probs = check(y, probs)
+    y, probs = check(y, probs, memo)
     miss = probs.copy()
     miss[np.arange(len(y)), y] -= 1.0
     return float(np.mean(np.einsum("ij,ij->i", miss, miss)) / 2)
 
 
-def ece(y, probs, ece_bins: int = 15, **_) -> float:
+def ece(y, probs, ece_bins: int = 15, memo=None, **_) -> float:
     """Expected calibration error over ``ece_bins`` equal-width bins of the top
     probability: ``sum_b |B_b| / n * |accuracy(B_b) - confidence(B_b)|``.
 
     Bin ``b`` holds confidences in ``(b / ece_bins, (b + 1) / ece_bins]``.
     """
-    y, probs = check(y, probs)
+    y, probs = check(y, probs, memo)
     conf = probs.max(axis=1)
     correct = (probs.argmax(axis=1) == y).astype(np.float64)
     bins = np.clip(np.ceil(conf * ece_bins).astype(int) - 1, 0, ece_bins - 1)
