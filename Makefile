@@ -15,7 +15,7 @@ SNAKEMAKE_ARGS ?=
 RESULTS = $$($(BIN)/python -c 'import yaml, sys; print((yaml.safe_load(open(sys.argv[1])) or {}).get("results", "results"))' $(CONFIG))
 
 .PHONY: help venv study figures test test-integration test-slurm verify bench bench-lanes bench-reference bench-study bench-study-baseline \
-	bench-study-scale bench-sweep bench-sweep-blobs findings inference-sim report report-check lint format clean clean-study
+	bench-study-scale bench-sweep bench-sweep-blobs profile-jobs findings inference-sim report report-check lint format clean clean-study
 
 help:
 	@echo "make study             run a study (CONFIG=$(CONFIG)) on $(CORES) cores"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench             training speed, the tutorial's model.fit against the project's loop"
 	@echo "make bench-lanes       a lane step of each MLP size with TensorFlow's oneDNN kernels on and off"
 	@echo "make bench-reference   the DEE reference's subset curves of a finished study (CONFIG=...), fast against direct"
+	@echo "make profile-jobs      where a finished study's evaluate and aggregate jobs spend their time, per run (CONFIG=...)"
 	@echo "make bench-study       the default study at --cores 1 and 2: wall, speed-up, per-rule time and memory"
 	@echo "make bench-study-baseline  the default study against BASELINE=$(BASELINE), alternately, 3 pairs"
 	@echo "make bench-study-scale the default study with 300 repeats at --cores 2"
@@ -96,6 +97,9 @@ bench-lanes: venv
 
 bench-reference: venv
 	$(BIN)/python -m tools.bench_reference --results $(RESULTS)
+
+profile-jobs: venv
+	$(BIN)/python -m tools.profile_jobs --configfile $(CONFIG)
 
 bench-study: venv
 	$(BIN)/python -m tools.bench_study --cores 1 2
