@@ -53,7 +53,7 @@ def test_seeds_are_cut_into_chunks_of_runs_per_job_the_last_holding_the_rest():
     assert len(study.manifests()) == 15
     assert study.first_seed_chunk("fewer") == "seeds-1-2"
     assert study.first_seed_manifests("blobs") == ["results/runs/blobs/training/methods-1-1/seeds-1-2.json"]
-    assert study.first_seed_runs("fewer") == {"snapshot": "results/runs/fewer/snapshot/seed-1"}
+    assert study.first_seed_trained("fewer") == {"snapshot": 0}
 
 
 def test_a_redrawn_dataset_reads_its_chunks_draws_and_a_fixed_one_its_file():
@@ -197,11 +197,24 @@ def test_methods_are_packed_into_training_jobs_within_train_job_seconds():
         study.train_manifest("blobs", "c", "seeds-1-3")
         == "results/runs/blobs/training/methods-3-3/seeds-1-3.json"
     )
-    assert study.train_units("blobs", "methods-2-2", "seeds-1-3") == [
-        {
-            "run_config": study.run_config("blobs", "b"),
-            "run_dirs": [f"results/runs/blobs/b/seed-{i}" for i in (1, 2, 3)],
-        }
+    assert study.train_run_configs("blobs", "methods-2-2", "seeds-1-3") == [study.run_config("blobs", "b")]
+    config["execution"]["train_job_seconds"] = s + b
+    study = planned(config)
+    # the decision grid finds each method's first run beside its training job's manifest
+    assert study.first_seed_manifests("blobs") == [
+        "results/runs/blobs/training/methods-1-2/seeds-1-3.json",
+        "results/runs/blobs/training/methods-3-4/seeds-1-3.json",
+    ]
+    assert study.first_seed_trained("blobs") == {"a": 0, "b": 0, "c": 1, "d": 1}
+
+
+def test_a_training_job_finds_its_runs_beside_its_manifest():
+    from snapens.core.paths import trained_run_dirs
+
+    manifest = "pre/results/runs/blobs/training/methods-1-2/seeds-3-4.json"
+    assert [str(d) for d in trained_run_dirs(manifest, "snapshot/members-2", [3, 4])] == [
+        "pre/results/runs/blobs/snapshot/members-2/seed-3",
+        "pre/results/runs/blobs/snapshot/members-2/seed-4",
     ]
 
 

@@ -50,9 +50,15 @@ def test_a_host_workflow_runs_the_study_as_a_module_under_its_prefix_in_chunks(t
     assert "snapshot_study_train" in out  # the host's names for the module's rules
     results = host / "studies" / "snapshots" / "results"
     for method in config["methods"]:
-        for stage in ("train", "evaluate", "aggregate"):
+        for stage in ("evaluate", "aggregate"):
             jobs = sorted(p.stem for p in (results / "benchmarks" / stage / "blobs" / method).glob("*.tsv"))
             assert jobs == ["seeds-7-8", "seeds-9-9"], (stage, method, jobs)
+    # both methods in one training job per chunk (execution.train_job_seconds)
+    jobs = sorted(
+        p.relative_to(results / "benchmarks" / "train").as_posix()
+        for p in results.glob("benchmarks/train/**/*.tsv")
+    )
+    assert jobs == ["blobs/methods-1-2/seeds-7-8.tsv", "blobs/methods-1-2/seeds-9-9.tsv"], jobs
     run_files = (
         "training.csv",
         "members.csv",

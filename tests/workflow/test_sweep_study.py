@@ -63,8 +63,11 @@ def test_dry_run_names_every_grid_point(tmp_path):
     out = res.stdout + res.stderr
     for point in SWEEP_POINTS:
         assert f"method={point}" in out, point
-    # a train job per dataset x method (grid points and baselines); nothing written
-    assert job_counts(out)["train"] == len(SWEEP_POINTS) + 2
+    # an evaluation per dataset x method (grid points and baselines), all
+    # trained in one job (their expected training is far below
+    # execution.train_job_seconds); nothing written
+    assert job_counts(out)["evaluate"] == len(SWEEP_POINTS) + 2
+    assert job_counts(out)["train"] == 1
     assert not (tmp_path / "results").exists()
 
 

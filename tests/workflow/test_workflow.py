@@ -335,12 +335,15 @@ def test_changing_a_parameter_reruns_exactly_the_runs_it_affects(study, tmp_path
         c["evaluation"]["bootstrap"] = 500
 
     assert _dry_run_after(study, tmp_path, lambda c: None) == {}
+    # the method's training job, which trains every method of this tiny study
+    # (execution.train_job_seconds), and so the evaluation of each
     one = _dry_run_after(study, tmp_path, lr_of_one_method)
-    assert (one["train"], one["evaluate"], one["aggregate"], one["summarise"]) == (1, 1, 1, 1), one
+    n = len(CONFIG["methods"])
+    assert (one["train"], one["evaluate"], one["aggregate"], one["summarise"]) == (1, n, n, 1), one
     bins = _dry_run_after(study, tmp_path, ece_bins)
     assert "train" not in bins and bins["evaluate"] == bins["aggregate"] == len(CONFIG["methods"]), bins
     model = _dry_run_after(study, tmp_path, hidden_units)
-    assert model["train"] == len(CONFIG["methods"]), model
+    assert model["train"] == 1 and model["evaluate"] == n, model
     titled = _dry_run_after(study, tmp_path, title)
     assert not {"train", "evaluate", "aggregate"} & set(titled) and titled["summarise"] == 1, titled
     stats = _dry_run_after(study, tmp_path, statistics)
@@ -352,6 +355,15 @@ def test_changing_a_parameter_reruns_exactly_the_runs_it_affects(study, tmp_path
 # (with the path the job sees) and the outputs that must not survive.
 RUN = Path("results") / "runs" / "blobs" / "snapshot" / f"seed-{SEEDS[0]}"
 CHUNK = Path("results") / "runs" / "blobs" / "snapshot" / "chunks" / f"seeds-{SEEDS[0]}-{SEEDS[-1]}"
+# the tiny study's methods train in one job (execution.train_job_seconds)
+TRAINED = (
+    Path("results")
+    / "runs"
+    / "blobs"
+    / "training"
+    / f"methods-1-{len(CONFIG['methods'])}"
+    / f"{CHUNK.name}.json"
+)
 
 
 def _changed(path, manifest, what):
@@ -363,7 +375,7 @@ def _damage_snapshot(work):
     (work / snapshot).write_bytes((work / snapshot).read_bytes()[:300])
     return (
         ["--forcerun", "evaluate", "--", str(CHUNK / "evaluate.json")],
-        _changed(snapshot, CHUNK / "train.json", "300 bytes, the manifest records"),
+        _changed(snapshot, TRAINED, "300 bytes, the manifest records"),
         [CHUNK / "evaluate.json"],
     )
 
@@ -371,7 +383,7 @@ def _damage_snapshot(work):
 def _empty_data(work):
     data = Path("results") / "data" / "blobs.npz"
     (work / data).write_bytes(b"")
-    return [str(CHUNK / "train.json")], (f"{data}: not a readable dataset file",), [CHUNK / "train.json"]
+    return [str(TRAINED)], (f"{data}: not a readable dataset file",), [TRAINED]
 
 
 def _wrong_shape_probabilities(work):
@@ -400,7 +412,7 @@ def _deleted_training_table(work):
     (work / path).unlink()
     return (
         ["--forcerun", "summarise", "--", "results/tables/summary.csv"],
-        _changed(path, CHUNK / "train.json", "missing"),
+        _changed(path, TRAINED, "missing"),
         [Path("results") / "tables" / "summary.csv"],
     )
 
@@ -452,8 +464,8 @@ def test_verify_names_each_file_changed_since_its_job_and_its_command_restores_t
     for path in originals:
         assert f"{path.relative_to(work)}: missing" in out, out
     manifests = [
-        f"results/runs/blobs/{m}/chunks/seeds-{SEEDS[0]}-{SEEDS[-1]}/{stage}.json"
-        for m, stage in (("snapshot", "evaluate"), ("independent", "train"))
+        str(TRAINED),
+        f"results/runs/blobs/snapshot/chunks/seeds-{SEEDS[0]}-{SEEDS[-1]}/evaluate.json",
     ]
     command = next(
         line.strip() for line in out.splitlines() if line.strip().startswith("snakemake --cores all")

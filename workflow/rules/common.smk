@@ -103,12 +103,12 @@ def param_chunk_seeds(w):
     return STUDY.chunk_seeds(w.chunk)
 
 
-def param_train_units(w):
-    return STUDY.train_units(w.dataset, w.group, w.chunk)
+def param_train_run_configs(w):
+    return STUDY.train_run_configs(w.dataset, w.group, w.chunk)
 
 
-def param_first_seed_runs(w):
-    return STUDY.first_seed_runs(w.dataset)
+def param_first_seed_trained(w):
+    return STUDY.first_seed_trained(w.dataset)
 
 
 def priority_of(stage):

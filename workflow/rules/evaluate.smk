@@ -70,7 +70,7 @@ rule decision_grid:
         mem_mb=STUDY.grid_mb,
         runtime=10,
     params:
-        runs=param_first_seed_runs,
+        trained_by=param_first_seed_trained,
         seed=STUDY.seeds[0],
     script:
         "../scripts/decision_grid.py"

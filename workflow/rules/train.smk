@@ -24,6 +24,6 @@ rule train:
         runtime=runtime_of("train"),
     params:
         seeds=param_chunk_seeds,
-        units=param_train_units,
+        run_configs=param_train_run_configs,
     script:
         "../scripts/train.py"

@@ -127,6 +127,14 @@ def seed_of(run_dir: str | Path) -> int | None:
     return int(name[5:]) if name.startswith("seed-") and name[5:].isdigit() else None
 
 
+def trained_run_dirs(manifest: str | Path, method: str, seeds: Sequence[int]) -> list[Path]:
+    """The run directories of ``method``'s ``seeds`` beside a training job's
+    manifest (``{root}/runs/{dataset}/training/{group}/{chunk}.json``): taken
+    from the path the job writes, so that a module's prefix is kept."""
+    dataset_dir = Path(manifest).parents[2]
+    return [dataset_dir / method / f"seed-{int(seed)}" for seed in seeds]
+
+
 def run_dirs(manifest: str | Path, seeds: Sequence[int]) -> list[Path]:
     """The run directories of ``seeds`` beside a chunk's manifest
     (``{root}/runs/{dataset}/{method}/chunks/{chunk}/{stage}.json``)."""

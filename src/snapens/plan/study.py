@@ -158,9 +158,14 @@ class Study:
             dict.fromkeys(self.train_manifest(dataset, m, chunk) for m in self.dataset_methods[dataset])
         )
 
-    def first_seed_runs(self, dataset: str) -> dict[str, str]:
-        """The run directory of the study's first seed, per method of ``dataset``."""
-        return {m: self.layout.run_dir(dataset, m, self.seeds[0]) for m in self.dataset_methods[dataset]}
+    def first_seed_trained(self, dataset: str) -> dict[str, int]:
+        """Per method of ``dataset``, the position in :meth:`first_seed_manifests`
+        of the manifest of the job that trained its first seed's run."""
+        manifests = self.first_seed_manifests(dataset)
+        chunk = self.first_seed_chunk(dataset)
+        return {
+            m: manifests.index(self.train_manifest(dataset, m, chunk)) for m in self.dataset_methods[dataset]
+        }
 
     def targets(self) -> list[str]:
         """What the study makes: its tables and every figure."""
@@ -179,16 +184,11 @@ class Study:
             **settings(self.config, dataset),
         }
 
-    def train_units(self, dataset: str, group: str, chunk: str) -> list[dict[str, Any]]:
-        """What a training job trains, per method: its ``run_config`` and the
-        ``run_dirs`` of the chunk's seeds."""
-        return [
-            {
-                "run_config": self.run_config(dataset, m),
-                "run_dirs": [self.layout.run_dir(dataset, m, s) for s in self.chunk_seeds(chunk)],
-            }
-            for m in self.train_groups[dataset, chunk][group]
-        ]
+    def train_run_configs(self, dataset: str, group: str, chunk: str) -> list[dict[str, Any]]:
+        """What a training job trains: the :meth:`run_config` of each of its
+        methods (the job finds their run directories beside its manifest,
+        :func:`snapens.core.paths.trained_run_dirs`)."""
+        return [self.run_config(dataset, m) for m in self.train_groups[dataset, chunk][group]]
 
     def metric_settings(self) -> dict[str, Any]:
         """What the metrics take from ``evaluation`` (e.g. ``ece_bins``): all
