@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 ASSUMPTIONS = (
-    "a chunk's train, evaluate and aggregate jobs are one cluster job (the SLURM profile's group) "
-    "taking the sum of their measured times, and its outputs count as done when all three are; "
-    "decision_grid is a cluster job of its own; the local rules run on the submitting host, on 2 cores",
+    "a chunk's evaluate and aggregate jobs are one cluster job (the SLURM profile's group) "
+    "taking the sum of their measured times, and its outputs count as done when both are; "
+    "each train job (one or more methods' chunks) and decision_grid is a cluster job of its own; "
+    "the local rules run on the submitting host, on 2 cores",
     "a cluster job takes one core (every rule has one thread) and starts the latency after its inputs "
     "are done; the latency is what submission, the scheduler and Snakemake's status checks add, "
     "measured on an idle private cluster: a shared cluster's queue adds its own wait",
@@ -30,7 +31,7 @@ ASSUMPTIONS = (
     "whenever a core is free, the ready job with the longest measured time starts first "
     "(Snakemake's priorities, set from each job's expected cost, order the jobs so)",
 )
-GROUPED = ("train", "evaluate", "aggregate")  # one cluster job per chunk (profiles/slurm)
+GROUPED = ("evaluate", "aggregate")  # one cluster job per chunk (profiles/slurm)
 
 
 @dataclass

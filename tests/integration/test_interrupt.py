@@ -49,11 +49,12 @@ def mid_training(results: Path) -> bool:
 
 
 def training_started(results: Path) -> bool:
-    """The packed training job of the independent members is past its start-up
-    and has not finished its last seed: it is compiling or training (a window of
-    seconds, where the next seeds, once compiled, take a fraction of a second
-    each, too short for a Ctrl-C to land reliably before the job ends)."""
-    log = results / "logs" / "train" / "blobs" / "independent" / "seeds-7-9.log"
+    """The packed training job (both methods, the independent members last)
+    is past its start-up and has not finished the independent members' last
+    seed: it is compiling or training (a window of seconds, where the next
+    seeds, once compiled, take a fraction of a second each, too short for a
+    Ctrl-C to land reliably before the job ends)."""
+    log = results / "logs" / "train" / "blobs" / "methods-1-2" / "seeds-7-9.log"
     last = results / "runs" / "blobs" / "independent" / "seed-9" / "run.json"
     return log.exists() and "ready after" in log.read_text() and not last.exists()
 

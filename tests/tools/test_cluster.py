@@ -77,12 +77,22 @@ def test_a_chunk_is_one_cluster_task_summing_its_jobs():
         "train blobs/snapshot/seeds-3-3": 5.0,
         "summarise": 3.0,
     }
-    dag = tasks(jobs, seconds, remote_rules=["decision_grid"])
+    dag = tasks(jobs, seconds, remote_rules=["decision_grid"], grouped=("train", "evaluate", "aggregate"))
     chunk_a, chunk_b = "chunk blobs/snapshot/seeds-1-2", "chunk blobs/snapshot/seeds-3-3"
     assert set(dag) == {"make_dataset blobs", chunk_a, chunk_b, "summarise"}
     assert dag[chunk_a].seconds == 12.0 and dag[chunk_a].remote and not dag["summarise"].remote
     assert dag[chunk_a].after == {"make_dataset blobs"}
     assert dag["summarise"].after == {chunk_a, chunk_b}
+    # the SLURM profile's groups: a training job (of one or more methods) is a cluster job of its own
+    dag = tasks(jobs, seconds, remote_rules=["train", "decision_grid"])
+    assert dag["chunk blobs/snapshot/seeds-1-2"].seconds == 2.0
+    assert (
+        dag["train blobs/snapshot/seeds-1-2"].remote and dag["train blobs/snapshot/seeds-1-2"].seconds == 10.0
+    )
+    assert dag["chunk blobs/snapshot/seeds-1-2"].after == {
+        "make_dataset blobs",
+        "train blobs/snapshot/seeds-1-2",
+    }
 
 
 def diamond():
