@@ -29,7 +29,6 @@ TABLE_FILES = {
     "study": "study.json",
 }
 FIGURE_FORMATS = ("png", "svg")
-STAGES = ("train", "evaluate", "aggregate")  # the run-level jobs of a chunk, in order
 
 
 @dataclass(frozen=True)
