@@ -286,3 +286,32 @@ def test_a_redrawn_twin_gets_no_figure_that_would_repeat_its_fixed_twins():
     del config["datasets"]["blobs"]
     alone = {t.rsplit("/", 1)[-1] for t in planned(config).targets() if t.endswith(".png")}
     assert repeats <= alone
+
+
+def test_retuning_the_cost_model_does_not_repack_the_training_jobs(monkeypatch):
+    """Packing uses its own frozen constants (cost.PACKING): a retuned lane
+    step changes the expected seconds, not which job trains which method (a
+    renamed job would train again)."""
+    import dataclasses
+
+    from snapens.plan import cost
+
+    config = yaml.safe_load((ROOT / "config" / "sweep.yaml").read_text())
+    before = planned(config)
+    d, c = next(iter(before.train_groups))
+    m = before.dataset_methods[d][0]
+    expected = before.training_seconds(d, m, c)
+    monkeypatch.setattr(cost, "COSTS", dataclasses.replace(cost.COSTS, lane_step=2e-3, save_snapshot=1e-3))
+    after = planned(config)
+    assert after.training_seconds(d, m, c) > expected  # the retuned model is used ...
+    assert after.train_groups == before.train_groups  # ... but not for packing
+
+
+def test_a_training_job_the_plan_has_not_made_is_refused_by_name():
+    study = planned(small(repeats=3, runs_per_job=3, snapshot=SNAPSHOT, independent=INDEPENDENT))
+    with pytest.raises(
+        ValueError, match=r"no training job blobs/methods-7-7/seeds-1-3 .* blobs/methods-1-2/seeds-1-3"
+    ):
+        study.train_run_configs("blobs", "methods-7-7", "seeds-1-3")
+    with pytest.raises(ValueError, match="no training job"):
+        study.priority("train", {"dataset": "blobs", "group": "methods-2-2", "chunk": "seeds-1-3"})

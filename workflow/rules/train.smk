@@ -20,7 +20,7 @@ rule train:
         "../../environment.yml"
     threads: config["execution"]["train_threads"]
     resources:
-        mem_mb=1024,  # measured peak RSS ~0.8 GB (docs/benchmarks.md)
+        mem_mb=1024,  # measured peak RSS 0.58-0.77 GB, jobs of 1 to 13 methods (docs/benchmarks.md)
         runtime=runtime_of("train"),
     params:
         seeds=param_chunk_seeds,

@@ -4,7 +4,9 @@ Every ``train``, ``evaluate`` and ``aggregate`` job of a chunk of runs
 (:mod:`snapens.plan.chunks`) writes its per-run files into the runs' own
 directories (``{root}/runs/{dataset}/{method}/seed-{seed}/``, the output
 contract) and, last, its manifest
-(``{root}/runs/{dataset}/{method}/chunks/seeds-{first}-{last}/{stage}.json``):
+(``{root}/runs/{dataset}/{method}/chunks/seeds-{first}-{last}/{stage}.json``;
+a training job, which may hold several methods:
+``{root}/runs/{dataset}/training/methods-{i}-{j}/seeds-{first}-{last}.json``):
 every file it wrote, with its size and SHA-256. The manifest is the job's
 declared output; ``docs/manifests.md`` says why the per-run files are not.
 

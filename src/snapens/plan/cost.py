@@ -2,12 +2,13 @@
 needs, from the config alone, before anything runs.
 
 It sets each run-level job's ``priority``, the expected seconds of the job
-and of the run-level jobs after it in its chunk (the longest chains, the
+and of the longest chain of run-level jobs after it (the longest chains, the
 independent ensembles with their reference curves, start first and do not
 finish last), the wall time a cluster job
 requests (:func:`cluster_minutes`) and the memory of the jobs that read every
-method or run at once (:func:`memory_mb`). Nothing it says changes a number
-of the study.
+method or run at once (:func:`memory_mb`); and, with its own frozen
+constants (:data:`PACKING`), which methods a training job holds. Nothing it
+says changes a number of the study.
 
 The constants are measurements: ``make bench-study`` prints the same
 quantities measured on the jobs of the run it times; where each was
@@ -46,6 +47,13 @@ class Constants:
 
 
 COSTS = Constants()
+# What packs methods into training jobs (snapens.plan.chunks.pack): the
+# training terms of COSTS when packing was introduced, kept apart so that
+# retuning COSTS does not repack, and so rename, a study's training jobs
+# (a renamed job trains again).
+PACKING = Constants(
+    lane_step=1.06e-3, lane_step_per_weight=4.0e-9, xla_factor=1.4, xla_per_weight=8e-7, save_snapshot=5e-4
+)
 
 
 def describe(c: Constants = COSTS) -> str:

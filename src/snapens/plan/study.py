@@ -72,7 +72,8 @@ class Study:
         """The training jobs of a dataset's chunk: ``{group name: methods}``."""
         methods = self.dataset_methods[dataset]
         limit = self.config["execution"]["train_job_seconds"]
-        packed = chunks.pack([self.training_seconds(dataset, m, chunk) for m in methods], limit)
+        expected = [self.training_seconds(dataset, m, chunk, cost.PACKING) for m in methods]
+        packed = chunks.pack(expected, limit)
         return {chunks.group_name(i + 1, j + 1): methods[i : j + 1] for i, j in packed}
 
     def _methods_of(self, dataset: str) -> list[str]:
@@ -124,6 +125,19 @@ class Study:
         if stage == "train":
             return self.layout.train_manifest
         return self.layout.manifest.replace("{stage}", stage)
+
+    def group_methods(self, dataset: str, group: str, chunk: str) -> list[str]:
+        """The methods of a training job, named by its wildcards; a job this
+        plan has not made (e.g. a target of an earlier packing) is refused
+        by name, with the jobs it has."""
+        jobs = self.train_groups.get((dataset, chunk), {})
+        if group not in jobs:
+            planned = ", ".join(f"{dataset}/{g}/{chunk}" for g in jobs) or "none"
+            raise ValueError(
+                f"no training job {dataset}/{group}/{chunk} in this study's plan (execution.train_job_seconds "
+                f"packs the methods; the plan's jobs for that chunk: {planned})"
+            )
+        return jobs[group]
 
     def train_group(self, dataset: str, method: str, chunk: str) -> str:
         """The training job (its group name) of a dataset x method's chunk."""
@@ -188,7 +202,7 @@ class Study:
         """What a training job trains: the :meth:`run_config` of each of its
         methods (the job finds their run directories beside its manifest,
         :func:`snapens.core.paths.trained_run_dirs`)."""
-        return [self.run_config(dataset, m) for m in self.train_groups[dataset, chunk][group]]
+        return [self.run_config(dataset, m) for m in self.group_methods(dataset, group, chunk)]
 
     def metric_settings(self) -> dict[str, Any]:
         """What the metrics take from ``evaluation`` (e.g. ``ece_bins``): all
@@ -238,9 +252,12 @@ class Study:
 
     # --- expected cost --------------------------------------------------------------
 
-    def training_seconds(self, dataset: str, method: str, chunk: str) -> float:
+    def training_seconds(
+        self, dataset: str, method: str, chunk: str, constants: cost.Constants | None = None
+    ) -> float:
         """A dataset x method's chunk's expected training seconds, without the
-        job's start-up: its lanes, steps, weights and snapshots."""
+        job's start-up: its lanes, steps, weights and snapshots (by the cost
+        model's ``constants``, :data:`snapens.plan.cost.COSTS` by default)."""
         spec, run = self.config["datasets"][dataset], settings(self.config, dataset)
         budget, seeds_ = self.budget(dataset, method), self.chunk_seeds(chunk)
         weights = cost.lane_weights(
@@ -254,12 +271,13 @@ class Study:
             weights,
             len(seeds_) * budget.members,
             run["training"].get("jit_compile", False),
+            cost.COSTS if constants is None else constants,
         )
 
     def train_seconds(self, dataset: str, group: str, chunk: str) -> float:
         """A training job's expected seconds: one start-up, then its methods'
         training."""
-        methods = self.train_groups[dataset, chunk][group]
+        methods = self.group_methods(dataset, group, chunk)
         return cost.COSTS.train_startup + sum(self.training_seconds(dataset, m, chunk) for m in methods)
 
     def evaluate_seconds(self, dataset: str, method: str, chunk: str) -> float:
@@ -287,7 +305,7 @@ class Study:
         of jobs after it (a training job's: its slowest method's evaluation
         and aggregation): the priority that starts the longest chains first."""
         d, c = wildcards["dataset"], wildcards["chunk"]
-        methods = self.train_groups[d, c][wildcards["group"]] if stage == "train" else [wildcards["method"]]
+        methods = self.group_methods(d, wildcards["group"], c) if stage == "train" else [wildcards["method"]]
         after = RUN_STAGES[RUN_STAGES.index(stage) + 1 :]
         rest = max(
             sum(self.seconds(s, {"dataset": d, "method": m, "chunk": c}) for s in after) for m in methods
